@@ -1,0 +1,47 @@
+# Airflow Zoom-recordings archiver: everything runs from a local virtualenv in .venv.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint format unit e2e fullstack bench bench-smoke clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv with the pinned requirements and this package
+
+demo: $(STAMP)  ## Run the archiver end to end on the local sandbox (or real Zoom/S3 with a .env)
+	$(BIN)/python -m zoom_sandbox.demo
+
+test: $(STAMP)  ## Lint, then the whole test suite (unit, end-to-end, full stack, deployment)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit tests/deploy
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)  ## Full benchmark (minutes); writes docs/benchmark.md
+	$(BIN)/python -m benchmarks.run --out docs/benchmark.md
+
+bench-smoke: $(STAMP)  ## Tiny benchmark run that checks the script still works
+	$(BIN)/python -m benchmarks.run --smoke --out bench-results/smoke.md
+
+clean:
+	rm -rf .airflow_test_home .sandbox .pytest_cache .ruff_cache bench-results

@@ -1,0 +1,173 @@
+"""Archive one planned file: skip it if S3 already has it, else stream, verify and tag it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import tenacity
+from botocore.exceptions import ClientError
+
+from zoom_archiver.download import OpenedDownload
+from zoom_archiver.errors import DownloadError, VerificationError, ZoomArchiverError
+from zoom_archiver.planning import PlannedFile
+from zoom_archiver.redaction import describe_exception
+from zoom_archiver.transfer import (
+    TransferSettings,
+    VerifyingReader,
+    get_sha256_tag,
+    put_sha256_tag,
+    sha256_of_object,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Downloader(Protocol):
+    def open_download(self, url: str, *, range_start: int = 0) -> OpenedDownload: ...
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    """What happened to one file (returned as the mapped task's XCom; no secrets in it)."""
+
+    file_id: str
+    key: str
+    start_date: str
+    outcome: str  # "archived" | "already_archived" | "tag_repaired"
+    size: int
+    sha256: str
+    resumes: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def object_metadata(planned: PlannedFile) -> dict[str, str]:
+    """User metadata of an archived object (ASCII only, as S3 requires)."""
+    meta = {
+        "zoom-file-id": planned.file_id,
+        "zoom-meeting-uuid": planned.meeting_uuid,
+        "zoom-meeting-id": planned.meeting_id,
+        "zoom-recording-type": planned.recording_type,
+        "zoom-file-type": planned.file_type,
+        "zoom-start-time": planned.start_time,
+        "zoom-host-id": planned.host_id,
+    }
+    if planned.file_size is not None:
+        meta["zoom-file-size"] = str(planned.file_size)
+    return {k: v.encode("ascii", "replace").decode() for k, v in meta.items() if v}
+
+
+def head(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    try:
+        return s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def existing_copy(s3: Any, bucket: str, planned: PlannedFile) -> ArchiveResult | None:
+    """The archived copy of ``planned`` when S3 already holds it (same ``zoom-file-id`` and size)."""
+    found = head(s3, bucket, planned.key)
+    if found is None:
+        return None
+    stored_id = found.get("Metadata", {}).get("zoom-file-id")
+    if stored_id != planned.file_id:
+        raise VerificationError(
+            f"s3://{bucket}/{planned.key} holds another file (zoom-file-id={stored_id!r}); refusing to overwrite it"
+        )
+    size = found["ContentLength"]
+    if planned.file_size is not None and size != planned.file_size:
+        log.warning("Archived copy has %d bytes, Zoom now says %d: archiving again", size, planned.file_size)
+        return None
+    sha = get_sha256_tag(s3, bucket, planned.key)
+    if sha:
+        return ArchiveResult(planned.file_id, planned.key, planned.start_date, "already_archived", size, sha)
+    # The run that wrote it stopped before tagging: hash the stored bytes (no new download) and tag.
+    sha, counted = sha256_of_object(s3, bucket, planned.key, version_id=found.get("VersionId"))
+    if counted != size:
+        raise VerificationError(f"s3://{bucket}/{planned.key} read back {counted} of {size} bytes")
+    put_sha256_tag(s3, bucket, planned.key, sha, version_id=found.get("VersionId"))
+    log.info("Repaired the missing sha256 tag of %s", planned.key)
+    return ArchiveResult(planned.file_id, planned.key, planned.start_date, "tag_repaired", size, sha)
+
+
+def archive_file(
+    planned: PlannedFile,
+    *,
+    zoom: Downloader,
+    s3_hook: Any,
+    bucket: str,
+    settings: TransferSettings,
+    force: bool = False,
+    attempts: int = 3,
+) -> ArchiveResult:
+    """Make sure ``planned`` is in S3, byte for byte, exactly once.
+
+    :param zoom: opens downloads (a :class:`~zoom_archiver.hooks.zoom.ZoomHook`).
+    :param s3_hook: an ``S3Hook`` built with ``settings.transfer_config_args()``.
+    :param force: re-archive even when S3 already has the file.
+    :param attempts: in-task attempts for transient download/upload failures (Airflow retries come on top).
+    """
+    s3 = s3_hook.get_conn()
+    if not force:
+        found = existing_copy(s3, bucket, planned)
+        if found is not None:
+            log.info("Already archived: s3://%s/%s (%s)", bucket, planned.key, found.outcome)
+            return found
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(lambda e: getattr(e, "retryable", False)),
+        wait=tenacity.wait_exponential_jitter(initial=1, max=20),
+        stop=tenacity.stop_after_attempt(attempts),
+        before_sleep=lambda rs: log.warning(
+            "Attempt %d failed: %s; retrying", rs.attempt_number, describe_exception(rs.outcome.exception())
+        ),
+        reraise=True,
+    )
+    return retrying(_transfer, planned, zoom, s3_hook, s3, bucket, settings)
+
+
+def _transfer(
+    planned: PlannedFile, zoom: Downloader, s3_hook: Any, s3: Any, bucket: str, settings: TransferSettings
+) -> ArchiveResult:
+    download = zoom.open_download(planned.download_url)
+
+    def reopen(offset: int) -> Any:
+        nonlocal download
+        download.close()
+        download = zoom.open_download(planned.download_url, range_start=offset)
+        content_range = download.response.headers.get("Content-Range", "")
+        if download.response.status_code != 206 or not content_range.startswith(f"bytes {offset}-"):
+            raise DownloadError("the CDN cannot resume this download (no Range support)", retryable=True)
+        return download.stream
+
+    try:
+        reader = VerifyingReader(download.stream, planned.file_size, reopen=reopen)
+        try:
+            s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket, replace=True)
+        except ZoomArchiverError:
+            raise
+        except Exception as exc:
+            cause = exc
+            while cause.__context__ is not None and not isinstance(cause, ZoomArchiverError):
+                cause = cause.__context__
+            if isinstance(cause, ZoomArchiverError):
+                raise cause from None
+            raise DownloadError(f"upload to S3 failed: {describe_exception(exc)}", retryable=True) from None
+    finally:
+        download.close()
+    sha = reader.sha256
+    stored = head(s3, bucket, planned.key)
+    if stored is None or stored["ContentLength"] != reader.bytes_read:
+        raise VerificationError(f"s3://{bucket}/{planned.key} is not the {reader.bytes_read} bytes just written")
+    put_sha256_tag(s3, bucket, planned.key, sha, version_id=stored.get("VersionId"))
+    log.info(
+        "Archived %s (%d bytes, sha256 %s%s) to s3://%s/%s",
+        planned.file_type or "file", reader.bytes_read, sha, f", {reader.resumes} resumes" if reader.resumes else "",
+        bucket, planned.key,
+    )  # fmt: skip
+    return ArchiveResult(planned.file_id, planned.key, planned.start_date, "archived", reader.bytes_read, sha,
+                         reader.resumes)  # fmt: skip

@@ -1,0 +1,184 @@
+"""Open a recording download: Bearer auth on Zoom's host, 302 to the CDN without the token, body checks."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from zoom_archiver.errors import DownloadError, DownloadRejected
+from zoom_archiver.redaction import mask, safe_url
+from zoom_archiver.zoom_auth import S2SToken
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DOWNLOAD_HOSTS = ("zoom.us", "*.zoom.us")
+#: A JSON body this small on a download is Zoom's error shape, e.g. ``{"status":false,"errorCode":124,...}``.
+SMALL_JSON_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class DownloadPolicy:
+    """Where downloads (and the redirects they follow) may go.
+
+    :param hosts: allowed host names; ``*.example.com`` matches every subdomain of example.com.
+    :param allow_http: allow plain ``http`` (only the local emulator needs it).
+    :param max_redirects: redirects to follow at most.
+    """
+
+    hosts: Sequence[str] = DEFAULT_DOWNLOAD_HOSTS
+    allow_http: bool = False
+    max_redirects: int = 5
+
+    def check(self, url: str) -> None:
+        """Raise :class:`DownloadRejected` unless ``url`` is on an allowed host over an allowed scheme."""
+        parts = urlsplit(url)
+        allowed_schemes = ("https", "http") if self.allow_http else ("https",)
+        if parts.scheme not in allowed_schemes:
+            raise DownloadRejected(f"refusing to download over {parts.scheme or 'no scheme'!r}: {safe_url(url)}")
+        host = (parts.hostname or "").lower().rstrip(".")
+        if not host or not any(_host_matches(host, pattern) for pattern in self.hosts):
+            raise DownloadRejected(f"refusing to download from host {host!r}, not in download_hosts")
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    pattern = pattern.lower().strip()
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and fnmatch.fnmatchcase(host, pattern)
+    return host == pattern
+
+
+class _PrefixedRaw:
+    """A raw stream whose first bytes were already read (to inspect a small body)."""
+
+    def __init__(self, prefix: bytes, raw) -> None:
+        self._prefix = prefix
+        self._raw = raw
+
+    def read(self, amt: int = -1) -> bytes:
+        if self._prefix:
+            if amt is None or amt < 0:
+                data, self._prefix = self._prefix + self._raw.read(), b""
+                return data
+            data, self._prefix = self._prefix[:amt], self._prefix[amt:]
+            return data
+        return self._raw.read(amt)
+
+
+@dataclass
+class OpenedDownload:
+    """A download whose body is ready to stream: ``stream.read(n)`` returns the file's bytes."""
+
+    response: requests.Response
+    stream: object
+    content_type: str
+    content_length: int | None
+    source: str  # the final URL without its signed query
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> OpenedDownload:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def open_download(
+    session: requests.Session,
+    url: str,
+    token: S2SToken,
+    policy: DownloadPolicy,
+    *,
+    timeout: float | tuple[float, float] = (15.0, 120.0),
+    range_start: int = 0,
+) -> OpenedDownload:
+    """Start downloading ``url``: the first request carries ``Authorization: Bearer``; redirects never do.
+
+    Zoom answers an authorised request with a 302 to a pre-signed CDN URL, and a failed one with HTTP 200 and
+    an HTML page or a tiny JSON error; both of these raise :class:`DownloadError` here.
+
+    :param range_start: ask for the bytes from this offset on (``Range``); the caller checks ``206``.
+    """
+    policy.check(url)
+    access_token = token.get()
+    headers = {"Authorization": f"Bearer {access_token}", "Accept-Encoding": "identity"}
+    if range_start:
+        headers["Range"] = f"bytes={range_start}-"
+    current = url
+    for _hop in range(policy.max_redirects + 1):
+        try:
+            response = session.get(current, headers=headers, allow_redirects=False, stream=True, timeout=timeout)
+        except requests.RequestException as exc:
+            raise DownloadError(
+                f"download request to {safe_url(current)} failed: {type(exc).__name__}", retryable=True
+            ) from None
+        if response.is_redirect or response.status_code in (301, 302, 303, 307, 308):
+            location = response.headers.get("Location", "")
+            response.close()
+            if not location:
+                raise DownloadError(f"redirect without Location from {safe_url(current)}", retryable=True)
+            current = urljoin(current, location)
+            mask(current)
+            policy.check(current)
+            # The pre-signed URL carries its own authorisation; the Zoom token must not follow it.
+            headers = {k: v for k, v in headers.items() if k != "Authorization"}
+            continue
+        return _accept(response, current, token, access_token)
+    raise DownloadError(f"more than {policy.max_redirects} redirects from {safe_url(url)}")
+
+
+def _accept(response: requests.Response, url: str, token: S2SToken, access_token: str) -> OpenedDownload:
+    where = safe_url(url)
+    status = response.status_code
+    if status == 401:
+        response.close()
+        token.invalidate(access_token)
+        raise DownloadError(f"download from {where} answered 401 (token rejected)", retryable=True)
+    if status not in (200, 206):
+        response.close()
+        raise DownloadError(f"download from {where} answered HTTP {status}", retryable=status >= 500 or status == 429)
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    length_header = response.headers.get("Content-Length")
+    content_length = int(length_header) if length_header and length_header.isdigit() else None
+    raw = response.raw
+    raw.decode_content = False
+    if content_type == "text/html":
+        response.close()
+        raise DownloadError(
+            f"download from {where} answered an HTML page instead of the file (HTTP 200 text/html)",
+            retryable=True,
+        )
+    if content_type in ("application/json", "text/json", "text/plain", "") and (
+        content_length is None or content_length <= SMALL_JSON_LIMIT
+    ):
+        head = raw.read(SMALL_JSON_LIMIT + 1)
+        _raise_if_error_body(head, where, token, access_token, response)
+        raw = _PrefixedRaw(head, raw)
+    return OpenedDownload(response, raw, content_type, content_length, where)
+
+
+def _raise_if_error_body(head: bytes, where: str, token: S2SToken, access_token: str, response) -> None:
+    """Zoom's download errors come as HTTP 200 with ``{"status":false,"errorCode":...}``."""
+    if len(head) > SMALL_JSON_LIMIT or not head.lstrip().startswith(b"{"):
+        return
+    try:
+        body = json.loads(head)
+    except ValueError:
+        return
+    if isinstance(body, dict) and ("errorCode" in body or body.get("status") is False):
+        response.close()
+        code = body.get("errorCode")
+        if code == 124:
+            token.invalidate(access_token)
+        raise DownloadError(
+            f"download from {where} answered a Zoom error instead of the file (errorCode={code}, "
+            f"{str(body.get('errorMessage', ''))[:100]})",
+            retryable=code == 124,
+        )

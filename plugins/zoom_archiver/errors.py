@@ -1,0 +1,70 @@
+"""Exceptions raised by the archiver. Their messages never carry secrets (tokens, signed URLs)."""
+
+from __future__ import annotations
+
+
+class ZoomArchiverError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+    #: Whether retrying the same operation may succeed.
+    retryable: bool = False
+
+
+class ConfigurationError(ZoomArchiverError):
+    """A connection, Variable or trigger parameter is missing or invalid."""
+
+
+class ZoomAuthError(ZoomArchiverError):
+    """The OAuth token endpoint refused the credentials."""
+
+
+class ZoomApiError(ZoomArchiverError):
+    """Zoom answered with an error body (``{"code": ..., "message": ...}``)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class ZoomTransientError(ZoomApiError):
+    """A 5xx answer, a timeout or a dropped connection: worth retrying."""
+
+    retryable = True
+
+
+class ZoomRateLimited(ZoomTransientError):
+    """HTTP 429. ``retry_after`` is in seconds when Zoom said how long to wait."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, daily: bool = False) -> None:
+        super().__init__(message, status=429, code=429)
+        self.retry_after = retry_after
+        self.daily = daily
+
+
+class ZoomTokenRejected(ZoomApiError):
+    """HTTP 401 / code 124: the access token expired or was invalidated."""
+
+    retryable = True
+
+
+class DownloadError(ZoomArchiverError):
+    """The download did not deliver the recording file."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class DownloadRejected(DownloadError):
+    """The download (or one of its redirects) points at a host or scheme that is not allowed."""
+
+
+class VerificationError(ZoomArchiverError):
+    """The bytes written do not match what Zoom announced (size), or the object is not what we wrote."""
+
+    retryable = True
+
+
+class InvalidRecord(ZoomArchiverError):
+    """A meeting or file record from Zoom is malformed; it is reported and skipped, the run goes on."""

@@ -1,0 +1,111 @@
+"""S3 object keys: collision-free, key-safe, bounded, and always inside the configured prefix."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Mapping
+from urllib.parse import quote, unquote
+
+from zoom_archiver.errors import ConfigurationError, InvalidRecord
+
+DEFAULT_KEY_TEMPLATE = (
+    "{prefix}/{host_email}/{YYYY}/{MM}/{DD}/{start_time}_{topic_slug}_{meeting_uuid_safe}/"
+    "{recording_type}_{file_id}.{ext}"
+)
+#: The fields a key template may use.
+TEMPLATE_FIELDS = frozenset(
+    {
+        "prefix", "host_email", "host_id", "YYYY", "MM", "DD", "start_time", "topic_slug", "meeting_uuid_safe",
+        "meeting_id", "recording_type", "file_type", "file_id", "ext",
+    }
+)  # fmt: skip
+MAX_KEY_BYTES = 1024
+MAX_TOPIC_BYTES = 80
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+_UNSAFE = re.compile(r"[^\w.@+-]+", re.UNICODE)
+_DASHES = re.compile(r"-{2,}")
+
+
+def slugify(text: str, max_bytes: int = MAX_TOPIC_BYTES) -> str:
+    """A key-safe rendering of a meeting topic: unicode letters kept, separators and controls turned to ``-``.
+
+    No ``/``, no ``..``, no control characters; at most ``max_bytes`` UTF-8 bytes (cut on a character boundary).
+    """
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = _UNSAFE.sub("-", text)
+    text = text.replace("..", "-")
+    text = _DASHES.sub("-", text).strip("-._")
+    encoded = text.encode("utf-8")[:max_bytes]
+    text = encoded.decode("utf-8", errors="ignore").rstrip("-._")
+    return text or "untitled"
+
+
+def encode_uuid(uuid: str) -> str:
+    """Make a meeting UUID key-safe, reversibly (see :func:`decode_uuid`).
+
+    Zoom UUIDs are standard base64 (``+``, ``/``, ``=`` occur, ``/`` even first or doubled): they become
+    URL-safe base64 without padding. Anything else is percent-encoded behind a ``u~`` marker.
+    """
+    if _BASE64.match(uuid) and len(uuid) % 4 == 0:
+        return uuid.rstrip("=").replace("+", "-").replace("/", "_")
+    return "u~" + quote(uuid, safe="").replace("%", "~")
+
+
+def decode_uuid(safe: str) -> str:
+    """Inverse of :func:`encode_uuid`."""
+    if safe.startswith("u~"):
+        return unquote(safe[2:].replace("~", "%"))
+    raw = safe.replace("-", "+").replace("_", "/")
+    return raw + "=" * (-len(raw) % 4)
+
+
+def validate_prefix(prefix: str) -> str:
+    """Normalise the archive prefix (no leading/trailing ``/``, no empty, ``.`` or ``..`` segments)."""
+    cleaned = (prefix or "").strip().strip("/")
+    segments = cleaned.split("/")
+    if not cleaned or any(seg in ("", ".", "..") for seg in segments):
+        raise ConfigurationError(f"zoom_archive_prefix {prefix!r} is not a valid S3 prefix")
+    return cleaned
+
+
+def validate_template(template: str) -> str:
+    """Check that a key template only uses known fields and always includes ``{prefix}`` and ``{file_id}``."""
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise ConfigurationError(f"key template is not a valid format string: {exc}") from None
+    unknown = fields - TEMPLATE_FIELDS
+    if unknown:
+        raise ConfigurationError(
+            f"key template uses unknown fields {sorted(unknown)}; known: {sorted(TEMPLATE_FIELDS)}"
+        )
+    if not template.startswith("{prefix}/") or "{file_id}" not in template:
+        raise ConfigurationError(
+            "key template must start with '{prefix}/' and contain '{file_id}' (keys must be unique)"
+        )
+    return template
+
+
+def render_key(template: str, fields: Mapping[str, str], prefix: str) -> str:
+    """Render a key and enforce S3's limits: ≤ 1,024 bytes, inside ``prefix/``, no ``.``/``..`` segments.
+
+    The topic slug is shortened first when the key is too long.
+    """
+    values = dict(fields)
+    values["prefix"] = prefix
+    for name, value in values.items():
+        if name not in ("prefix", "topic_slug") and ("/" in value or value in (".", "..")):
+            values[name] = slugify(value, max_bytes=200)
+    key = template.format(**values)
+    while len(key.encode("utf-8")) > MAX_KEY_BYTES and len(values.get("topic_slug", "")) > 8:
+        values["topic_slug"] = slugify(values["topic_slug"], max_bytes=len(values["topic_slug"].encode()) // 2)
+        key = template.format(**values)
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise InvalidRecord(f"object key would exceed {MAX_KEY_BYTES} bytes")
+    segments = key.split("/")
+    if not key.startswith(prefix + "/") or any(seg in ("", ".", "..") for seg in segments):
+        raise InvalidRecord(f"object key {key!r} would leave the prefix or contain empty/dot segments")
+    return key

@@ -1,0 +1,88 @@
+"""The ledger: which Zoom files are archived, kept in the Variable ``zoom_archive_ledger``.
+
+It is an index, not the truth: S3 is. A lost or corrupt ledger is rebuilt, and the HEAD check in the
+transfer keeps already-archived files from being downloaded again. Only the DAG's single commit task writes
+it (Airflow Variables have no locking), once per run, and it is pruned to the look-back horizon so it stays
+small.
+
+Format (JSON)::
+
+    {"version": 1,
+     "files": {"<zoom file id>": "<meeting start date YYYY-MM-DD>", ...},
+     "backlog_from": "YYYY-MM-DD" | null}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+LEDGER_VARIABLE = "zoom_archive_ledger"
+LEDGER_VERSION = 1
+
+
+@dataclass
+class Ledger:
+    """Archived file ids (with their meeting's start date) and the oldest date still owed to a later run."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    backlog_from: date | None = None
+
+    def __contains__(self, file_id: str) -> bool:
+        return file_id in self.files
+
+    def merge(self, archived: Iterable[tuple[str, str]]) -> int:
+        """Add ``(file_id, start_date)`` pairs; return how many were new."""
+        added = 0
+        for file_id, start_date in archived:
+            if file_id not in self.files:
+                added += 1
+            self.files[file_id] = start_date
+        return added
+
+    def prune(self, horizon: date) -> int:
+        """Drop entries whose meeting started before ``horizon`` (kept while a backlog reaches further back)."""
+        if self.backlog_from is not None and self.backlog_from < horizon:
+            horizon = self.backlog_from
+        cutoff = horizon.isoformat()
+        stale = [file_id for file_id, day in self.files.items() if day < cutoff]
+        for file_id in stale:
+            del self.files[file_id]
+        return len(stale)
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "version": LEDGER_VERSION,
+                "files": dict(sorted(self.files.items())),
+                "backlog_from": self.backlog_from.isoformat() if self.backlog_from else None,
+            },
+            separators=(",", ":"),
+        )
+
+
+def loads(raw: Any) -> tuple[Ledger, str | None]:
+    """Parse the Variable's value. Returns the ledger and, when it had to be rebuilt, a warning to log."""
+    if raw is None or raw == "":
+        return Ledger(), "ledger Variable zoom_archive_ledger is missing; starting an empty one"
+    try:
+        data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except ValueError:
+        return Ledger(), "ledger Variable zoom_archive_ledger holds invalid JSON; rebuilding it"
+    if not isinstance(data, Mapping) or not isinstance(data.get("files"), Mapping):
+        return Ledger(), "ledger Variable zoom_archive_ledger has an unknown shape; rebuilding it"
+    files = {str(k): str(v)[:10] for k, v in data["files"].items() if isinstance(v, str)}
+    dropped = len(data["files"]) - len(files)
+    backlog = data.get("backlog_from")
+    try:
+        backlog_from = date.fromisoformat(backlog) if isinstance(backlog, str) else None
+    except ValueError:
+        backlog_from = None
+    warning = f"ledger had {dropped} malformed entries; dropped them" if dropped else None
+    return Ledger(files, backlog_from), warning

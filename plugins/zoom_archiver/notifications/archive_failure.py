@@ -1,0 +1,131 @@
+"""Failure alerts: one message naming the DAG, run, file and error, sent through Airflow's notifiers.
+
+Channels are enabled by configuration, checked when a failure happens (never at DAG import):
+
+* e-mail through :class:`~airflow.providers.smtp.notifications.smtp.SmtpNotifier` when the Variable
+  ``zoom_archive_alert_emails`` lists recipients and the connection ``smtp_default`` exists;
+* Slack through :class:`~airflow.providers.slack.notifications.slack_webhook.SlackWebhookNotifier` when the
+  connection ``slack_default`` (an incoming-webhook connection) exists.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from airflow.sdk import BaseHook, BaseNotifier, Variable
+
+from zoom_archiver.redaction import describe_exception, redact
+
+log = logging.getLogger(__name__)
+
+#: Key under which the archive task leaves a description of its file in the task context.
+FILE_CONTEXT_KEY = "zoom_file"
+
+
+def _connection_exists(conn_id: str) -> bool:
+    try:
+        BaseHook.get_connection(conn_id)
+    except Exception:
+        return False
+    return True
+
+
+def failure_summary(context: dict[str, Any]) -> dict[str, str]:
+    """The facts an on-call engineer needs, as plain strings with every known secret masked."""
+    ti = context.get("ti")
+    dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")
+    map_index = getattr(ti, "map_index", -1)
+    task = getattr(ti, "task_id", "?") + (f"[{map_index}]" if map_index is not None and map_index >= 0 else "")
+    exc = context.get("exception")
+    file_info = context.get(FILE_CONTEXT_KEY) or {}
+    file_text = (
+        f"host {file_info.get('host_email')}, topic {file_info.get('topic')!r}, type {file_info.get('file_type')}, "
+        f"meeting uuid {file_info.get('meeting_uuid')}, key {file_info.get('key')}"
+        if file_info
+        else "-"
+    )
+    try:
+        log_url = ti.log_url if ti is not None else ""
+    except Exception:
+        log_url = ""
+    summary = {
+        "dag": str(dag_id),
+        "run": str(context.get("run_id") or getattr(ti, "run_id", "?")),
+        "task": task,
+        "try": str(getattr(ti, "try_number", "?")),
+        "file": file_text,
+        "error": describe_exception(exc) if isinstance(exc, BaseException) else str(exc or "unknown error"),
+        "log": log_url,
+    }
+    return {k: redact(v) for k, v in summary.items()}
+
+
+def render_text(summary: dict[str, str]) -> str:
+    return (
+        f"Zoom archive failure in {summary['dag']}\n"
+        f"Run: {summary['run']}\nTask: {summary['task']} (try {summary['try']})\n"
+        f"File: {summary['file']}\nError: {summary['error']}\nLog: {summary['log']}"
+    )
+
+
+class ArchiveFailureNotifier(BaseNotifier):
+    """Send the failure summary to every configured channel; one failing channel does not stop the others.
+
+    :param smtp_conn_id: SMTP connection for e-mail.
+    :param slack_conn_id: Slack incoming-webhook connection.
+    :param emails_variable: Variable listing recipients (comma separated).
+    """
+
+    def __init__(
+        self,
+        *,
+        smtp_conn_id: str = "smtp_default",
+        slack_conn_id: str = "slack_default",
+        emails_variable: str = "zoom_archive_alert_emails",
+    ) -> None:
+        super().__init__()
+        self.smtp_conn_id = smtp_conn_id
+        self.slack_conn_id = slack_conn_id
+        self.emails_variable = emails_variable
+
+    def notify(self, context: dict[str, Any]) -> None:
+        summary = failure_summary(context)
+        text = render_text(summary)
+        sent = []
+        emails = [e.strip() for e in str(Variable.get(self.emails_variable, default="") or "").split(",") if e.strip()]
+        if emails and _connection_exists(self.smtp_conn_id):
+            sent.append(self._try("email", self._send_email, emails, summary, text, context))
+        if _connection_exists(self.slack_conn_id):
+            sent.append(self._try("slack", self._send_slack, text, context))
+        if not any(sent):
+            log.warning("No alert channel is configured (or all failed); failure summary:\n%s", text)
+
+    @staticmethod
+    def _try(channel: str, send, *args) -> bool:
+        try:
+            send(*args)
+        except Exception as exc:
+            log.error("Could not send the %s alert: %s", channel, describe_exception(exc))
+            return False
+        return True
+
+    def _send_email(self, emails: list[str], summary: dict[str, str], text: str, context: dict[str, Any]) -> None:
+        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+        subject = f"[Airflow] {summary['dag']}: {summary['task']} failed"
+        body = "<pre>" + html.escape(text) + "</pre>"
+        from_email = Variable.get("zoom_archive_alert_from", default=None) or "airflow-zoom-archiver@localhost"
+        SmtpNotifier(
+            to=emails,
+            from_email=from_email,
+            subject=subject,
+            html_content=body,
+            smtp_conn_id=self.smtp_conn_id,
+        ).notify(context)
+
+    def _send_slack(self, text: str, context: dict[str, Any]) -> None:
+        from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+
+        SlackWebhookNotifier(slack_webhook_conn_id=self.slack_conn_id, text=text).notify(context)

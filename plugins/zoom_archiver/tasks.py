@@ -1,0 +1,191 @@
+"""The bodies of the DAG's tasks. The DAG file imports this module inside its tasks only, so parsing stays cheap.
+
+* :func:`discover` lists recordings, plans the files and returns the new ones (mapped one task per file);
+* :func:`archive` archives one file;
+* :func:`commit` records what was archived in the ledger, once per run, and fails the run if any file failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import Variable, conf
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from zoom_archiver import ledger as ledger_mod
+from zoom_archiver.errors import ConfigurationError, ZoomArchiverError
+from zoom_archiver.notifications.archive_failure import FILE_CONTEXT_KEY
+from zoom_archiver.planning import (
+    Filters,
+    Plan,
+    PlannedFile,
+    dedupe,
+    plan_meeting,
+    resolve_window,
+    select_batch,
+)
+from zoom_archiver.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+SUMMARY_KEY = "plan_summary"
+DISCOVER_TASK_ID = "discover"
+
+
+def _today(context: dict[str, Any]) -> date:
+    """The run's 'today' in UTC: its data interval end for scheduled runs, else now."""
+    moment = context.get("data_interval_end") or pendulum.now("UTC")
+    return pendulum.instance(moment).in_timezone("UTC").date()
+
+
+def _load_ledger() -> ledger_mod.Ledger:
+    ledger, warning = ledger_mod.loads(Variable.get(ledger_mod.LEDGER_VARIABLE, default=None))
+    if warning:
+        log.warning("%s (S3 stays the truth: files already there are not downloaded again)", warning)
+    return ledger
+
+
+def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, Any]]:
+    """List every user's recordings in the window and return the files to archive this run (oldest first)."""
+    from zoom_archiver.hooks.zoom import ZoomHook
+
+    try:
+        settings = load_settings()
+        ledger = _load_ledger()
+        window = resolve_window(
+            params.get("from_date"), params.get("to_date"), today=_today(context),
+            lookback_days=settings.lookback_days, backlog_from=ledger.backlog_from,
+        )  # fmt: skip
+        filters = Filters.from_params(params.get("file_types"), params.get("user_emails"))
+    except ConfigurationError as exc:
+        raise AirflowFailException(str(exc)) from None
+    log.info("Listing Zoom recordings with start dates %s (UTC, inclusive)", window)
+
+    hook = ZoomHook(settings.zoom_conn_id)
+    client = hook.get_conn()
+    users = client.list_users()
+    if filters.user_emails:
+        known = {str(u.get("email", "")).lower() for u in users}
+        for missing in sorted(filters.user_emails - known):
+            log.warning("user_emails: no active or inactive Zoom user %s", missing)
+        users = [u for u in users if str(u.get("email", "")).lower() in filters.user_emails]
+    plan = Plan()
+    meetings = 0
+    for user, meeting in client.list_recordings(users, window.start, window.end, workers=hook.list_workers):
+        meetings += 1
+        plan_meeting(meeting, user, window=window, filters=filters, template=settings.key_template,
+                     prefix=settings.prefix, plan=plan)  # fmt: skip
+    files = dedupe(plan.files, plan)
+    cap = min(settings.max_files_per_run, conf.getint("core", "max_map_length", fallback=1024))
+    batch, backlog = select_batch(files, ledger.files, cap=cap, force=bool(params.get("force")))
+    for rejected in plan.rejected:
+        log.error("Skipped malformed record (%s): %s", rejected.where, rejected.reason)
+    log.info(
+        "%d users, %d meetings, %d completed files (%d still processing, %d filtered out, %d malformed); "
+        "%d already archived, %d to archive now, %d left for later runs (cap %d)",
+        len(users), meetings, len(files), plan.not_ready, plan.filtered_out, len(plan.rejected),
+        len(files) - len(batch) - len(backlog), len(batch), len(backlog), cap,
+    )  # fmt: skip
+    summary = {
+        "window": [window.start.isoformat(), window.end.isoformat()],
+        "scheduled": window.scheduled,
+        "dry_run": bool(params.get("dry_run")),
+        "planned": [[f.file_id, f.start_date] for f in batch],
+        "backlog": len(backlog),
+        "backlog_from": backlog[0].start_date if backlog else None,
+        "not_ready_from": None,
+        "rejected": [[r.where, r.reason] for r in plan.rejected],
+        "api_calls": client.stats.calls,
+        "rate_limited": client.stats.rate_limited,
+    }
+    context["ti"].xcom_push(key=SUMMARY_KEY, value=summary)
+    if params.get("dry_run"):
+        for item in batch:
+            log.info("DRY RUN would archive %s (%s bytes) -> %s", item.label, item.file_size, item.key)
+        log.info("DRY RUN: %d files would be archived; nothing was copied", len(batch))
+        return []
+    if not batch:
+        raise AirflowSkipException(f"Nothing new to archive for {window}")
+    return [item.to_dict() for item in batch]
+
+
+def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """Archive one file (skipped cheaply when S3 already has it)."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from zoom_archiver.archive import archive_file, object_metadata
+    from zoom_archiver.hooks.zoom import ZoomHook
+
+    planned = PlannedFile.from_dict(file)
+    context["file_label"] = planned.label
+    context[FILE_CONTEXT_KEY] = {
+        "host_email": planned.host_email, "topic": planned.topic, "file_type": planned.file_type,
+        "meeting_uuid": planned.meeting_uuid, "key": planned.key,
+    }  # fmt: skip
+    try:
+        settings = load_settings()
+        transfer = settings.transfer
+        s3_hook = S3Hook(
+            aws_conn_id=settings.aws_conn_id,
+            transfer_config_args=transfer.transfer_config_args(),
+            extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
+        )
+        # Parts held in memory at once: bounded by concurrency, never by the file's size.
+        s3_hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
+        result = archive_file(
+            planned, zoom=ZoomHook(settings.zoom_conn_id), s3_hook=s3_hook, bucket=settings.bucket,
+            settings=transfer, force=bool(params.get("force")),
+        )  # fmt: skip
+    except ZoomArchiverError as exc:
+        if exc.retryable:
+            raise
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from None
+    return result.to_dict()
+
+
+def commit(results: Iterable[dict[str, Any]], params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """Merge the archived files into the ledger in one read-modify-write; fail the run if any file failed."""
+    summary = context["ti"].xcom_pull(task_ids=DISCOVER_TASK_ID, key=SUMMARY_KEY)
+    if summary is None:
+        raise AirflowFailException("discover did not finish, so nothing was archived; see its log")
+    if summary["dry_run"]:
+        log.info("Dry run: the ledger is left untouched")
+        return {"dry_run": True, "would_archive": len(summary["planned"])}
+    settings = load_settings()
+    results = [r for r in results if r]
+    ledger = _load_ledger()
+    added = ledger.merge((r["file_id"], r["start_date"]) for r in results)
+    done = {r["file_id"] for r in results}
+    failed = [(fid, day) for fid, day in summary["planned"] if fid not in done]
+    owed = [day for _, day in failed] + ([summary["backlog_from"]] if summary["backlog_from"] else [])
+    window_start = date.fromisoformat(summary["window"][0])
+    backlog_from = ledger.backlog_from if ledger.backlog_from and ledger.backlog_from < window_start else None
+    for day in owed:
+        candidate = date.fromisoformat(day)
+        backlog_from = candidate if backlog_from is None or candidate < backlog_from else backlog_from
+    ledger.backlog_from = backlog_from
+    horizon = _today(context) - timedelta(days=settings.lookback_days + 1)
+    pruned = ledger.prune(horizon)
+    Variable.set(ledger_mod.LEDGER_VARIABLE, ledger.dumps())
+    outcomes: dict[str, int] = {}
+    for r in results:
+        outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
+    report = {
+        "archived": outcomes.get("archived", 0), "already_archived": outcomes.get("already_archived", 0),
+        "tag_repaired": outcomes.get("tag_repaired", 0), "failed": len(failed), "ledger_added": added,
+        "ledger_pruned": pruned, "ledger_size": len(ledger.files),
+        "backlog_from": backlog_from.isoformat() if backlog_from else None,
+    }  # fmt: skip
+    log.info("Ledger updated: %s", report)
+    if failed:
+        raise AirflowFailException(
+            f"{len(failed)} of {len(summary['planned'])} files failed and will be retried by the next run: "
+            + ", ".join(fid for fid, _ in failed[:20])
+        )
+    if not summary["planned"]:
+        raise AirflowSkipException("Nothing was archived in this run")
+    return report

@@ -1,0 +1,196 @@
+"""Zoom REST API client: users and cloud-recording listings, with windows, pagination, retries and a rate cap."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
+from zoom_archiver.redaction import safe_url
+from zoom_archiver.throttling import RateLimiter, api_retrying, parse_retry_after
+from zoom_archiver.zoom_auth import S2SToken
+
+log = logging.getLogger(__name__)
+
+#: Zoom's largest page for users and recordings.
+PAGE_SIZE = 300
+#: Zoom silently clamps ``from`` to ``to`` minus one calendar month; 28 inclusive days are always safe.
+MAX_WINDOW_DAYS = 28
+#: Users that can own cloud recordings (pending users have no id and no recordings).
+USER_STATUSES = ("active", "inactive")
+
+
+def split_windows(start: date, end: date, max_days: int = MAX_WINDOW_DAYS) -> list[tuple[date, date]]:
+    """Split the inclusive UTC date range ``[start, end]`` into consecutive inclusive windows of ``max_days``."""
+    if end < start:
+        raise ValueError(f"window end {end} is before its start {start}")
+    windows = []
+    cursor = start
+    while cursor <= end:
+        last = min(end, cursor + timedelta(days=max_days - 1))
+        windows.append((cursor, last))
+        cursor = last + timedelta(days=1)
+    return windows
+
+
+@dataclass
+class ApiStats:
+    """What a listing cost: calls made, 429s received, retries."""
+
+    calls: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+
+
+class ZoomClient:
+    """A thread-safe client of the Zoom REST API for one Server-to-Server OAuth app.
+
+    :param api_base: API base URL including ``/v2`` (``https://api.zoom.us/v2``).
+    :param token: the token manager.
+    :param session: HTTP session shared by all calls.
+    :param requests_per_second: client-side cap over all threads (``None`` = no cap).
+    :param timeout: per-request timeout (connect, read) in seconds.
+    :param attempts: attempts per call for 429/5xx/connection errors.
+    """
+
+    def __init__(
+        self,
+        api_base: str,
+        token: S2SToken,
+        *,
+        session: requests.Session | None = None,
+        requests_per_second: float | None = None,
+        timeout: float = 30.0,
+        attempts: int = 8,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.token = token
+        self.session = session or requests.Session()
+        self.limiter = RateLimiter(requests_per_second)
+        self.timeout = timeout
+        self.attempts = attempts
+        self._sleep = sleep
+        self.stats = ApiStats()
+
+    # -- low level -------------------------------------------------------------------------------------
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """GET ``path`` (relative to the API base) and return its JSON object, retrying what can be retried."""
+        kwargs = {"sleep": self._sleep} if self._sleep else {}
+        for attempt in api_retrying(attempts=self.attempts, **kwargs):
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.stats.retries += 1
+                return self._get_once(path, params)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _get_once(self, path: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        url = f"{self.api_base}/{path.lstrip('/')}"
+        for refreshed in (False, True):
+            token = self.token.get()
+            self.limiter.acquire()
+            self.stats.calls += 1
+            try:
+                response = self.session.get(
+                    url, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                raise ZoomTransientError(f"GET {safe_url(url)} failed: {type(exc).__name__}") from None
+            try:
+                return self._parse(response, url)
+            except ZoomTokenRejected:
+                self.token.invalidate(token)
+                if refreshed:
+                    raise
+                log.info("Zoom rejected the access token (401/124); minting a new one and retrying once")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _parse(self, response: requests.Response, url: str) -> dict[str, Any]:
+        where = f"GET {safe_url(url)}"
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        code = body.get("code") if isinstance(body, dict) else None
+        message = str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
+        status = response.status_code
+        if status == 429:
+            self.stats.rate_limited += 1
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            daily = response.headers.get("X-RateLimit-Type", "").lower().startswith("daily")
+            if retry_after is not None:
+                self.limiter.hold_off(min(retry_after, 60.0))
+            raise ZoomRateLimited(f"{where}: HTTP 429 {message}".strip(), retry_after=retry_after, daily=daily)
+        if status >= 500:
+            raise ZoomTransientError(f"{where}: HTTP {status}", status=status, code=code)
+        if status == 401 or code == 124:
+            raise ZoomTokenRejected(f"{where}: access token rejected ({message})", status=status, code=code)
+        if status >= 400 or not isinstance(body, dict):
+            raise ZoomApiError(
+                f"{where}: HTTP {status} code={code} {message or 'non-JSON body'}", status=status, code=code
+            )
+        # Zoom sometimes answers HTTP 200 with an error body ({"code": 200, "message": "Must have a Pro ..."}).
+        if code is not None and "message" in body and len(body) <= 3:
+            raise ZoomApiError(f"{where}: Zoom error code={code} {message}", status=status, code=code)
+        return body
+
+    def _paginate(self, path: str, params: dict[str, Any], items_key: str) -> Iterator[dict[str, Any]]:
+        """Yield items of every page. Page tokens expire after 15 minutes, so pages are fetched back to back."""
+        params = {**params, "page_size": PAGE_SIZE}
+        while True:
+            body = self.get(path, params)
+            items = body.get(items_key)
+            if items is None:
+                items = []
+            if not isinstance(items, list):
+                raise ZoomApiError(f"GET {path}: '{items_key}' is not a list")
+            yield from items
+            next_token = body.get("next_page_token")
+            if not next_token:
+                return
+            params = {**params, "next_page_token": next_token}
+
+    # -- endpoints -------------------------------------------------------------------------------------
+    def list_users(self, statuses: tuple[str, ...] = USER_STATUSES) -> list[dict[str, Any]]:
+        """Every user with one of ``statuses`` (active AND inactive users own recordings)."""
+        users: dict[str, dict[str, Any]] = {}
+        for status in statuses:
+            for user in self._paginate("users", {"status": status}, "users"):
+                if isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]:
+                    users.setdefault(user["id"], user)
+        return list(users.values())
+
+    def list_user_recordings(self, user_id: str, start: date, end: date) -> Iterator[dict[str, Any]]:
+        """Meetings with cloud recordings of one user whose start date (UTC) is in ``[start, end]``."""
+        for window_start, window_end in split_windows(start, end):
+            yield from self._paginate(
+                f"users/{quote(user_id, safe='')}/recordings",
+                {"from": window_start.isoformat(), "to": window_end.isoformat()},
+                "meetings",
+            )
+
+    def list_recordings(
+        self, users: list[dict[str, Any]], start: date, end: date, *, workers: int = 4
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """``(user, meeting)`` for every meeting of every user in ``[start, end]``, users fetched concurrently.
+
+        The rate cap is shared by the workers, so concurrency only hides latency; it never exceeds the cap.
+        """
+
+        def one_user(user: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            return [(user, meeting) for meeting in self.list_user_recordings(user["id"], start, end)]
+
+        if workers <= 1:
+            for user in users:
+                yield from one_user(user)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zoom-list") as pool:
+            for pairs in pool.map(one_user, users):
+                yield from pairs

@@ -1,0 +1,145 @@
+"""Start and stop the sandbox's real services as processes: the Zoom emulator and moto's S3 server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+SANDBOX_CLIENT_ID = "sandbox-client-id"
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
+SANDBOX_ACCOUNT_ID = "sandbox-account"
+SANDBOX_BUCKET = "zoom-archive-sandbox"
+#: The emulator hands out API URLs on 127.0.0.1 and CDN URLs on localhost.
+SANDBOX_DOWNLOAD_HOSTS = ["127.0.0.1", "localhost"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    """Wait until ``url`` answers (any HTTP status), or raise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+@dataclass
+class Service:
+    """A started process and where it listens."""
+
+    name: str
+    proc: subprocess.Popen
+    url: str
+    log_path: Path
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def _spawn(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child, closed with it
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def start_moto(log_dir: Path, port: int = 0) -> Service:
+    """moto's S3 server over HTTP on 127.0.0.1."""
+    port = port or free_port()
+    env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
+    proc = _spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_dir / "s3.log", env)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/moto-api/", proc=proc)
+    return Service("s3", proc, url, log_dir / "s3.log")
+
+
+def start_emulator(
+    log_dir: Path, *, seed: str = "demo", api_port: int = 0, cdn_port: int = 0, config: dict | None = None,
+    extra_args: list[str] | None = None,
+) -> Service:  # fmt: skip
+    """The Zoom API emulator (API host 127.0.0.1, CDN host localhost)."""
+    ready = Path(tempfile.mkdtemp(prefix="zoom-emulator-")) / "ready.json"
+    cmd = [
+        sys.executable, "-m", "zoom_emulator", "--api-port", str(api_port or free_port()),
+        "--cdn-port", str(cdn_port or free_port()), "--seed", seed, "--ready-file", str(ready),
+    ]  # fmt: skip
+    if config:
+        cmd += ["--config", json.dumps(config)]
+    cmd += extra_args or []
+    proc = _spawn(cmd, log_dir / "zoom-emulator.log")
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the Zoom emulator did not start; see {log_dir / 'zoom-emulator.log'}")
+        time.sleep(0.05)
+    time.sleep(0.05)
+    info = json.loads(ready.read_text())
+    return Service("zoom-emulator", proc, info["api_url"], log_dir / "zoom-emulator.log", info)
+
+
+def create_bucket(s3_url: str, bucket: str, *, versioning: bool = False) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1",
+                      aws_access_key_id="sandbox", aws_secret_access_key="sandbox")  # fmt: skip
+    s3.create_bucket(Bucket=bucket)
+    if versioning:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def airflow_env(
+    *, zoom_api_url: str, s3_url: str, bucket: str = SANDBOX_BUCKET, prefix: str = "zoom",
+    requests_per_second: float = 20.0,
+) -> dict[str, str]:  # fmt: skip
+    """Connections and Variables (as Airflow env vars) that point Airflow at the sandbox services."""
+    zoom = {
+        "conn_type": "zoom",
+        "login": SANDBOX_CLIENT_ID,
+        "password": SANDBOX_CLIENT_SECRET,
+        "host": f"{zoom_api_url}/v2",
+        "extra": {
+            "account_id": SANDBOX_ACCOUNT_ID,
+            "oauth_token_url": f"{zoom_api_url}/oauth/token",
+            "download_hosts": SANDBOX_DOWNLOAD_HOSTS,
+            "allow_http_downloads": True,
+            "max_requests_per_second": requests_per_second,
+        },
+    }
+    aws = {
+        "conn_type": "aws",
+        "login": "sandbox",
+        "password": "sandbox",
+        "extra": {"region_name": "us-east-1", "endpoint_url": s3_url},
+    }
+    return {
+        "AIRFLOW_CONN_ZOOM_DEFAULT": json.dumps(zoom),
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws),
+        "AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET": bucket,
+        "AIRFLOW_VAR_ZOOM_ARCHIVE_PREFIX": prefix,
+    }

@@ -1,0 +1,782 @@
+"""Static and local checks of the Docker deployment files.
+
+Docker is not available where this suite runs, so instead of ``docker compose config`` and
+``docker build`` these tests parse ``docker-compose.yaml``, ``Dockerfile``, ``.env.example`` and
+``.dockerignore`` and check what can be checked without a daemon: the service layout of the official
+Airflow 3 CeleryExecutor compose file, one shared configuration for every Airflow component, the
+sandbox profile, healthchecks and start-up order, the image build, the documentation of every
+variable, and (by running them locally) the scripts embedded in the compose file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+import yaml
+from dotenv import dotenv_values
+from packaging.specifiers import SpecifierSet
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yaml"
+DOCKERFILE = ROOT / "Dockerfile"
+ENV_EXAMPLE = ROOT / ".env.example"
+DOCKERIGNORE = ROOT / ".dockerignore"
+REQUIREMENTS = ROOT / "requirements.txt"
+PYPROJECT = ROOT / "pyproject.toml"
+
+BASE_IMAGE = "apache/airflow:3.3.2-python3.11"
+
+# Long-running Airflow components (official layout) and the command each one runs.
+AIRFLOW_DAEMONS = {
+    "airflow-apiserver": ["api-server"],
+    "airflow-scheduler": ["scheduler"],
+    "airflow-dag-processor": ["dag-processor"],
+    "airflow-worker": ["celery", "worker"],
+    "airflow-triggerer": ["triggerer"],
+}
+# Every service that runs Airflow code and must therefore share the x-airflow-common configuration.
+AIRFLOW_SERVICES = [*AIRFLOW_DAEMONS, "airflow-init", "airflow-cli", "flower"]
+SANDBOX_SERVICES = ["zoom-emulator", "s3", "sandbox-bucket"]
+SHARED_SECRETS = ["AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"]
+
+# Keys of the Compose Specification that this project may use (a subset; anything else is a typo).
+KNOWN_TOP_LEVEL_KEYS = {"version", "name", "include", "services", "networks", "volumes", "secrets", "configs"}
+KNOWN_SERVICE_KEYS = {
+    "build", "command", "container_name", "depends_on", "entrypoint", "env_file", "environment",
+    "expose", "extra_hosts", "healthcheck", "hostname", "image", "init", "labels", "logging",
+    "networks", "profiles", "ports", "pull_policy", "restart", "secrets", "stop_grace_period",
+    "stop_signal", "user", "volumes", "working_dir", "deploy", "ulimits", "configs", "tmpfs",
+}  # fmt: skip
+KNOWN_HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
+DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+RESTART_POLICIES = {"no", "always", "on-failure", "unless-stopped"}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------------
+# Compose interpolation: $$ (a literal $), ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?err},
+# ${NAME?err}, ${NAME:+alt}, ${NAME+alt} and $NAME.
+_INTERPOLATION = re.compile(
+    r"\$(?:(?P<escaped>\$)"
+    r"|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+class MissingVariable(Exception):
+    pass
+
+
+def iter_variable_refs(text: str) -> Iterator[tuple[str, str | None]]:
+    """Yield ``(name, operator)`` for every interpolation in ``text``; fail on malformed ``$``."""
+    position = 0
+    for match in _INTERPOLATION.finditer(text):
+        between = text[position : match.start()]
+        assert "$" not in between, f"invalid interpolation (use $$ for a literal $) in {text!r}"
+        position = match.end()
+        if match["escaped"]:
+            continue
+        yield (match["braced"] or match["bare"]), match["op"]
+    assert "$" not in text[position:], f"invalid interpolation (use $$ for a literal $) in {text!r}"
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Resolve ``text`` the way docker compose does (the subset of the syntax listed above)."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match["escaped"]:
+            return "$"
+        name = match["braced"] or match["bare"]
+        op, arg = match["op"], match["arg"] or ""
+        value = env.get(name)
+        if op == ":-":
+            return value if value else arg
+        if op == "-":
+            return arg if value is None else value
+        if op in (":?", "?") and (value is None or (op == ":?" and not value)):
+            raise MissingVariable(f"{name}: {arg}")
+        if op == ":+":
+            return arg if value else ""
+        if op == "+":
+            return "" if value is None else arg
+        return value or ""
+
+    return _INTERPOLATION.sub(replace, text)
+
+
+def iter_strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_strings(key)
+            yield from iter_strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from iter_strings(item)
+
+
+def as_argv(command: str | list[str]) -> list[str]:
+    return shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
+
+
+def option(argv: list[str], flag: str) -> str:
+    assert flag in argv, f"{flag} missing from {argv}"
+    return argv[argv.index(flag) + 1]
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def container_port(mapping: str | int) -> int:
+    """``"127.0.0.1:8080:80/tcp"`` -> 80."""
+    return int(str(mapping).rsplit(":", 1)[-1].split("/")[0])
+
+
+def healthcheck_text(service: dict[str, Any]) -> str:
+    test = service["healthcheck"]["test"]
+    return " ".join(test) if isinstance(test, list) else test
+
+
+def url_port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or {"http": 80, "https": 443}[parts.scheme]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """``[(INSTRUCTION, arguments)]`` with comments dropped and continuation lines joined."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for raw in DOCKERFILE.read_text().splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        pending += line
+        keyword, _, arguments = pending.partition(" ")
+        instructions.append((keyword.upper(), " ".join(arguments.split())))
+        pending = ""
+    assert not pending, "Dockerfile ends with a line continuation"
+    return instructions
+
+
+def dockerfile_copies() -> list[tuple[list[str], str]]:
+    """``[(sources, destination)]`` of every COPY, with ARG defaults substituted."""
+    args: dict[str, str] = {}
+    copies = []
+    for keyword, arguments in dockerfile_instructions():
+        if keyword == "ARG" and "=" in arguments:
+            name, value = arguments.split("=", 1)
+            args[name] = value
+        if keyword == "COPY":
+            parts = [part for part in shlex.split(arguments) if not part.startswith("--")]
+            parts = [re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m[1], m[0]), part) for part in parts]
+            copies.append((parts[:-1], parts[-1]))
+    return copies
+
+
+def pinned_version(requirements_text: str, distribution: str) -> str:
+    match = re.search(rf"^{re.escape(distribution)}==(\S+)\s*$", requirements_text, re.MULTILINE | re.IGNORECASE)
+    assert match, f"{distribution} is not pinned with == in requirements.txt"
+    return match.group(1)
+
+
+def sandbox_env_block() -> dict[str, str | None]:
+    """The commented-out assignments of the SANDBOX section of .env.example, parsed as an env file."""
+    text = ENV_EXAMPLE.read_text()
+    assert "SANDBOX" in text, ".env.example has no SANDBOX section"
+    section = text[text.index("SANDBOX") :]
+    lines = [line[2:] for line in section.splitlines() if re.match(r"#\s?[A-Z_][A-Z0-9_]*=", line)]
+    return dotenv_values(stream=io.StringIO("\n".join(line.lstrip() for line in lines)))
+
+
+def dockerignore_excludes(path: str, patterns: list[str]) -> bool:
+    """Whether ``path`` (relative to the context) is left out of the build context (last match wins)."""
+    excluded = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").strip().lstrip("/")
+        pattern = pattern.removeprefix("./").rstrip("/")
+        regex = ""
+        index = 0
+        while index < len(pattern):
+            if pattern.startswith("**/", index):
+                regex, index = regex + "(?:.*/)?", index + 3
+            elif pattern.startswith("**", index):
+                regex, index = regex + ".*", index + 2
+            elif pattern[index] == "*":
+                regex, index = regex + "[^/]*", index + 1
+            elif pattern[index] == "?":
+                regex, index = regex + "[^/]", index + 1
+            else:
+                regex, index = regex + re.escape(pattern[index]), index + 1
+        parts = path.strip("/").split("/")
+        candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]  # the path or a parent dir
+        if any(re.fullmatch(regex, candidate) for candidate in candidates):
+            excluded = not negate
+    return excluded
+
+
+# ----------------------------------------------------------------------------------------------------
+# Fixtures
+# ----------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return compose["services"]
+
+
+@pytest.fixture(scope="module")
+def common(compose: dict[str, Any]) -> dict[str, Any]:
+    return compose["x-airflow-common"]
+
+
+@pytest.fixture(scope="module")
+def common_env(common: dict[str, Any]) -> dict[str, str]:
+    return environment(common)
+
+
+@pytest.fixture(scope="module")
+def env_example() -> dict[str, str | None]:
+    return dotenv_values(ENV_EXAMPLE)
+
+
+# ----------------------------------------------------------------------------------------------------
+# docker-compose.yaml: a well-formed Compose file
+# ----------------------------------------------------------------------------------------------------
+def test_compose_uses_only_known_keys(compose: dict[str, Any], services: dict[str, dict[str, Any]]) -> None:
+    unknown = {key for key in compose if not key.startswith("x-")} - KNOWN_TOP_LEVEL_KEYS
+    assert not unknown, f"unknown top-level keys: {unknown}"
+    for name, service in services.items():
+        assert re.fullmatch(r"[a-zA-Z0-9._-]+", name)
+        assert set(service) <= KNOWN_SERVICE_KEYS, f"{name}: unknown keys {set(service) - KNOWN_SERVICE_KEYS}"
+        assert "image" in service or "build" in service, f"{name} has neither image nor build"
+        if "healthcheck" in service:
+            assert set(service["healthcheck"]) <= KNOWN_HEALTHCHECK_KEYS, name
+            test = service["healthcheck"]["test"]
+            assert isinstance(test, str) or test[0] in {"CMD", "CMD-SHELL", "NONE"}, name
+        if "restart" in service:
+            assert service["restart"] in RESTART_POLICIES, name
+
+
+def test_compose_interpolations_are_well_formed(compose: dict[str, Any]) -> None:
+    refs = [ref for text in iter_strings(compose) for ref in iter_variable_refs(text)]
+    assert refs, "no ${...} interpolation found at all"
+
+
+def test_named_volumes_are_declared(compose: dict[str, Any], services: dict[str, dict[str, Any]]) -> None:
+    declared = set(compose.get("volumes") or {})
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":", 1)[0]
+            if not source.startswith(("$", ".", "/", "~")):
+                assert source in declared, f"{name} uses undeclared named volume {source!r}"
+
+
+def test_depends_on_targets_exist_and_respect_profiles(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for target, spec in (service.get("depends_on") or {}).items():
+            assert target in services, f"{name} depends on unknown service {target!r}"
+            assert target != name
+            assert spec["condition"] in DEPENDS_ON_CONDITIONS, f"{name} -> {target}: {spec}"
+            if "healthy" in spec["condition"]:
+                assert "healthcheck" in services[target], f"{name} waits for {target} healthy: no healthcheck"
+            # A service outside a profile may not depend on one that only exists in a profile.
+            if services[target].get("profiles"):
+                assert set(service.get("profiles", [])) & set(services[target]["profiles"]), (
+                    f"{name} depends on {target}, which only runs in profiles {services[target]['profiles']}"
+                )
+
+
+# ----------------------------------------------------------------------------------------------------
+# docker-compose.yaml: the official Airflow 3 CeleryExecutor layout
+# ----------------------------------------------------------------------------------------------------
+def test_backing_services(services: dict[str, dict[str, Any]]) -> None:
+    assert services["postgres"]["image"] == "postgres:16"
+    assert "pg_isready" in healthcheck_text(services["postgres"])
+    assert any("/var/lib/postgresql/data" in str(v) for v in services["postgres"]["volumes"])
+    assert services["redis"]["image"] == "redis:7.2-bookworm"
+    assert "redis-cli ping" in healthcheck_text(services["redis"])
+
+
+@pytest.mark.parametrize(("name", "argv"), AIRFLOW_DAEMONS.items())
+def test_airflow_daemon_commands(services: dict[str, dict[str, Any]], name: str, argv: list[str]) -> None:
+    service = services[name]
+    assert as_argv(service["command"]) == argv
+    assert "entrypoint" not in service, f"{name} must run through the image's entrypoint"
+    assert not service.get("profiles"), f"{name} must start with a plain `docker compose up`"
+    assert service.get("restart") == "always"
+
+
+def test_flower_is_optional(services: dict[str, dict[str, Any]]) -> None:
+    assert as_argv(services["flower"]["command"]) == ["celery", "flower"]
+    assert services["flower"]["profiles"] == ["flower"]
+    assert any(container_port(p) == 5555 for p in services["flower"]["ports"])
+
+
+def test_airflow_init_migrates_and_creates_admin(services: dict[str, dict[str, Any]]) -> None:
+    init = services["airflow-init"]
+    env = environment(init)
+    assert env["_AIRFLOW_DB_MIGRATE"] == "true"
+    assert env["_AIRFLOW_WWW_USER_CREATE"] == "true"
+    assert "_AIRFLOW_WWW_USER_USERNAME" in env
+    password = list(iter_variable_refs(env["_AIRFLOW_WWW_USER_PASSWORD"]))
+    assert password == [("_AIRFLOW_WWW_USER_PASSWORD", ":?")], "the admin password must be required"
+    assert str(init["user"]) == "0:0", "init chowns the mounted folders, so it runs as root"
+    assert init.get("restart", "no") == "no"
+    script = as_argv(init["command"])[-1]
+    assert "/entrypoint " in script, "init must go through the image entrypoint (migration, admin user)"
+    assert "chown" in script
+
+
+def test_worker_can_be_scaled(services: dict[str, dict[str, Any]]) -> None:
+    worker = services["airflow-worker"]
+    for key in ("container_name", "hostname", "ports"):
+        assert key not in worker, f"airflow-worker sets {key}: `--scale airflow-worker=N` would clash"
+    assert environment(worker)["DUMB_INIT_SETSID"] == "0", "needed for warm Celery shutdown"
+
+
+# ----------------------------------------------------------------------------------------------------
+# One configuration for every Airflow component
+# ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", AIRFLOW_SERVICES)
+def test_airflow_service_shares_common_config(
+    services: dict[str, dict[str, Any]], common: dict[str, Any], common_env: dict[str, str], name: str
+) -> None:
+    service = services[name]
+    env = environment(service)
+    differing = {key: env.get(key) for key, value in common_env.items() if env.get(key) != value}
+    assert not differing, f"{name} overrides or lacks x-airflow-common environment: {differing}"
+    for key in ("image", "build", "env_file", "volumes"):
+        assert service[key] == common[key], f"{name}: {key} differs from x-airflow-common"
+    if name != "airflow-init":
+        assert service["user"] == common["user"] == "${AIRFLOW_UID:-50000}:0"
+    for dependency in ("postgres", "redis"):
+        assert service["depends_on"][dependency]["condition"] == "service_healthy", name
+
+
+def test_common_environment(common_env: dict[str, str], services: dict[str, dict[str, Any]]) -> None:
+    assert common_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert common_env["AIRFLOW__CORE__LOAD_EXAMPLES"].lower() == "false"
+    assert common_env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"].lower() == "true"
+    assert "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION" in common_env
+    resolved = {key: interpolate(value, {}) for key, value in common_env.items() if key not in SHARED_SECRETS}
+
+    database = urlsplit(resolved["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    assert (database.scheme, database.hostname) == ("postgresql+psycopg2", "postgres")
+    assert "postgres" in services
+    backend = urlsplit(resolved["AIRFLOW__CELERY__RESULT_BACKEND"])
+    assert (backend.scheme, backend.hostname) == ("db+postgresql", "postgres")
+    assert (backend.username, backend.password, backend.path) == (
+        database.username,
+        database.password,
+        database.path,
+    )
+    broker = urlsplit(resolved["AIRFLOW__CELERY__BROKER_URL"])
+    assert (broker.scheme, broker.hostname, broker.port or 6379) == ("redis", "redis", 6379)
+    assert "redis" in services
+
+    postgres_env = {key: interpolate(value, {}) for key, value in environment(services["postgres"]).items()}
+    assert database.username == postgres_env["POSTGRES_USER"]
+    assert database.password == postgres_env["POSTGRES_PASSWORD"]
+    assert database.path == "/" + postgres_env["POSTGRES_DB"]
+
+
+@pytest.mark.parametrize("secret", SHARED_SECRETS)
+def test_shared_secrets_are_required_and_not_hardcoded(common_env: dict[str, str], secret: str) -> None:
+    """One value for every component, taken from the env file, never a default baked into the file."""
+    expression = common_env[secret]
+    refs = list(iter_variable_refs(expression))
+    assert refs == [(secret, ":?")], f"{secret} must be exactly ${{{secret}:?...}}, got {expression!r}"
+    assert re.fullmatch(r"\$\{[A-Z_]+:\?[^}]*\}", expression), expression
+    with pytest.raises(MissingVariable):
+        interpolate(expression, {secret: ""})
+
+
+def test_execution_api_url_points_at_the_apiserver(
+    common_env: dict[str, str], services: dict[str, dict[str, Any]]
+) -> None:
+    url = urlsplit(common_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
+    apiserver = services["airflow-apiserver"]
+    assert url.hostname == "airflow-apiserver"
+    assert url.path == "/execution/"
+    published = {container_port(p) for p in apiserver["ports"]}
+    assert url_port(url.geturl()) in published, f"{url.geturl()} vs apiserver ports {apiserver['ports']}"
+    health = re.search(r"https?://\S+", healthcheck_text(apiserver))
+    assert health, "apiserver healthcheck has no URL"
+    assert url_port(health[0]) == url_port(url.geturl())
+    assert urlsplit(health[0]).path == "/api/v2/version"
+
+
+def test_airflow_folders_are_mounted(common: dict[str, Any]) -> None:
+    mounts = {}
+    for volume in common["volumes"]:
+        source, target = interpolate(volume, {}).split(":")[:2]
+        mounts[target] = source
+    assert mounts == {
+        "/opt/airflow/dags": "./dags",
+        "/opt/airflow/logs": "./logs",
+        "/opt/airflow/config": "./config",
+        "/opt/airflow/plugins": "./plugins",
+    }
+    for folder in ("dags", "plugins"):
+        assert (ROOT / folder).is_dir(), f"{folder}/ is mounted but missing from the repository"
+
+
+def test_simple_auth_manager_login_comes_from_the_env_file(
+    common_env: dict[str, str], services: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """airflow-init writes the SimpleAuthManager password file from _AIRFLOW_WWW_USER_* (run it here)."""
+    users = common_env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
+    assert users == "${_AIRFLOW_WWW_USER_USERNAME:-airflow}:admin"
+    init_env = environment(services["airflow-init"])
+    assert init_env["_AIRFLOW_WWW_USER_USERNAME"] == "${_AIRFLOW_WWW_USER_USERNAME:-airflow}"
+    passwords_file = common_env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
+    assert passwords_file.startswith("/opt/airflow/config/"), "must live on the shared ./config mount"
+
+    script = interpolate(as_argv(services["airflow-init"]["command"])[-1], {"AIRFLOW_UID": "1000"})
+    snippet = re.search(r"python -c '(.*?)'", script, re.DOTALL)
+    assert snippet, "airflow-init does not write the password file"
+    target = tmp_path / "passwords.json"
+    env = {
+        **os.environ,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(target),
+        "_AIRFLOW_WWW_USER_USERNAME": "ops",
+        "_AIRFLOW_WWW_USER_PASSWORD": "s3cr3t pass",
+    }
+    subprocess.run([sys.executable, "-c", snippet[1]], env=env, check=True, timeout=60)
+    assert json.loads(target.read_text()) == {"ops": "s3cr3t pass"}
+    assert target.stat().st_mode & 0o077 == 0, "password file must not be group/world readable"
+
+
+def test_airflow_init_script_is_valid(services: dict[str, dict[str, Any]]) -> None:
+    script = interpolate(as_argv(services["airflow-init"]["command"])[-1], {})
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True, timeout=60)
+    inner = re.search(r"<<'EOF'\n(.*?)\nEOF\n", script, re.DOTALL)
+    assert inner, "no checks script"
+    subprocess.run(["bash", "-n"], input=inner[1], text=True, check=True, timeout=60)
+    python = re.search(r"<<'PY'\n(.*?)\nPY\n", inner[1] + "\n", re.DOTALL)
+    assert python, "no Fernet key check"
+    compile(python[1], "fernet-check", "exec")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Healthchecks and start-up order
+# ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "probe"),
+    [
+        ("airflow-apiserver", "http://localhost:8080/api/v2/version"),
+        ("airflow-scheduler", "http://localhost:8974/health"),
+        ("airflow-dag-processor", "airflow jobs check --job-type DagProcessorJob"),
+        ("airflow-worker", "celery_executor.app inspect ping"),
+        ("airflow-triggerer", "airflow jobs check --job-type TriggererJob"),
+        ("flower", "http://localhost:5555/"),
+        ("zoom-emulator", "/_emulator/health"),
+        ("s3", "/moto-api/"),
+    ],
+)
+def test_healthchecks(services: dict[str, dict[str, Any]], name: str, probe: str) -> None:
+    assert probe in healthcheck_text(services[name])
+
+
+def test_every_long_running_service_has_a_healthcheck(services: dict[str, dict[str, Any]]) -> None:
+    one_shot = {"airflow-init", "airflow-cli", "sandbox-bucket"}
+    for name, service in services.items():
+        if name not in one_shot:
+            assert "healthcheck" in service, f"{name} has no healthcheck"
+
+
+def test_start_up_order(services: dict[str, dict[str, Any]]) -> None:
+    for name in [*AIRFLOW_DAEMONS, "flower"]:
+        condition = services[name]["depends_on"]["airflow-init"]["condition"]
+        assert condition == "service_completed_successfully", name
+    assert services["airflow-worker"]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
+    assert "airflow-init" not in services["airflow-init"]["depends_on"]
+    assert services["sandbox-bucket"]["depends_on"]["s3"]["condition"] == "service_healthy"
+
+
+def test_scheduler_health_server_is_enabled(common_env: dict[str, str]) -> None:
+    assert common_env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Sandbox profile
+# ----------------------------------------------------------------------------------------------------
+def test_sandbox_services_only_run_in_the_sandbox_profile(services: dict[str, dict[str, Any]]) -> None:
+    for name in SANDBOX_SERVICES:
+        assert services[name]["profiles"] == ["sandbox"], name
+        assert services[name]["image"] == services["airflow-apiserver"]["image"], f"{name}: same image"
+    for name, service in services.items():
+        if name not in SANDBOX_SERVICES:
+            assert "sandbox" not in service.get("profiles", []), name
+            assert not set(service.get("depends_on") or {}) & set(SANDBOX_SERVICES), name
+
+
+def test_zoom_emulator_service(services: dict[str, dict[str, Any]]) -> None:
+    emulator = services["zoom-emulator"]
+    argv = as_argv(emulator["command"])
+    assert argv[:3] == ["python", "-m", "zoom_emulator"]
+    assert option(argv, "--seed") == "demo"
+    # The emulator writes its own host names into the URLs it returns: they must be the service name.
+    assert option(argv, "--api-host-name") == option(argv, "--cdn-host-name") == "zoom-emulator"
+    api_port, cdn_port = int(option(argv, "--api-port")), int(option(argv, "--cdn-port"))
+    assert (api_port, cdn_port) == (9010, 9011)
+    assert {container_port(p) for p in emulator["ports"]} == {api_port, cdn_port}
+    health = re.search(r"https?://\S+", healthcheck_text(emulator))
+    assert health, "zoom-emulator healthcheck has no URL"
+    assert url_port(health[0]) == api_port
+
+
+def test_s3_service_runs_moto_on_the_published_port(services: dict[str, dict[str, Any]]) -> None:
+    argv = as_argv(services["s3"]["command"])
+    assert argv[:3] == ["python", "-m", "moto.server"]
+    assert option(argv, "-H") == "0.0.0.0"
+    port = int(option(argv, "-p"))
+    assert {container_port(p) for p in services["s3"]["ports"]} == {port}
+    health = re.search(r"https?://\S+", healthcheck_text(services["s3"]))
+    assert health, "s3 healthcheck has no URL"
+    assert url_port(health[0]) == port
+    endpoint = urlsplit(environment(services["sandbox-bucket"])["SANDBOX_S3_ENDPOINT_URL"])
+    assert (endpoint.hostname, endpoint.port) == ("s3", port)
+
+
+def test_sandbox_bucket_job_against_the_s3_service_command(services: dict[str, dict[str, Any]]) -> None:
+    """Start the s3 service's own command locally, probe its healthcheck, run sandbox-bucket twice."""
+    argv = as_argv(services["s3"]["command"])
+    port = free_port()
+    argv[argv.index("-H") + 1] = "127.0.0.1"
+    argv[argv.index("-p") + 1] = str(port)
+    server = subprocess.Popen([sys.executable, *argv[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        health = re.search(r"https?://\S+", healthcheck_text(services["s3"]))
+        health_url = (
+            health[0]
+            .replace("localhost:", "127.0.0.1:")
+            .replace(f":{option(as_argv(services['s3']['command']), '-p')}/", f":{port}/")
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(health_url, timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "moto server never became healthy"
+                assert server.poll() is None, "moto server exited"
+                time.sleep(0.2)
+
+        bucket_job = services["sandbox-bucket"]
+        job_argv = as_argv(bucket_job["command"])
+        assert job_argv[:2] == ["python", "-c"]
+        script = interpolate(job_argv[2], {})
+        endpoint = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET": "zoom-archive-test",
+            "SANDBOX_S3_ENDPOINT_URL": endpoint,
+        }
+        for _ in range(2):  # idempotent: `docker compose up` re-runs it every time
+            subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="sandbox",
+            aws_secret_access_key="sandbox",  # noqa: S106 - moto accepts any credentials
+        )
+        assert "zoom-archive-test" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert bucket_job["env_file"] == ["${ENV_FILE_PATH:-.env}"], "reads the bucket name from the env file"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Dockerfile
+# ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", [*AIRFLOW_SERVICES, *SANDBOX_SERVICES])
+def test_services_build_our_dockerfile(services: dict[str, dict[str, Any]], name: str) -> None:
+    service = services[name]
+    build = service["build"]
+    context = build if isinstance(build, str) else build.get("context", ".")
+    dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+    assert (ROOT / context / dockerfile).resolve() == DOCKERFILE
+    assert interpolate(service["image"], {}) == "zoom-archiver:latest"
+
+
+def test_dockerfile_base_image() -> None:
+    froms = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
+    assert froms == [BASE_IMAGE]
+
+
+def test_dockerfile_installs_pinned_requirements_then_the_project() -> None:
+    instructions = dockerfile_instructions()
+    copies = dockerfile_copies()
+    requirement_dest = next(dest for sources, dest in copies if sources == ["requirements.txt"])
+    runs = [arguments for keyword, arguments in instructions if keyword == "RUN"]
+    requirement_installs = [
+        run for run in runs if "pip install" in run and re.search(r"-r \"?\$\{?PROJECT_SRC\}?/requirements.txt", run)
+    ]
+    assert requirement_installs, f"no `pip install -r requirements.txt` (copied to {requirement_dest})"
+    assert requirement_dest.endswith("/requirements.txt")
+    assert not any("--constraint" in run or " -c " in run.split("&&")[0] for run in requirement_installs)
+
+    project_sources = {source.rstrip("/") for sources, _ in copies for source in sources}
+    assert {"pyproject.toml", "README.md", "plugins", "sandbox", "dags"} <= project_sources
+    project_install = [run for run in runs if re.search(r"pip install .*--no-deps", run)]
+    assert project_install, "the project must be pip-installed (provider entry point) without deps"
+    assert "apache_airflow_provider" in project_install[0], "the build should verify the entry point"
+    assert any(dest.rstrip("/") == "/opt/airflow/dags" for sources, dest in copies if sources == ["dags/"])
+    order = [keyword + " " + arguments for keyword, arguments in instructions]
+    requirements_index = next(i for i, line in enumerate(order) if line in [f"RUN {requirement_installs[0]}"])
+    project_index = next(i for i, line in enumerate(order) if line == f"RUN {project_install[0]}")
+    assert requirements_index < project_index, "dependencies first (cached layer), then the project"
+
+
+def test_dockerfile_runs_as_airflow_and_bakes_in_no_secrets() -> None:
+    instructions = dockerfile_instructions()
+    users = [arguments for keyword, arguments in instructions if keyword == "USER"]
+    assert users, "no USER instruction"
+    assert users[-1] == "airflow"
+    for keyword, arguments in instructions:
+        if keyword in {"ENV", "ARG", "LABEL"}:
+            assert not re.search(r"(KEY|SECRET|PASSWORD|TOKEN|AIRFLOW_CONN_)\w*=", arguments, re.IGNORECASE), (
+                f"{keyword} {arguments}"
+            )
+
+
+def test_dockerfile_copy_sources_exist_and_reach_the_build_context() -> None:
+    patterns = [
+        line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
+    for sources, _ in dockerfile_copies():
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY source {source} does not exist"
+            assert not dockerignore_excludes(source, patterns), f"{source} is excluded by .dockerignore"
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
+    patterns = [
+        line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
+    for path in [".env", ".env.production", ".git/config", ".venv/bin/python", "config/airflow.cfg",
+                 "logs/scheduler/latest", "plugins/zoom_archiver/__pycache__/x.pyc"]:  # fmt: skip
+        assert dockerignore_excludes(path, patterns), f"{path} would be sent to the Docker daemon"
+    for path in ["plugins/zoom_archiver/keys.py", "dags/zoom_recordings_to_s3.py", "sandbox/zoom_emulator"]:
+        assert not dockerignore_excludes(path, patterns), path
+
+
+def test_airflow_version_is_the_same_everywhere() -> None:
+    requirements = REQUIREMENTS.read_text()
+    match = re.fullmatch(r"apache/airflow:(?P<airflow>[\d.]+)-python(?P<python>\d+\.\d+)", BASE_IMAGE)
+    assert match
+    froms = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
+    assert froms == [BASE_IMAGE]
+    assert pinned_version(requirements, "apache-airflow") == match["airflow"]
+    assert pinned_version(requirements, "apache-airflow-core") == match["airflow"]
+    requires_python = re.search(r'^requires-python\s*=\s*"([^"]+)"', PYPROJECT.read_text(), re.MULTILINE)
+    assert requires_python, "pyproject.toml has no requires-python"
+    assert SpecifierSet(requires_python[1]).contains(f"{match['python']}.0"), "image Python vs pyproject"
+
+
+def test_image_contains_the_sandbox_servers() -> None:
+    """The sandbox services run the same image: moto's server and the celery provider must be pinned."""
+    requirements = REQUIREMENTS.read_text()
+    for distribution in ("moto", "apache-airflow-providers-celery", "flower", "psycopg2-binary", "redis", "boto3"):
+        pinned_version(requirements, distribution)
+
+
+# ----------------------------------------------------------------------------------------------------
+# .env.example
+# ----------------------------------------------------------------------------------------------------
+def test_required_variables_are_in_env_example(compose: dict[str, Any], env_example: dict[str, str | None]) -> None:
+    refs = {ref for text in iter_strings(compose) for ref in iter_variable_refs(text)}
+    required = {name for name, op in refs if op in (None, ":?", "?")}
+    assert required, "expected required variables (the shared secrets)"
+    missing = required - set(env_example)
+    assert not missing, f"referenced without a default but not assigned in .env.example: {missing}"
+    text = ENV_EXAMPLE.read_text()
+    undocumented = {name for name, _ in refs if not re.search(rf"^#?\s*{name}=", text, re.MULTILINE)}
+    assert not undocumented, f"not mentioned in .env.example: {undocumented}"
+
+
+def test_env_example_contains_no_secret_values(env_example: dict[str, str | None]) -> None:
+    for secret in [*SHARED_SECRETS, "_AIRFLOW_WWW_USER_PASSWORD"]:
+        assert env_example[secret] == "", f"{secret} must be an empty placeholder in .env.example"
+    zoom = json.loads(env_example["AIRFLOW_CONN_ZOOM_DEFAULT"] or "")
+    assert zoom["login"].startswith("<"), "client id must be a <placeholder>"
+    assert zoom["password"].startswith("<"), "client secret must be a <placeholder>"
+
+
+def test_env_example_connections(env_example: dict[str, str | None]) -> None:
+    zoom = json.loads(env_example["AIRFLOW_CONN_ZOOM_DEFAULT"] or "")
+    assert zoom["conn_type"] == "zoom"
+    assert zoom["host"].startswith("https://")
+    assert zoom["host"].rstrip("/").endswith("/v2")
+    assert {"account_id", "oauth_token_url"} <= set(zoom["extra"])
+    assert urlsplit(zoom["extra"]["oauth_token_url"]).scheme == "https"
+    aws = json.loads(env_example["AIRFLOW_CONN_AWS_DEFAULT"] or "")
+    assert aws["conn_type"] == "aws"
+    assert aws["extra"]["region_name"]
+
+
+def test_env_example_variables(env_example: dict[str, str | None]) -> None:
+    assert env_example["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
+    assert env_example["AIRFLOW_VAR_ZOOM_ARCHIVE_PREFIX"] == "zoom"
+    assert env_example["AIRFLOW_UID"] == "50000"
+
+
+def test_env_example_sandbox_block_targets_the_sandbox_services(services: dict[str, dict[str, Any]]) -> None:
+    sandbox = sandbox_env_block()
+    emulator_argv = as_argv(services["zoom-emulator"]["command"])
+    api_port = int(option(emulator_argv, "--api-port"))
+    s3_port = int(option(as_argv(services["s3"]["command"]), "-p"))
+
+    zoom = json.loads(sandbox["AIRFLOW_CONN_ZOOM_DEFAULT"] or "")
+    assert zoom["conn_type"] == "zoom"
+    host = urlsplit(zoom["host"])
+    assert (host.hostname, host.port, host.path.rstrip("/")) == ("zoom-emulator", api_port, "/v2")
+    token_url = urlsplit(zoom["extra"]["oauth_token_url"])
+    assert (token_url.hostname, token_url.port) == ("zoom-emulator", api_port)
+    assert option(emulator_argv, "--cdn-host-name") in zoom["extra"]["download_hosts"]
+    assert zoom["extra"]["allow_http_downloads"] is True
+    assert zoom["extra"]["account_id"]
+
+    aws = json.loads(sandbox["AIRFLOW_CONN_AWS_DEFAULT"] or "")
+    assert aws["conn_type"] == "aws"
+    endpoint = urlsplit(aws["extra"]["endpoint_url"])
+    assert (endpoint.hostname, endpoint.port) == ("s3", s3_port)
+    assert sandbox["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
