@@ -131,9 +131,7 @@ class DatasetBuilder:
             file_extension=extension or DEFAULT_EXTENSION.get(file_type, file_type),
             size=size,
             recording_type=(
-                DEFAULT_RECORDING_TYPE.get(file_type, file_type.lower())
-                if recording_type is _UNSET
-                else recording_type
+                DEFAULT_RECORDING_TYPE.get(file_type, file_type.lower()) if recording_type is _UNSET else recording_type
             ),
             recording_start=recording_start,
             recording_end=recording_start + timedelta(seconds=length),
@@ -181,7 +179,7 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
     if host is None:
         raise ValueError("unknown host: give the host_id or host_email of an existing user")
     start = _time(payload, "start_time", datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
-    files = payload.get("recording_files", None)
+    files = payload.get("recording_files")
     if files is not None and not isinstance(files, list):
         raise ValueError("recording_files must be a list")
     uuid = payload.get("uuid")
@@ -206,9 +204,7 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
     return meeting
 
 
-def _file_spec(
-    spec: Any, start: datetime, duration: int, dataset: Dataset
-) -> tuple[str, int, dict[str, Any]]:
+def _file_spec(spec: Any, start: datetime, duration: int, dataset: Dataset) -> tuple[str, int, dict[str, Any]]:
     """Validate one POSTed file object into ``DatasetBuilder.file`` arguments."""
     if not isinstance(spec, dict):
         raise ValueError("each recording file must be an object")

@@ -32,8 +32,7 @@ ONE_AUTH = (
 def xml_error(status: int, code: str, message: str, extra: str = "") -> Response:
     """An S3/CloudFront-style XML error document."""
     body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{code}</Code><Message>{message}</Message>{extra}</Error>"
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>{extra}</Error>'
     )
     return Response(status, body.encode(), XML_TYPE)
 
@@ -67,7 +66,12 @@ class CdnApp:
         self.state = state
 
     def __call__(self, request: Request) -> Response:
-        """Serve one CDN request."""
+        """Serve one CDN request and count its response status."""
+        response = self._route(request)
+        self.state.stats.response(response.status)
+        return response
+
+    def _route(self, request: Request) -> Response:
         state = self.state
         state.stats.request("download_cdn")
         if request.method not in ("GET", "HEAD"):

@@ -47,7 +47,7 @@ class EmulatorConfig:
     """Mutable settings; see the module docstring for each key."""
 
     client_id: str = "sandbox-client-id"
-    client_secret: str = "sandbox-client-secret"  # noqa: S105 - public sandbox default
+    client_secret: str = "sandbox-client-secret"
     account_id: str = "sandbox-account"
     token_ttl: int = 3599
     invalidate_previous_tokens: bool = True

@@ -102,9 +102,7 @@ class Dataset:
         """Listable meetings of a host whose ``start_time`` UTC date is in ``[first, last]``, newest first."""
         with self.lock:
             found = [
-                m
-                for m in self._meetings_by_host.get(host_id, [])
-                if m.listable and first <= m.start.date() <= last
+                m for m in self._meetings_by_host.get(host_id, []) if m.listable and first <= m.start.date() <= last
             ]
         found.sort(key=lambda m: (m.start, m.uuid), reverse=True)
         return found

@@ -21,17 +21,15 @@ from zoom_emulator.tokens import VALID
 FORBIDDEN_BODY = b'{"status":false,"errorCode":124,"errorMessage":"Forbidden"}'
 
 _PAGE = (
-    "<!DOCTYPE html><html lang=\"en-US\"><head><meta charset=\"utf-8\"><title>{title}</title></head>"
-    "<body><div id=\"app\" class=\"{css}\"><div class=\"content\"><h1>{title}</h1><p>{message}</p>"
+    '<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>{title}</title></head>'
+    '<body><div id="app" class="{css}"><div class="content"><h1>{title}</h1><p>{message}</p>'
     "</div></div></body></html>"
 )
 
 
 def page(title: str, message: str, css: str = "error-page") -> Response:
     """A Zoom-looking HTML page (status 200, as Zoom answers failed downloads)."""
-    return html_response(
-        200, _PAGE.format(title=html.escape(title), message=html.escape(message), css=css)
-    )
+    return html_response(200, _PAGE.format(title=html.escape(title), message=html.escape(message), css=css))
 
 
 def host_only_page() -> Response:
@@ -92,4 +90,3 @@ def share(state: EmulatorState, share_token: str) -> Response:
     """``/rec/share/{token}``: the share page."""
     state.stats.request("play")
     return page("Zoom Recording", "Passcode required to view this recording.", "share")
-

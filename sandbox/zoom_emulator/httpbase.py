@@ -7,6 +7,7 @@ simulate a dropped connection). It logs one access line per request, without the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -95,15 +96,21 @@ class EmulatorServer(ThreadingHTTPServer):
             else:
                 self._connections.discard(conn)
 
+    def wake(self) -> None:
+        """Poke the listening socket so a pending ``shutdown()`` is noticed at once, not at the next poll."""
+        host, port = self.server_address[:2]
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+            pass
+
     def close_connections(self) -> None:
         """Shut down every open client connection (used when stopping)."""
         with self._connections_lock:
             conns = list(self._connections)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -114,6 +121,10 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120
     server: EmulatorServer
+
+    def version_string(self) -> str:
+        """The ``Server`` header value."""
+        return self.server_version
 
     def setup(self) -> None:
         """Register the connection with the server."""
@@ -127,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, False)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         """Handle GET."""
         self._handle()
 
@@ -222,6 +233,6 @@ class Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Silence the default access line (it contains the query string); ``_handle`` logs instead."""
 
-    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from http.server
+    def log_error(self, format: str, *args: Any) -> None:
         """Log protocol errors without echoing the request line (it may carry tokens)."""
         errors_log.debug("%s: rejected a malformed or timed-out request", self.server.label)

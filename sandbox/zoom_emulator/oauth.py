@@ -24,7 +24,7 @@ def _oauth_error(reason: str, error: str) -> Response:
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:
-    if not header or not header[:6].lower() == "basic ":
+    if not header or header[:6].lower() != "basic ":
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")

@@ -101,7 +101,12 @@ def _add_blog_sample(b: DatasetBuilder, host: Any, start: datetime) -> None:
         **common,
     )
     b.file(
-        m, "M4A", 246560, file_id="a6b332f9-2246-49e5-913e-588adc7f0f5f", token="Oaevut8LSACCCCCCCCnnnnnnnnbbbb", **common
+        m,
+        "M4A",
+        246560,
+        file_id="a6b332f9-2246-49e5-913e-588adc7f0f5f",
+        token="Oaevut8LSACCCCCCCCnnnnnnnnbbbb",
+        **common,
     )
     b.file(m, "TIMELINE", 1180, old_shape=True, token="2dBBBBBccccDDDDeeee", **common)
     b.file(

@@ -10,6 +10,8 @@ variable, and (by running them locally) the scripts embedded in the compose file
 
 from __future__ import annotations
 
+import base64
+import importlib.util
 import io
 import json
 import os
@@ -18,12 +20,14 @@ import shlex
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import boto3
 import pytest
@@ -188,19 +192,36 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return instructions
 
 
-def dockerfile_copies() -> list[tuple[list[str], str]]:
-    """``[(sources, destination)]`` of every COPY, with ARG defaults substituted."""
+def dockerfile_expanded() -> list[tuple[str, str]]:
+    """Like :func:`dockerfile_instructions`, with the defaults of this Dockerfile's own ARGs substituted."""
     args: dict[str, str] = {}
-    copies = []
+    expanded = []
     for keyword, arguments in dockerfile_instructions():
+        arguments = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m[1], m[0]), arguments)
         if keyword == "ARG" and "=" in arguments:
             name, value = arguments.split("=", 1)
             args[name] = value
+        expanded.append((keyword, arguments))
+    return expanded
+
+
+def dockerfile_copies() -> list[tuple[list[str], str]]:
+    """``[(sources, destination)]`` of every COPY."""
+    copies = []
+    for keyword, arguments in dockerfile_expanded():
         if keyword == "COPY":
             parts = [part for part in shlex.split(arguments) if not part.startswith("--")]
-            parts = [re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m[1], m[0]), part) for part in parts]
             copies.append((parts[:-1], parts[-1]))
     return copies
+
+
+def dockerfile_commands() -> list[list[str]]:
+    """Every shell command of every RUN (split at ``&&``), as argv lists."""
+    commands = []
+    for keyword, arguments in dockerfile_expanded():
+        if keyword == "RUN":
+            commands.extend(shlex.split(part) for part in arguments.split("&&"))
+    return commands
 
 
 def pinned_version(requirements_text: str, distribution: str) -> str:
@@ -214,8 +235,8 @@ def sandbox_env_block() -> dict[str, str | None]:
     text = ENV_EXAMPLE.read_text()
     assert "SANDBOX" in text, ".env.example has no SANDBOX section"
     section = text[text.index("SANDBOX") :]
-    lines = [line[2:] for line in section.splitlines() if re.match(r"#\s?[A-Z_][A-Z0-9_]*=", line)]
-    return dotenv_values(stream=io.StringIO("\n".join(line.lstrip() for line in lines)))
+    lines = [re.sub(r"^#\s*", "", line) for line in section.splitlines() if re.match(r"#\s*[A-Z_][A-Z0-9_]*=", line)]
+    return dotenv_values(stream=io.StringIO("\n".join(lines)))
 
 
 def dockerignore_excludes(path: str, patterns: list[str]) -> bool:
@@ -550,6 +571,7 @@ def test_zoom_emulator_service(services: dict[str, dict[str, Any]]) -> None:
     argv = as_argv(emulator["command"])
     assert argv[:3] == ["python", "-m", "zoom_emulator"]
     assert option(argv, "--seed") == "demo"
+    assert option(argv, "--bind") == "0.0.0.0", "must listen beyond the container's loopback"
     # The emulator writes its own host names into the URLs it returns: they must be the service name.
     assert option(argv, "--api-host-name") == option(argv, "--cdn-host-name") == "zoom-emulator"
     api_port, cdn_port = int(option(argv, "--api-port")), int(option(argv, "--cdn-port"))
@@ -573,55 +595,103 @@ def test_s3_service_runs_moto_on_the_published_port(services: dict[str, dict[str
     assert (endpoint.hostname, endpoint.port) == ("s3", port)
 
 
-def test_sandbox_bucket_job_against_the_s3_service_command(services: dict[str, dict[str, Any]]) -> None:
-    """Start the s3 service's own command locally, probe its healthcheck, run sandbox-bucket twice."""
-    argv = as_argv(services["s3"]["command"])
-    port = free_port()
-    argv[argv.index("-H") + 1] = "127.0.0.1"
-    argv[argv.index("-p") + 1] = str(port)
-    server = subprocess.Popen([sys.executable, *argv[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        health = re.search(r"https?://\S+", healthcheck_text(services["s3"]))
-        health_url = (
-            health[0]
-            .replace("localhost:", "127.0.0.1:")
-            .replace(f":{option(as_argv(services['s3']['command']), '-p')}/", f":{port}/")
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(health_url, timeout=2) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "moto server never became healthy"
-                assert server.poll() is None, "moto server exited"
-                time.sleep(0.2)
+def with_option(argv: list[str], flag: str, value: str) -> list[str]:
+    argv = list(argv)
+    argv[argv.index(flag) + 1] = value
+    return argv
 
-        bucket_job = services["sandbox-bucket"]
-        job_argv = as_argv(bucket_job["command"])
-        assert job_argv[:2] == ["python", "-c"]
-        script = interpolate(job_argv[2], {})
-        endpoint = f"http://127.0.0.1:{port}"
+
+def local_health_url(service: dict[str, Any], port: int) -> str:
+    """The service's healthcheck URL, pointed at 127.0.0.1:``port``."""
+    health = re.search(r"https?://\S+", healthcheck_text(service))
+    assert health, "healthcheck has no URL"
+    return urlsplit(health[0])._replace(netloc=f"127.0.0.1:{port}").geturl()
+
+
+@contextmanager
+def running(argv: list[str], health_url: str) -> Iterator[None]:
+    """Run a service's ``python ...`` command locally until its healthcheck URL answers 200."""
+    assert argv[0] == "python"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, *argv[1:]], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(health_url, timeout=2) as response:
+                        assert response.status == 200
+                        break
+                except OSError:
+                    if process.poll() is not None:
+                        log.seek(0)
+                        pytest.fail(f"{argv} exited: {log.read().decode(errors='replace')[-2000:]}")
+                    assert time.monotonic() < deadline, f"{health_url} never answered 200"
+                    time.sleep(0.2)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_s3_service_command_and_sandbox_bucket_job(services: dict[str, dict[str, Any]]) -> None:
+    """Run the s3 service's own command locally, probe its healthcheck, run sandbox-bucket twice."""
+    port = free_port()
+    argv = with_option(with_option(as_argv(services["s3"]["command"]), "-H", "127.0.0.1"), "-p", str(port))
+    bucket_job = services["sandbox-bucket"]
+    assert bucket_job["env_file"] == ["${ENV_FILE_PATH:-.env}"], "reads the bucket name from the env file"
+    job_argv = as_argv(bucket_job["command"])
+    assert job_argv[:2] == ["python", "-c"]
+    script = interpolate(job_argv[2], {})
+    endpoint = f"http://127.0.0.1:{port}"
+    with running(argv, local_health_url(services["s3"], port)):
         env = {
             **os.environ,
             "AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET": "zoom-archive-test",
             "SANDBOX_S3_ENDPOINT_URL": endpoint,
         }
-        for _ in range(2):  # idempotent: `docker compose up` re-runs it every time
+        for _ in range(2):  # idempotent: every `docker compose --profile sandbox up` runs it again
             subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
         s3 = boto3.client(
             "s3",
             endpoint_url=endpoint,
             region_name="us-east-1",
             aws_access_key_id="sandbox",
-            aws_secret_access_key="sandbox",  # noqa: S106 - moto accepts any credentials
+            aws_secret_access_key="sandbox",
         )
-        assert "zoom-archive-test" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert bucket_job["env_file"] == ["${ENV_FILE_PATH:-.env}"], "reads the bucket name from the env file"
+        assert "zoom-archive-test" in {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+
+
+def test_zoom_emulator_service_command_accepts_the_sandbox_connection(services: dict[str, dict[str, Any]]) -> None:
+    """Run the zoom-emulator service's own command locally and log in with .env.example's sandbox block."""
+    emulator = services["zoom-emulator"]
+    api_port, cdn_port = free_port(), free_port()
+    argv = as_argv(emulator["command"])
+    argv = with_option(with_option(argv, "--api-port", str(api_port)), "--cdn-port", str(cdn_port))
+    argv = with_option(argv, "--bind", "127.0.0.1")
+    zoom = json.loads(sandbox_env_block()["AIRFLOW_CONN_ZOOM_DEFAULT"] or "")
+
+    def local(url: str) -> str:
+        return urlsplit(url)._replace(netloc=f"127.0.0.1:{api_port}").geturl()
+
+    with running(argv, local_health_url(emulator, api_port)):
+        credentials = base64.b64encode(f"{zoom['login']}:{zoom['password']}".encode()).decode()
+        form = urlencode({"grant_type": "account_credentials", "account_id": zoom["extra"]["account_id"]})
+        token_request = urllib.request.Request(
+            local(zoom["extra"]["oauth_token_url"]),
+            data=form.encode(),
+            headers={"Authorization": f"Basic {credentials}"},
+        )
+        with urllib.request.urlopen(token_request, timeout=10) as response:
+            token = json.load(response)
+        # The emulator names itself with --api-host-name: the host the workers reach it by.
+        assert urlsplit(token["api_url"]).hostname == urlsplit(zoom["host"]).hostname == "zoom-emulator"
+        users_request = urllib.request.Request(
+            local(zoom["host"]).rstrip("/") + "/users",
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        )
+        with urllib.request.urlopen(users_request, timeout=10) as response:
+            assert response.status == 200
+            assert json.load(response)["users"], "the demo seed has users"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -643,27 +713,35 @@ def test_dockerfile_base_image() -> None:
 
 
 def test_dockerfile_installs_pinned_requirements_then_the_project() -> None:
-    instructions = dockerfile_instructions()
     copies = dockerfile_copies()
-    requirement_dest = next(dest for sources, dest in copies if sources == ["requirements.txt"])
-    runs = [arguments for keyword, arguments in instructions if keyword == "RUN"]
-    requirement_installs = [
-        run for run in runs if "pip install" in run and re.search(r"-r \"?\$\{?PROJECT_SRC\}?/requirements.txt", run)
-    ]
-    assert requirement_installs, f"no `pip install -r requirements.txt` (copied to {requirement_dest})"
-    assert requirement_dest.endswith("/requirements.txt")
-    assert not any("--constraint" in run or " -c " in run.split("&&")[0] for run in requirement_installs)
+    commands = dockerfile_commands()
+    pip_installs = [argv for argv in commands if argv[:2] == ["pip", "install"]]
 
-    project_sources = {source.rstrip("/") for sources, _ in copies for source in sources}
-    assert {"pyproject.toml", "README.md", "plugins", "sandbox", "dags"} <= project_sources
-    project_install = [run for run in runs if re.search(r"pip install .*--no-deps", run)]
-    assert project_install, "the project must be pip-installed (provider entry point) without deps"
-    assert "apache_airflow_provider" in project_install[0], "the build should verify the entry point"
-    assert any(dest.rstrip("/") == "/opt/airflow/dags" for sources, dest in copies if sources == ["dags/"])
-    order = [keyword + " " + arguments for keyword, arguments in instructions]
-    requirements_index = next(i for i, line in enumerate(order) if line in [f"RUN {requirement_installs[0]}"])
-    project_index = next(i for i, line in enumerate(order) if line == f"RUN {project_install[0]}")
-    assert requirements_index < project_index, "dependencies first (cached layer), then the project"
+    requirements_dest = next(dest for sources, dest in copies if sources == ["requirements.txt"])
+    requirement_installs = [argv for argv in pip_installs if "-r" in argv and option(argv, "-r") == requirements_dest]
+    assert requirement_installs, f"no `pip install -r {requirements_dest}`"
+    for argv in requirement_installs:
+        assert "-c" not in argv, "our exact pins are the constraints"
+        assert "--constraint" not in argv, "our exact pins are the constraints"
+        assert "apache-airflow==${AIRFLOW_VERSION}" in argv, "keep the base image's Airflow pinned"
+
+    # The project: pyproject.toml, README.md, plugins/ and sandbox/ copied into one directory, installed
+    # with --no-deps (everything is pinned above), after the requirements (cached layer first).
+    project_dir = next(dest for sources, dest in copies if "pyproject.toml" in sources).rstrip("/")
+    project_files = {
+        source.rstrip("/")
+        for sources, dest in copies
+        for source in sources
+        if dest.rstrip("/") in (project_dir, f"{project_dir}/{source.rstrip('/')}")
+    }
+    assert {"pyproject.toml", "README.md", "plugins", "sandbox"} <= project_files
+    project_installs = [argv for argv in pip_installs if "--no-deps" in argv and argv[-1] == project_dir]
+    assert project_installs, f"no `pip install --no-deps {project_dir}`"
+    assert pip_installs.index(requirement_installs[0]) < pip_installs.index(project_installs[0])
+    entry_point_checks = [argv for argv in commands if argv[0] == "python" and "apache_airflow_provider" in argv[-1]]
+    assert entry_point_checks, "the build should fail when the provider entry point is not registered"
+
+    assert (["dags/"], "/opt/airflow/dags/") in copies
 
 
 def test_dockerfile_runs_as_airflow_and_bakes_in_no_secrets() -> None:
@@ -780,3 +858,44 @@ def test_env_example_sandbox_block_targets_the_sandbox_services(services: dict[s
     endpoint = urlsplit(aws["extra"]["endpoint_url"])
     assert (endpoint.hostname, endpoint.port) == ("s3", s3_port)
     assert sandbox["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
+
+
+# ----------------------------------------------------------------------------------------------------
+# The process-level full-stack test runs the same configuration as compose
+# ----------------------------------------------------------------------------------------------------
+def test_fullstack_settings_mirror_compose(common_env: dict[str, str]) -> None:
+    """``tests/fullstack/stack.py`` (``AIRFLOW_ENV``) must configure Airflow the way compose does.
+
+    Hosts and ports differ (processes on 127.0.0.1 instead of compose service names), so URLs are compared
+    by scheme and path; secrets must be set for every process, their values are the stack's own.
+    """
+    stack_file = ROOT / "tests" / "fullstack" / "stack.py"
+    if not stack_file.exists():
+        pytest.skip("tests/fullstack/stack.py does not exist yet")
+    spec = importlib.util.spec_from_file_location("_fullstack_stack_for_deploy_test", stack_file)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fullstack: dict[str, str] = module.AIRFLOW_ENV
+
+    def resolved(key: str) -> str:
+        return interpolate(common_env[key], {})
+
+    for key in ("AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CORE__LOAD_EXAMPLES"):
+        assert fullstack.get(key, "").lower() == resolved(key).lower(), key
+    auth_manager = fullstack.get("AIRFLOW__CORE__AUTH_MANAGER", resolved("AIRFLOW__CORE__AUTH_MANAGER"))
+    assert auth_manager == resolved("AIRFLOW__CORE__AUTH_MANAGER")
+    for key in (
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CELERY__RESULT_BACKEND",
+        "AIRFLOW__CELERY__BROKER_URL",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    ):
+        assert key in fullstack, f"AIRFLOW_ENV lacks {key}"
+        ours, theirs = urlsplit(resolved(key)), urlsplit(fullstack[key])
+        assert theirs.scheme == ours.scheme, key
+        if key == "AIRFLOW__CORE__EXECUTION_API_SERVER_URL":
+            assert theirs.path == ours.path, key
+    for secret in SHARED_SECRETS:
+        assert fullstack.get(secret), f"AIRFLOW_ENV must set {secret} (one value for every process)"

@@ -1,0 +1,131 @@
+"""The API listener: routes ``/oauth/token``, ``/v2/...``, ``/rec/...`` and ``/_emulator/...``.
+
+Cross-cutting behaviour lives here: per-request slow-downs, bearer auth on ``/v2``, the account-wide
+per-second rate limits per category (list users / list recordings are *medium*, get meeting recordings
+*light*) and injected list errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import time
+
+from zoom_emulator import control, downloads, oauth, v2
+from zoom_emulator.faults import list_error, too_many_requests
+from zoom_emulator.httpbase import Request, Response, json_response
+from zoom_emulator.state import EmulatorState
+
+_V2_ROUTES: list[tuple[re.Pattern[str], str, str, bool]] = [
+    (re.compile(r"/v2/users/?"), "users", "medium", True),
+    (re.compile(r"/v2/users/([^/]+)/recordings/?"), "recordings", "medium", True),
+    (re.compile(r"/v2/meetings/([^/]+)/recordings/?"), "meeting_recordings", "light", False),
+]
+_DOWNLOAD = re.compile(r"/rec/download/([^/]+)")
+_WEBHOOK_DOWNLOAD = re.compile(r"/rec/webhook_download/([^/]+)/([^/]+)")
+_PLAY = re.compile(r"/rec/play/([^/]+)")
+_SHARE = re.compile(r"/rec/share/([^/]+)")
+NOT_FOUND = {"code": 404, "message": "The requested resource was not found."}
+
+
+def _match_v2(path: str) -> tuple[str, str, bool, re.Match[str]] | None:
+    """(kind, rate category, is a list call, match) for a ``/v2`` path, or ``None``."""
+    for pattern, kind, category, is_list in _V2_ROUTES:
+        match = pattern.fullmatch(path)
+        if match is not None:
+            return kind, category, is_list, match
+    return None
+
+
+class ApiApp:
+    """The API host's request handler."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+        self._request_ids = itertools.count(1)
+
+    def __call__(self, request: Request) -> Response:
+        """Route one request and count its response status."""
+        response = self._route(request)
+        rid = hashlib.sha1(f"rid{next(self._request_ids)}".encode(), usedforsecurity=False).hexdigest()
+        response.headers.append(("x-zm-trackingid", f"v=2.0;clid=us06;rid=WEB_{rid}"))
+        self.state.stats.response(response.status)
+        return response
+
+    def _route(self, request: Request) -> Response:
+        path = request.raw_path
+        if path == "/_emulator" or path.startswith("/_emulator/"):
+            return control.handle(self.state, request)
+        if path == "/oauth/token":
+            return oauth.token_endpoint(self.state, request)
+        if path.startswith("/v2/"):
+            return self._v2(request)
+        if path.startswith("/rec/"):
+            return self._rec(request)
+        self.state.stats.request("other")
+        return json_response(404, NOT_FOUND)
+
+    def _maybe_slow(self) -> None:
+        config = self.state.config
+        if self.state.faults.roll(config.slow_response_rate):
+            self.state.stats.fault("slow_response")
+            time.sleep(config.slow_response_seconds)
+
+    def _v2(self, request: Request) -> Response:
+        state = self.state
+        route = _match_v2(request.raw_path)
+        if route is None:
+            state.stats.request("other")
+            return json_response(404, NOT_FOUND)
+        kind, category, is_list, match = route
+        state.stats.request(kind)
+        self._maybe_slow()
+        denied = oauth.check_api_auth(state, request)
+        if denied is not None:
+            return denied
+        if request.method not in ("GET", "HEAD"):
+            return json_response(405, {"code": 405, "message": "Method not allowed."})
+        config = state.config
+        limit = config.rate_limit_per_second.get(category)
+        if not state.limiter.allow(category, limit):
+            state.stats.rate_limited(category)
+            return too_many_requests(category, config.rate_limit_retry_after)
+        if is_list and state.faults.roll(config.list_error_rate):
+            error_kind = state.faults.pick(list(config.list_error_kinds))
+            state.stats.fault(f"list_error_{error_kind}")
+            return list_error(error_kind, category)
+        if kind == "users":
+            response = v2.list_users(state, request)
+        elif kind == "recordings":
+            response = v2.list_recordings(state, request, match.group(1))
+        else:
+            response = v2.meeting_recordings(state, request, match.group(1))
+        if limit is not None:
+            response.headers += [
+                ("X-RateLimit-Category", category.capitalize()),
+                ("X-RateLimit-Limit", str(limit)),
+                ("X-RateLimit-Remaining", str(state.limiter.remaining(category, limit))),
+            ]
+        return response
+
+    def _rec(self, request: Request) -> Response:
+        state = self.state
+        path = request.raw_path
+        token = downloads.request_token(request.query, oauth.bearer_token(request))
+        match = _DOWNLOAD.fullmatch(path)
+        if match is not None:
+            self._maybe_slow()
+            return downloads.download(state, token, match.group(1), None)
+        match = _WEBHOOK_DOWNLOAD.fullmatch(path)
+        if match is not None:
+            self._maybe_slow()
+            return downloads.download(state, token, match.group(1), match.group(2))
+        match = _PLAY.fullmatch(path)
+        if match is not None:
+            return downloads.play(state, match.group(1))
+        match = _SHARE.fullmatch(path)
+        if match is not None:
+            return downloads.share(state, match.group(1))
+        state.stats.request("other")
+        return downloads.host_only_page()

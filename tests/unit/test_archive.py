@@ -1,0 +1,322 @@
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import types
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+import tenacity
+from moto import mock_aws
+from urllib3.exceptions import ProtocolError
+
+from zoom_archiver.archive import ArchiveResult, archive_file, object_metadata
+from zoom_archiver.errors import DownloadError, VerificationError
+from zoom_archiver.planning import PlannedFile
+from zoom_archiver.transfer import MIB, TransferSettings
+
+BUCKET = "zoom-archive-test"
+SMALL = hashlib.sha256(b"seed").digest() * 4096  # 128 KiB
+LARGE = (hashlib.sha256(b"large").digest() * (11 * MIB // 32 + 1))[: 11 * MIB + 12345]  # ~11 MiB, 3 parts
+PART = 5 * MIB
+
+
+class FakeDownload:
+    """What :meth:`ZoomHook.open_download` returns: ``.stream``, ``.response`` and ``.close()``."""
+
+    def __init__(self, stream: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        self.stream = stream
+        self.response = types.SimpleNamespace(status_code=status, headers=headers or {})
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Dropping:
+    """A body that breaks after ``drop_after`` bytes, as urllib3 does on a reset connection."""
+
+    def __init__(self, data: bytes, drop_after: int) -> None:
+        self._data = io.BytesIO(data[:drop_after])
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._data.read(size)
+        if not chunk:
+            raise ProtocolError("Connection broken: IncompleteRead(0 bytes read)")
+        return chunk
+
+
+def full(data: bytes) -> Callable[[int], FakeDownload]:
+    return lambda offset: FakeDownload(io.BytesIO(data))
+
+
+def dropping(data: bytes, drop_after: int) -> Callable[[int], FakeDownload]:
+    return lambda offset: FakeDownload(Dropping(data, drop_after))
+
+
+def partial(data: bytes) -> Callable[[int], FakeDownload]:
+    """A CDN honouring Range: 206 from the offset."""
+    return lambda offset: FakeDownload(
+        io.BytesIO(data[offset:]),
+        status=206,
+        headers={"Content-Range": f"bytes {offset}-{len(data) - 1}/{len(data)}"},
+    )
+
+
+class FakeZoom:
+    """A downloader answering each ``open_download`` call with the next scripted answer."""
+
+    def __init__(self, *answers: Callable[[int], FakeDownload]) -> None:
+        self.answers = list(answers)
+        self.calls: list[tuple[str, int]] = []
+        self.opened: list[FakeDownload] = []
+
+    def open_download(self, url: str, *, range_start: int = 0) -> FakeDownload:
+        self.calls.append((url, range_start))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        download = answer(range_start)
+        self.opened.append(download)
+        return download
+
+
+@pytest.fixture(autouse=True)
+def no_tenacity_sleep(monkeypatch) -> list[float]:
+    """archive_file's in-task retries wait 1-20 s; record the waits instead of sleeping."""
+    waits: list[float] = []
+    monkeypatch.setattr(tenacity.nap, "time", types.SimpleNamespace(sleep=waits.append))
+    return waits
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": {"region_name": "us-east-1"}}))
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+@pytest.fixture
+def settings() -> TransferSettings:
+    return TransferSettings(part_size=PART, max_concurrency=2)
+
+
+@pytest.fixture
+def run(s3, settings):
+    """Archive ``planned`` the way ``zoom_archiver.tasks.archive`` does."""
+
+    def run(planned: PlannedFile, zoom: FakeZoom, *, force: bool = False) -> ArchiveResult:
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        hook = S3Hook(
+            aws_conn_id="aws_default",
+            transfer_config_args=settings.transfer_config_args(),
+            extra_args=settings.extra_args(planned.content_type, object_metadata(planned)),
+        )
+        hook.transfer_config.max_in_memory_upload_chunks = settings.max_concurrency + 1
+        return archive_file(planned, zoom=zoom, s3_hook=hook, bucket=BUCKET, settings=settings, force=force)
+
+    return run
+
+
+def stored(s3, key: str) -> bytes:
+    return s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+def tags(s3, key: str) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=BUCKET, Key=key)["TagSet"]}
+
+
+def assert_nothing_left(s3, key: str) -> None:
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0, f"an object was left at {key}"
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+class TestArchiveFile:
+    @pytest.mark.parametrize("data", [pytest.param(SMALL, id="small"), pytest.param(LARGE, id="multipart")])
+    def test_archives_byte_identical_with_metadata_and_sha256_tag(self, s3, run, make_planned, data):
+        planned = make_planned(file_size=len(data))
+        zoom = FakeZoom(full(data))
+        result = run(planned, zoom)
+        sha = hashlib.sha256(data).hexdigest()
+        assert result == ArchiveResult(planned.file_id, planned.key, "2024-11-29", "archived", len(data), sha, 0)
+        assert stored(s3, planned.key) == data
+        head = s3.head_object(Bucket=BUCKET, Key=planned.key)
+        assert head["ContentType"] == "video/mp4"
+        assert head["Metadata"]["zoom-file-id"] == planned.file_id
+        assert head["Metadata"]["zoom-meeting-uuid"] == "2jQ60QnYThiV9cm+fdIbZQ=="
+        assert head["Metadata"]["zoom-meeting-id"] == "82205654575"
+        assert head["Metadata"]["zoom-recording-type"] == "shared_screen_with_speaker_view"
+        assert tags(s3, planned.key) == {"sha256": sha}
+        assert zoom.calls == [(planned.download_url, 0)]
+        assert all(d.closed for d in zoom.opened)
+        assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+    def test_multipart_really_is_multipart(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(LARGE))
+        run(planned, FakeZoom(full(LARGE)))
+        etag = s3.head_object(Bucket=BUCKET, Key=planned.key)["ETag"]
+        assert etag.strip('"').endswith("-3")
+
+    def test_unknown_size_is_archived(self, s3, run, make_planned):
+        planned = make_planned(file_size=None)
+        result = run(planned, FakeZoom(full(SMALL)))
+        assert result.size == len(SMALL)
+        assert stored(s3, planned.key) == SMALL
+
+    def test_non_ascii_metadata_is_stored(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL), recording_type="запись", meeting_uuid="é+/==")
+        run(planned, FakeZoom(full(SMALL)))
+        assert s3.head_object(Bucket=BUCKET, Key=planned.key)["Metadata"]["zoom-file-id"] == planned.file_id
+
+    @pytest.mark.parametrize(
+        ("data", "announced"),
+        [
+            pytest.param(SMALL, len(SMALL) + 1, id="small-shorter"),
+            pytest.param(SMALL, len(SMALL) - 1, id="small-longer"),
+            pytest.param(LARGE, len(LARGE) + 1, id="multipart-shorter"),
+            pytest.param(LARGE, len(LARGE) - 1, id="multipart-longer"),
+            pytest.param(LARGE, 6 * MIB, id="multipart-longer-after-first-part"),
+            pytest.param(LARGE[: 6 * MIB], len(LARGE), id="multipart-truncated"),
+        ],
+    )
+    def test_size_mismatch_leaves_nothing_behind(self, s3, run, make_planned, data, announced):
+        planned = make_planned(file_size=announced)
+        zoom = FakeZoom(full(data))
+        with pytest.raises(VerificationError):
+            run(planned, zoom)
+        assert_nothing_left(s3, planned.key)
+        assert all(d.closed for d in zoom.opened)
+
+    def test_zoom_error_json_is_not_archived(self, s3, run, make_planned):
+        planned = make_planned(file_size=342924)
+        with pytest.raises(VerificationError):
+            run(planned, FakeZoom(full(b'{"status":false,"errorCode":124,"errorMessage":"Forbidden"}')))
+        assert_nothing_left(s3, planned.key)
+
+    def test_already_archived_is_not_downloaded(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+        sha = hashlib.sha256(SMALL).hexdigest()
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=SMALL, Metadata={"zoom-file-id": planned.file_id},
+                      Tagging=f"sha256={sha}")  # fmt: skip
+        zoom = FakeZoom(full(b"must not be downloaded"))
+        result = run(planned, zoom)
+        assert result.outcome == "already_archived"
+        assert result.sha256 == sha and result.size == len(SMALL)
+        assert zoom.calls == []
+
+    def test_missing_tag_is_repaired_from_s3(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=SMALL, Metadata={"zoom-file-id": planned.file_id})
+        zoom = FakeZoom(full(b"must not be downloaded"))
+        result = run(planned, zoom)
+        sha = hashlib.sha256(SMALL).hexdigest()
+        assert result.outcome == "tag_repaired"
+        assert result.sha256 == sha
+        assert tags(s3, planned.key) == {"sha256": sha}
+        assert zoom.calls == []
+
+    def test_another_file_at_the_key_is_left_untouched(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=b"someone else's file",
+                      Metadata={"zoom-file-id": "another-file"})  # fmt: skip
+        zoom = FakeZoom(full(SMALL))
+        with pytest.raises(VerificationError, match="another-file"):
+            run(planned, zoom)
+        assert stored(s3, planned.key) == b"someone else's file"
+        assert s3.head_object(Bucket=BUCKET, Key=planned.key)["Metadata"] == {"zoom-file-id": "another-file"}
+        assert zoom.calls == []
+
+    def test_object_without_metadata_is_not_overwritten(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=b"uploaded by hand")
+        with pytest.raises(VerificationError):
+            run(planned, FakeZoom(full(SMALL)))
+        assert stored(s3, planned.key) == b"uploaded by hand"
+
+    def test_stale_copy_with_another_size_is_archived_again(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=SMALL[:100], Metadata={"zoom-file-id": planned.file_id},
+                      Tagging="sha256=old")  # fmt: skip
+        result = run(planned, FakeZoom(full(SMALL)))
+        assert result.outcome == "archived"
+        assert stored(s3, planned.key) == SMALL
+        assert tags(s3, planned.key) == {"sha256": hashlib.sha256(SMALL).hexdigest()}
+
+    def test_force_archives_again(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=SMALL, Metadata={"zoom-file-id": planned.file_id},
+                      Tagging="sha256=whatever")  # fmt: skip
+        zoom = FakeZoom(full(SMALL))
+        assert run(planned, zoom, force=True).outcome == "archived"
+        assert len(zoom.calls) == 1
+        assert tags(s3, planned.key) == {"sha256": hashlib.sha256(SMALL).hexdigest()}
+
+    @pytest.mark.parametrize(
+        ("data", "drop_after"),
+        [pytest.param(SMALL, 50_000, id="small"), pytest.param(LARGE, 7 * MIB + 3, id="multipart-second-part")],
+    )
+    def test_dropped_body_resumes_with_range(self, s3, run, make_planned, data, drop_after):
+        planned = make_planned(file_size=len(data))
+        zoom = FakeZoom(dropping(data, drop_after), partial(data))
+        result = run(planned, zoom)
+        assert result.outcome == "archived"
+        assert result.resumes == 1
+        assert result.sha256 == hashlib.sha256(data).hexdigest()
+        assert stored(s3, planned.key) == data
+        assert zoom.calls == [(planned.download_url, 0), (planned.download_url, drop_after)]
+        assert tags(s3, planned.key) == {"sha256": hashlib.sha256(data).hexdigest()}
+        assert all(d.closed for d in zoom.opened)
+
+    def test_reopen_without_range_support_retries_the_transfer(self, s3, run, make_planned, no_tenacity_sleep):
+        planned = make_planned(file_size=len(SMALL))
+        zoom = FakeZoom(dropping(SMALL, 50_000), full(SMALL), full(SMALL))  # the reopen answers 200
+        result = run(planned, zoom)
+        assert result.outcome == "archived"
+        assert result.resumes == 0
+        assert result.sha256 == hashlib.sha256(SMALL).hexdigest()
+        assert stored(s3, planned.key) == SMALL
+        assert zoom.calls == [(planned.download_url, 0), (planned.download_url, 50_000), (planned.download_url, 0)]
+        assert len(no_tenacity_sleep) == 1
+
+    def test_transient_failures_give_up_after_attempts(self, s3, run, make_planned, no_tenacity_sleep):
+        planned = make_planned(file_size=len(SMALL))
+        zoom = FakeZoom(lambda offset: FakeDownload(Dropping(SMALL, 10), status=200))
+
+        def refuse(offset: int) -> FakeDownload:
+            raise DownloadError("download from https://us06web.zoom.us/rec/download/c4nr answered HTTP 503",
+                                retryable=True)  # fmt: skip
+
+        zoom.answers = [refuse]
+        with pytest.raises(DownloadError, match="503"):
+            run(planned, zoom)
+        assert len(zoom.calls) == 3
+        assert_nothing_left(s3, planned.key)
+
+    def test_permanent_download_errors_are_not_retried(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+
+        def refuse(offset: int) -> FakeDownload:
+            raise DownloadError("answered HTTP 404", retryable=False)
+
+        zoom = FakeZoom(refuse)
+        with pytest.raises(DownloadError, match="404"):
+            run(planned, zoom)
+        assert len(zoom.calls) == 1
+
+
+class TestObjectMetadata:
+    def test_ascii_only_and_no_empty_values(self, make_planned):
+        meta = object_metadata(make_planned(meeting_id="", recording_type="запись", file_size=None))
+        assert "zoom-meeting-id" not in meta
+        assert "zoom-file-size" not in meta
+        assert all(v.isascii() for v in meta.values())
+
+    def test_fields(self, make_planned):
+        meta = object_metadata(make_planned())
+        assert meta["zoom-file-id"] == "1ec4ad5a-fba9-4866-b71b-099b38a3e702"
+        assert meta["zoom-file-size"] == "342924"
+        assert meta["zoom-start-time"] == "2024-11-29T16:51:20Z"

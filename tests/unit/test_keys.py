@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zoom_archiver.errors import ConfigurationError, InvalidRecord
+from zoom_archiver.keys import (
+    DEFAULT_KEY_TEMPLATE,
+    MAX_KEY_BYTES,
+    decode_uuid,
+    encode_uuid,
+    render_key,
+    slugify,
+    validate_prefix,
+    validate_template,
+)
+
+KEY_SAFE_UUID = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def _fields(**overrides: str) -> dict[str, str]:
+    fields = {
+        "host_email": "jchill@example.com",
+        "host_id": "z8yBXksaAAjdhfsfdfkjgg",
+        "YYYY": "2024",
+        "MM": "11",
+        "DD": "29",
+        "start_time": "2024-11-29T165120Z",
+        "topic_slug": "Team-sync",
+        "meeting_uuid_safe": encode_uuid("2jQ60QnYThiV9cm+fdIbZQ=="),
+        "meeting_id": "82205654575",
+        "recording_type": "shared_screen_with_speaker_view",
+        "file_type": "MP4",
+        "file_id": "1ec4ad5a-fba9-4866-b71b-099b38a3e702",
+        "ext": "mp4",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def _assert_valid_key(key: str, prefix: str) -> None:
+    assert len(key.encode("utf-8")) <= MAX_KEY_BYTES
+    assert key.startswith(prefix + "/")
+    assert all(segment not in ("", ".", "..") for segment in key.split("/")), key
+
+
+class TestSlugify:
+    @pytest.mark.parametrize(
+        ("text", "forbidden"),
+        [
+            pytest.param("Budget / Q3 / final", "/", id="slash"),
+            pytest.param("../../etc/passwd", "..", id="dot-dot-traversal"),
+            pytest.param("a..b", "..", id="inner-dot-dot"),
+            pytest.param("a\\b", "\\", id="backslash"),
+            pytest.param('what? *now* "quoted" <x>|:', "?", id="shell-and-windows-chars"),
+        ],
+    )
+    def test_removes_path_and_unsafe_characters(self, text, forbidden):
+        slug = slugify(text)
+        assert forbidden not in slug
+        assert "/" not in slug
+        assert ".." not in slug
+
+    def test_control_characters_removed(self):
+        slug = slugify("line1\nline2\r\tend\x00\x1f\x7f\u200b")
+        assert not any(unicodedata.category(ch).startswith("C") for ch in slug)
+        assert slug.startswith("line1") and slug.endswith("end")
+
+    @pytest.mark.parametrize(
+        ("text", "kept"),
+        [
+            pytest.param("Unity_4 зум 18:40 [142]", "зум", id="cyrillic"),
+            pytest.param("会議の録画", "会議の録画", id="japanese"),
+            pytest.param("Café réunion", "Café", id="accents"),
+        ],
+    )
+    def test_unicode_letters_kept(self, text, kept):
+        assert kept in slugify(text)
+
+    def test_nfc_normalised(self):
+        assert slugify("Cafe\u0301") == slugify("Café") == "Café"
+
+    @pytest.mark.parametrize("max_bytes", [1, 2, 5, 17, 80])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            pytest.param("é" * 300, id="two-byte-chars"),
+            pytest.param("зум" * 100, id="cyrillic"),
+            pytest.param("会" * 300, id="three-byte-chars"),
+            pytest.param("🎥" * 100, id="four-byte-chars"),
+            pytest.param("a" * 300, id="ascii"),
+        ],
+    )
+    def test_bounded_bytes_cut_on_char_boundary(self, text, max_bytes):
+        slug = slugify(text, max_bytes=max_bytes)
+        encoded = slug.encode("utf-8")  # would raise on a lone surrogate
+        if slug != "untitled":
+            assert len(encoded) <= max_bytes
+            assert set(slug) <= set(text)  # no replacement characters from a broken cut
+
+    def test_default_bound_is_80_bytes(self):
+        assert len(slugify("x" * 300).encode()) == 80
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            pytest.param("", id="empty"),
+            pytest.param(None, id="none"),
+            pytest.param("   ", id="spaces"),
+            pytest.param("///", id="slashes"),
+            pytest.param("...", id="dots"),
+            pytest.param("\x00\x01", id="controls"),
+        ],
+    )
+    def test_empty_result_is_untitled(self, text):
+        assert slugify(text) == "untitled"
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text())
+    def test_any_text_is_key_safe(self, text):
+        slug = slugify(text)
+        assert slug
+        assert "/" not in slug
+        assert ".." not in slug
+        assert slug not in (".", "..")
+        assert not any(unicodedata.category(ch).startswith("C") for ch in slug)
+        assert len(slug.encode("utf-8")) <= 80
+
+
+class TestUuidEncoding:
+    @pytest.mark.parametrize(
+        "uuid",
+        [
+            pytest.param("paw4knJqSPOXq7ThIQWFMw==", id="plain"),
+            pytest.param("2jQ60QnYThiV9cm+fdIbZQ==", id="plus"),
+            pytest.param("/ajXp112QmuoKj4854875==", id="leading-slash-not-multiple-of-4"),
+            pytest.param("/ajXp112QmuoKj48548757==", id="leading-slash"),
+            pytest.param("abc//defGHIjklMNOpqrST==", id="double-slash"),
+            pytest.param("i9zq0MR8S/abcdef==", id="inner-slash"),
+            pytest.param("abcd+/+/abcd", id="no-padding"),
+            pytest.param("abcdefg=", id="single-padding"),
+            pytest.param("82205654575", id="numeric-meeting-id"),
+            pytest.param("not base64 at all!", id="spaces"),
+            pytest.param("", id="empty"),
+            pytest.param("..", id="dot-dot"),
+            pytest.param("a===", id="too-much-padding"),
+            pytest.param("ü/ñ+=", id="non-ascii"),
+            pytest.param("u~abc", id="looks-encoded"),
+            pytest.param("~41", id="tilde-percent-lookalike"),
+            pytest.param("%2F", id="percent"),
+        ],
+    )
+    def test_round_trip(self, uuid):
+        safe = encode_uuid(uuid)
+        assert decode_uuid(safe) == uuid
+        assert "/" not in safe
+        assert safe not in (".", "..")
+
+    @pytest.mark.parametrize(
+        "uuid", ["/ajXp112QmuoKj48548757==", "abc//defGHIjklMNOpqrST==", "2jQ60QnYThiV9cm+fdIbZQ=="]
+    )
+    def test_zoom_uuids_become_url_safe_base64(self, uuid):
+        safe = encode_uuid(uuid)
+        assert KEY_SAFE_UUID.match(safe)
+        assert not set(safe) & set("+/=")
+
+    def test_distinct_uuids_distinct_encodings(self):
+        uuids = ["abcd", "abcd====", "ab==", "ab", "u~ab", "a+b/", "a-b_", "A+B/"]
+        encoded = [encode_uuid(u) for u in uuids]
+        assert len(set(encoded)) == len(uuids)
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text())
+    def test_round_trip_any_text(self, text):
+        safe = encode_uuid(text)
+        assert decode_uuid(safe) == text
+        assert "/" not in safe
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.binary(min_size=1, max_size=32))
+    def test_round_trip_any_base64_uuid(self, raw):
+        import base64
+
+        uuid = base64.b64encode(raw).decode()
+        safe = encode_uuid(uuid)
+        assert decode_uuid(safe) == uuid
+        assert KEY_SAFE_UUID.match(safe)
+
+
+class TestRenderKey:
+    def test_default_template(self):
+        key = render_key(DEFAULT_KEY_TEMPLATE, _fields(), "zoom")
+        assert key == (
+            "zoom/jchill@example.com/2024/11/29/2024-11-29T165120Z_Team-sync_2jQ60QnYThiV9cm-fdIbZQ/"
+            "shared_screen_with_speaker_view_1ec4ad5a-fba9-4866-b71b-099b38a3e702.mp4"
+        )
+
+    @pytest.mark.parametrize(
+        "topic",
+        [
+            pytest.param("x" * 300, id="ascii-300"),
+            pytest.param("会" * 300, id="cjk-300"),
+            pytest.param("🎥" * 300, id="emoji-300"),
+        ],
+    )
+    def test_long_topics_bounded(self, topic):
+        fields = _fields(
+            topic_slug=slugify(topic, max_bytes=10_000),
+            host_email="a" * 240 + "@example.com",
+            recording_type="r" * 200,
+        )
+        key = render_key(DEFAULT_KEY_TEMPLATE, fields, "archive/zoom")
+        _assert_valid_key(key, "archive/zoom")
+        assert fields["file_id"] in key
+
+    def test_huge_fields_never_give_an_oversized_key(self):
+        fields = _fields(topic_slug="t" * 300, host_email="h" * 2000)
+        with pytest.raises(InvalidRecord, match="1024"):
+            render_key(DEFAULT_KEY_TEMPLATE, fields, "zoom")
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            pytest.param("host_email", "../../../etc", id="traversal-email"),
+            pytest.param("host_email", "..", id="dot-dot-email"),
+            pytest.param("file_id", "a/b/c", id="slash-file-id"),
+            pytest.param("file_id", "..", id="dot-dot-file-id"),
+            pytest.param("ext", "../mp4", id="slash-ext"),
+            pytest.param("recording_type", "/", id="slash-only"),
+            pytest.param("YYYY", ".", id="dot-year"),
+        ],
+    )
+    def test_fields_cannot_add_or_escape_segments(self, field, value):
+        key = render_key(DEFAULT_KEY_TEMPLATE, _fields(**{field: value}), "zoom")
+        _assert_valid_key(key, "zoom")
+        assert key.count("/") == DEFAULT_KEY_TEMPLATE.count("/")
+
+    def test_prefix_may_have_several_segments(self):
+        key = render_key("{prefix}/{file_id}.{ext}", _fields(), "a/b/c")
+        assert key == "a/b/c/1ec4ad5a-fba9-4866-b71b-099b38a3e702.mp4"
+
+    def test_empty_segment_is_rejected(self):
+        with pytest.raises(InvalidRecord):
+            render_key(DEFAULT_KEY_TEMPLATE, _fields(host_email=""), "zoom")
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.fixed_dictionaries(
+            {
+                name: st.text(max_size=400)
+                for name in ("host_email", "topic_slug", "meeting_id", "recording_type", "file_id", "ext")
+            }
+        )
+    )
+    def test_any_fields_give_a_valid_key_or_a_rejection(self, overrides):
+        overrides["topic_slug"] = slugify(overrides["topic_slug"], max_bytes=10_000)
+        try:
+            key = render_key(DEFAULT_KEY_TEMPLATE, _fields(**overrides), "zoom")
+        except InvalidRecord:
+            return
+        _assert_valid_key(key, "zoom")
+
+
+class TestValidateTemplate:
+    def test_default_template_valid(self):
+        assert validate_template(DEFAULT_KEY_TEMPLATE) == DEFAULT_KEY_TEMPLATE
+
+    @pytest.mark.parametrize(
+        "template",
+        [
+            pytest.param("{prefix}/{file_id}", id="minimal"),
+            pytest.param("{prefix}/{YYYY}/{MM}/{meeting_uuid_safe}/{file_type}-{file_id}.{ext}", id="custom"),
+        ],
+    )
+    def test_valid_templates(self, template):
+        assert validate_template(template) == template
+
+    @pytest.mark.parametrize(
+        ("template", "message"),
+        [
+            pytest.param("{prefix}/{password}/{file_id}", "unknown fields", id="unknown-field"),
+            pytest.param("{prefix}/{file_id}/{}", "unknown fields", id="positional-field"),
+            pytest.param("{prefix}/{file_id.__class__}", "unknown fields", id="attribute-access"),
+            pytest.param("{host_email}/{prefix}/{file_id}", "start with", id="prefix-not-first"),
+            pytest.param("{prefix}{file_id}", "start with", id="prefix-without-slash"),
+            pytest.param("{prefix}/{meeting_uuid_safe}.{ext}", "file_id", id="no-file-id"),
+            pytest.param("{prefix}/{{file_id}}", "file_id", id="escaped-file-id-is-literal"),
+            pytest.param("{prefix}/{file_id", "not a valid format string", id="unbalanced-brace"),
+        ],
+    )
+    def test_invalid_templates_rejected(self, template, message):
+        with pytest.raises(ConfigurationError, match=re.escape(message)):
+            validate_template(template)
+
+
+class TestValidatePrefix:
+    @pytest.mark.parametrize(
+        ("prefix", "expected"),
+        [
+            pytest.param("zoom", "zoom", id="simple"),
+            pytest.param("/zoom/", "zoom", id="slashes-stripped"),
+            pytest.param(" archive/zoom ", "archive/zoom", id="nested-and-spaces"),
+        ],
+    )
+    def test_valid(self, prefix, expected):
+        assert validate_prefix(prefix) == expected
+
+    @pytest.mark.parametrize(
+        "prefix",
+        [
+            pytest.param("", id="empty"),
+            pytest.param("/", id="root"),
+            pytest.param("a//b", id="empty-segment"),
+            pytest.param("a/../b", id="dot-dot"),
+            pytest.param("./zoom", id="dot"),
+            pytest.param(None, id="none"),
+        ],
+    )
+    def test_invalid(self, prefix):
+        with pytest.raises(ConfigurationError, match="zoom_archive_prefix"):
+            validate_prefix(prefix)

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import hashlib
+import io
+
+import boto3
+import pytest
+from moto import mock_aws
+from urllib3.exceptions import ProtocolError
+
+from zoom_archiver.errors import DownloadError, VerificationError
+from zoom_archiver.transfer import (
+    MIB,
+    TransferSettings,
+    VerifyingReader,
+    get_sha256_tag,
+    put_sha256_tag,
+    sha256_of_object,
+)
+
+BUCKET = "zoom-archive-test"
+DATA = bytes(range(256)) * 1000  # 256 000 bytes
+
+
+class Trickle(io.RawIOBase):
+    """A body that returns at most ``chunk`` bytes per read, like a socket."""
+
+    def __init__(self, data: bytes, chunk: int = 7) -> None:
+        self._data = io.BytesIO(data)
+        self._chunk = chunk
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._chunk if size is None or size < 0 else min(size, self._chunk)
+        return self._data.read(size)
+
+
+class Dropping:
+    """A body that breaks (like urllib3's IncompleteRead) once ``drop_after`` bytes were read."""
+
+    def __init__(self, data: bytes, drop_after: int, exc: Exception | None = None) -> None:
+        self._data = io.BytesIO(data[:drop_after])
+        self._exc = exc or ProtocolError("Connection broken: IncompleteRead")
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._data.read(size)
+        if not chunk:
+            raise self._exc
+        return chunk
+
+
+def read_all(reader: VerifyingReader, size: int = 64 * 1024) -> bytes:
+    out = []
+    while chunk := reader.read(size):
+        out.append(chunk)
+    return b"".join(out)
+
+
+class TestVerifyingReader:
+    def test_reads_exact_sizes_from_a_trickling_body(self):
+        reader = VerifyingReader(Trickle(DATA), len(DATA))
+        first = reader.read(1000)
+        assert len(first) == 1000  # s3transfer sizes its parts from read(n)
+        rest = read_all(reader, 4096)
+        assert first + rest == DATA
+        assert reader.bytes_read == len(DATA)
+        assert reader.sha256 == hashlib.sha256(DATA).hexdigest()
+        assert reader.read(10) == b""
+
+    def test_read_all_at_once(self):
+        reader = VerifyingReader(io.BytesIO(DATA), len(DATA))
+        assert reader.read() == DATA
+        assert reader.sha256 == hashlib.sha256(DATA).hexdigest()
+
+    def test_unknown_size_is_accepted(self):
+        reader = VerifyingReader(io.BytesIO(DATA), None)
+        assert read_all(reader) == DATA
+        assert reader.sha256 == hashlib.sha256(DATA).hexdigest()
+
+    def test_empty_file(self):
+        reader = VerifyingReader(io.BytesIO(b""), 0)
+        assert reader.read(10) == b""
+        assert reader.sha256 == hashlib.sha256(b"").hexdigest()
+
+    def test_file_object_protocol(self):
+        reader = VerifyingReader(io.BytesIO(DATA), len(DATA))
+        assert reader.readable() and not reader.seekable()
+
+    def test_shorter_than_announced(self):
+        reader = VerifyingReader(io.BytesIO(DATA[:-1]), len(DATA))
+        with pytest.raises(VerificationError, match="size mismatch"):
+            read_all(reader)
+
+    def test_longer_than_announced(self):
+        reader = VerifyingReader(io.BytesIO(DATA + b"x"), len(DATA))
+        with pytest.raises(VerificationError, match="more than"):
+            read_all(reader)
+
+    def test_zoom_error_json_instead_of_a_recording(self):
+        body = b'{"status":false,"errorCode":124,"errorMessage":"Forbidden"}'
+        reader = VerifyingReader(io.BytesIO(body), 342924)
+        with pytest.raises(VerificationError):
+            read_all(reader)
+
+    def test_sha256_unknown_before_the_end(self):
+        reader = VerifyingReader(io.BytesIO(DATA), len(DATA))
+        reader.read(10)
+        with pytest.raises(VerificationError):
+            _ = reader.sha256
+
+    def test_resumes_from_the_offset(self):
+        offsets = []
+
+        def reopen(offset: int):
+            offsets.append(offset)
+            return io.BytesIO(DATA[offset:])
+
+        reader = VerifyingReader(Dropping(DATA, 100_000), len(DATA), reopen=reopen)
+        assert read_all(reader, 30_000) == DATA
+        assert offsets == [100_000]
+        assert reader.resumes == 1
+        assert reader.sha256 == hashlib.sha256(DATA).hexdigest()
+
+    def test_resumes_are_bounded(self):
+        reopens = []
+
+        def reopen(offset: int):
+            reopens.append(offset)
+            return Dropping(DATA[offset:], 10)
+
+        reader = VerifyingReader(Dropping(DATA, 10), len(DATA), reopen=reopen, max_resumes=3)
+        with pytest.raises(DownloadError, match="dropped after 40 bytes") as info:
+            read_all(reader, 1000)
+        assert reopens == [10, 20, 30]
+        assert info.value.retryable
+
+    def test_no_reopen_means_a_retryable_download_error(self):
+        reader = VerifyingReader(Dropping(DATA, 50, ProtocolError(f"broken https://cdn/x?Signature=abc")), len(DATA))
+        with pytest.raises(DownloadError) as info:
+            read_all(reader)
+        assert info.value.retryable
+        assert "Signature" not in str(info.value)
+
+
+class TestTransferSettings:
+    def test_defaults(self):
+        settings = TransferSettings()
+        args = settings.transfer_config_args()
+        assert args["multipart_threshold"] == args["multipart_chunksize"] == 8 * MIB
+        assert args["max_concurrency"] == 4
+        assert settings.extra_args("video/mp4", {"zoom-file-id": "f1"}) == {
+            "ContentType": "video/mp4",
+            "Metadata": {"zoom-file-id": "f1"},
+        }
+
+    def test_boto3_accepts_the_transfer_config(self):
+        from boto3.s3.transfer import TransferConfig
+
+        config = TransferConfig(**TransferSettings(part_size=5 * MIB).transfer_config_args())
+        assert config.multipart_chunksize == 5 * MIB
+
+    def test_encryption_and_storage_class(self):
+        settings = TransferSettings(
+            server_side_encryption="aws:kms", sse_kms_key_id="alias/zoom", storage_class="STANDARD_IA"
+        )
+        args = settings.extra_args("audio/mp4", {})
+        assert args["ServerSideEncryption"] == "aws:kms"
+        assert args["SSEKMSKeyId"] == "alias/zoom"
+        assert args["StorageClass"] == "STANDARD_IA"
+
+
+@pytest.fixture
+def s3():
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+class TestObjectHelpers:
+    def test_sha256_of_object(self, s3):
+        s3.put_object(Bucket=BUCKET, Key="k", Body=DATA)
+        assert sha256_of_object(s3, BUCKET, "k") == (hashlib.sha256(DATA).hexdigest(), len(DATA))
+
+    def test_tag_round_trip_keeps_other_tags(self, s3):
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x", Tagging="owner=media&sha256=stale")
+        assert get_sha256_tag(s3, BUCKET, "k") == "stale"
+        put_sha256_tag(s3, BUCKET, "k", "a" * 64)
+        tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=BUCKET, Key="k")["TagSet"]}
+        assert tags == {"owner": "media", "sha256": "a" * 64}
+        assert get_sha256_tag(s3, BUCKET, "k") == "a" * 64
+
+    def test_missing_tag(self, s3):
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x")
+        assert get_sha256_tag(s3, BUCKET, "k") is None
+
+    def test_versioned_bucket(self, s3):
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        old = s3.put_object(Bucket=BUCKET, Key="k", Body=b"old")["VersionId"]
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"new")
+        assert sha256_of_object(s3, BUCKET, "k", version_id=old) == (hashlib.sha256(b"old").hexdigest(), 3)
+        put_sha256_tag(s3, BUCKET, "k", "b" * 64, version_id=old)
+        assert get_sha256_tag(s3, BUCKET, "k") is None  # the latest version is untouched

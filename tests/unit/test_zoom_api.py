@@ -1,0 +1,351 @@
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pendulum
+import pytest
+import requests
+
+from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
+from zoom_archiver.throttling import RateLimiter
+from zoom_archiver.zoom_api import MAX_WINDOW_DAYS, PAGE_SIZE, ZoomClient, split_windows
+from zoom_archiver.zoom_auth import S2SToken
+
+API = "https://api.zoom.us/v2"
+TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 - a URL
+CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"  # noqa: S105 - test credential
+TOKEN_1 = "eyJzdiI6IjAwMDAwMSIs-access-token-one"  # noqa: S105 - test token
+TOKEN_2 = "eyJzdiI6IjAwMDAwMSIs-access-token-two"  # noqa: S105 - test token
+USERS_URL = re.compile(r"^https://api\.zoom\.us/v2/users(\?.*)?$")
+RECORDINGS_URL = re.compile(r"^https://api\.zoom\.us/v2/users/[^/]+/recordings")
+
+
+def qs(request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+
+
+def api_calls(requests_mock) -> list:
+    return [r for r in requests_mock.request_history if r.url.startswith(API)]
+
+
+def token_calls(requests_mock) -> list:
+    return [r for r in requests_mock.request_history if r.url.startswith(TOKEN_URL)]
+
+
+@pytest.fixture
+def waits() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def token_endpoint(requests_mock):
+    return requests_mock.post(
+        TOKEN_URL,
+        [
+            {"json": {"access_token": TOKEN_1, "token_type": "bearer", "expires_in": 3599}},
+            {"json": {"access_token": TOKEN_2, "token_type": "bearer", "expires_in": 3599}},
+        ],
+    )
+
+
+@pytest.fixture
+def client(token_endpoint, waits, clock) -> ZoomClient:
+    session = requests.Session()
+    token = S2SToken(
+        session, token_url=TOKEN_URL, client_id="client-id", client_secret=CLIENT_SECRET, account_id="acc", clock=clock
+    )
+    return ZoomClient(API, token, session=session, attempts=4, sleep=waits.append)
+
+
+class TestSplitWindows:
+    def test_sixty_days(self):
+        windows = split_windows(date(2024, 1, 1), date(2024, 2, 29))
+        assert windows == [
+            (date(2024, 1, 1), date(2024, 1, 28)),
+            (date(2024, 1, 29), date(2024, 2, 25)),
+            (date(2024, 2, 26), date(2024, 2, 29)),
+        ]
+
+    @pytest.mark.parametrize("days", [1, 27, 28, 29, 56, 57, 365])
+    def test_windows_cover_the_range_exactly(self, days):
+        start = date(2023, 12, 20)
+        end = start + timedelta(days=days - 1)
+        windows = split_windows(start, end)
+        assert windows[0][0] == start and windows[-1][1] == end
+        for first, last in windows:
+            assert 1 <= (last - first).days + 1 <= MAX_WINDOW_DAYS
+        for (_, prev_last), (next_first, _) in zip(windows, windows[1:], strict=False):
+            assert next_first == prev_last + timedelta(days=1)
+
+    def test_end_before_start(self):
+        with pytest.raises(ValueError, match="before"):
+            split_windows(date(2024, 2, 1), date(2024, 1, 1))
+
+
+class TestGet:
+    def test_bearer_token_sent(self, requests_mock, client):
+        requests_mock.get(USERS_URL, json={"users": []})
+        client.get("users")
+        [call] = api_calls(requests_mock)
+        assert call.headers["Authorization"] == f"Bearer {TOKEN_1}"
+
+    def test_reminted_once_on_401_code_124(self, requests_mock, client):
+        requests_mock.get(
+            USERS_URL,
+            [
+                {"status_code": 401, "json": {"code": 124, "message": "Access token is expired."}},
+                {"json": {"users": [], "next_page_token": ""}},
+            ],
+        )
+        assert client.get("users") == {"users": [], "next_page_token": ""}
+        calls = api_calls(requests_mock)
+        assert [c.headers["Authorization"] for c in calls] == [f"Bearer {TOKEN_1}", f"Bearer {TOKEN_2}"]
+        assert len(token_calls(requests_mock)) == 2
+
+    def test_code_124_with_http_200_is_a_token_rejection(self, requests_mock, client):
+        requests_mock.get(
+            USERS_URL,
+            [{"json": {"code": 124, "message": "Invalid access token."}}, {"json": {"users": []}}],
+        )
+        assert client.get("users") == {"users": []}
+        assert len(token_calls(requests_mock)) == 2
+
+    def test_only_one_remint(self, requests_mock, client):
+        requests_mock.get(USERS_URL, status_code=401, json={"code": 124, "message": "Invalid access token."})
+        with pytest.raises(ZoomTokenRejected) as info:
+            client.get("users")
+        assert len(api_calls(requests_mock)) == 2
+        assert len(token_calls(requests_mock)) == 2
+        assert TOKEN_1 not in str(info.value) and TOKEN_2 not in str(info.value)
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            pytest.param({"code": 200, "message": "Must have a Pro or a higher plan."}, id="pro-plan"),
+            pytest.param({"code": 200, "message": "You do not have the right permissions."}, id="permissions"),
+            pytest.param({"code": 200, "message": "Download has been disabled by the administrator"}, id="disabled"),
+        ],
+    )
+    def test_http_200_error_body_is_an_error(self, requests_mock, client, body):
+        requests_mock.get(RECORDINGS_URL, json=body)
+        with pytest.raises(ZoomApiError, match=re.escape(body["message"][:20])):
+            list(client.list_user_recordings("me", date(2024, 11, 1), date(2024, 11, 2)))
+        assert len(api_calls(requests_mock)) == 1  # not retried
+
+    def test_real_listing_is_data(self, requests_mock, client, real_listing):
+        real_listing["next_page_token"] = ""
+        requests_mock.get(RECORDINGS_URL, json=real_listing)
+        meetings = list(client.list_user_recordings("me", date(2024, 11, 8), date(2024, 12, 5)))
+        assert [m["uuid"] for m in meetings] == ["paw4knJqSPOXq7ThIQWFMw==", "2jQ60QnYThiV9cm+fdIbZQ=="]
+
+    @pytest.mark.parametrize(
+        ("status", "body", "code"),
+        [
+            pytest.param(404, {"code": 1001, "message": "User does not exist: ghost@example.com."}, 1001, id="1001"),
+            pytest.param(400, {"code": 4711, "message": "Invalid access token, does not contain scopes:[x]."}, 4711,
+                         id="4711-scopes"),
+            pytest.param(404, {"code": 3301, "message": "There is no recording for this meeting."}, 3301, id="3301"),
+            pytest.param(403, "<html>forbidden</html>", None, id="html-403"),
+            pytest.param(200, "not json", None, id="200-not-json"),
+            pytest.param(200, ["a", "list"], None, id="200-json-list"),
+        ],
+    )  # fmt: skip
+    def test_error_answers_raise_api_error(self, requests_mock, client, status, body, code):
+        if isinstance(body, str):
+            requests_mock.get(USERS_URL, status_code=status, text=body)
+        else:
+            requests_mock.get(USERS_URL, status_code=status, json=body)
+        with pytest.raises(ZoomApiError) as info:
+            client.get("users", {"status": "active"})
+        assert not isinstance(info.value, ZoomTransientError)
+        assert info.value.status == status
+        assert info.value.code == code
+        assert len(api_calls(requests_mock)) == 1
+        assert TOKEN_1 not in str(info.value)
+
+    @pytest.mark.parametrize("kind", ["seconds", "http-date", "iso-date", "absent"])
+    def test_429_then_success(self, requests_mock, client, waits, kind):
+        soon = datetime.now(UTC) + timedelta(seconds=3)
+        headers = {
+            "seconds": {"Retry-After": "3"},
+            "http-date": {"Retry-After": email.utils.format_datetime(soon, usegmt=True)},
+            "iso-date": {"Retry-After": soon.strftime("%Y-%m-%dT%H:%M:%SZ")},
+            "absent": {},
+        }[kind]
+        requests_mock.get(
+            USERS_URL,
+            [
+                {
+                    "status_code": 429,
+                    "headers": headers,
+                    "json": {"code": 429, "message": "You have reached the maximum per-second rate limit."},
+                },
+                {"json": {"users": [{"id": "u1"}]}},
+            ],
+        )
+        assert client.get("users") == {"users": [{"id": "u1"}]}
+        assert client.stats.rate_limited == 1
+        assert client.stats.retries == 1
+        assert len(waits) == 1
+        if headers:
+            assert 1.5 <= waits[0] <= 3.5
+        else:
+            assert 0 < waits[0] <= 30
+
+    def test_429_holds_off_every_caller(self, requests_mock, client, clock):
+        client.limiter = RateLimiter(100.0, clock=clock, sleep=clock.sleep)
+        requests_mock.get(
+            USERS_URL,
+            [{"status_code": 429, "headers": {"Retry-After": "4"}, "json": {"code": 429}}, {"json": {"users": []}}],
+        )
+        client.get("users")
+        assert clock.sleeps and clock.sleeps[-1] == pytest.approx(4.0, abs=0.05)
+
+    def test_daily_limit_is_not_waited_for(self, requests_mock, client, waits):
+        requests_mock.get(
+            USERS_URL,
+            status_code=429,
+            headers={"Retry-After": pendulum.now("UTC").add(hours=6).to_iso8601_string(), "X-RateLimit-Type": "Daily-limit"},
+            json={"code": 429, "message": "You have reached the maximum daily rate limit for this API."},
+        )
+        with pytest.raises(ZoomRateLimited) as info:
+            client.get("users")
+        assert info.value.daily
+        assert waits == []
+        assert len(api_calls(requests_mock)) == 1
+
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            pytest.param({"status_code": 500, "text": "oops"}, id="500"),
+            pytest.param({"status_code": 502, "text": "bad gateway"}, id="502"),
+            pytest.param({"status_code": 503, "json": {"code": 503, "message": "busy"}}, id="503"),
+            pytest.param({"status_code": 504, "text": ""}, id="504"),
+            pytest.param({"exc": requests.exceptions.ConnectionError("reset")}, id="connection-error"),
+            pytest.param({"exc": requests.exceptions.ReadTimeout("slow")}, id="timeout"),
+        ],
+    )
+    def test_transient_failures_retried(self, requests_mock, client, waits, failure):
+        requests_mock.get(USERS_URL, [failure, failure, {"json": {"users": []}}])
+        assert client.get("users") == {"users": []}
+        assert len(api_calls(requests_mock)) == 3
+        assert len(waits) == 2
+
+    def test_transient_failures_give_up(self, requests_mock, client, waits):
+        requests_mock.get(USERS_URL, status_code=503, text="busy")
+        with pytest.raises(ZoomTransientError, match="503"):
+            client.get("users")
+        assert len(api_calls(requests_mock)) == 4  # attempts=4
+
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            pytest.param({"status_code": 404, "json": {"code": 1001, "message": "User does not exist"}}, id="404"),
+            pytest.param({"status_code": 500, "text": "oops"}, id="500"),
+            pytest.param({"exc": requests.exceptions.ConnectionError(f"Bearer {TOKEN_1}")}, id="connection"),
+            pytest.param({"status_code": 429, "json": {"code": 429}, "headers": {"Retry-After": "2030-01-01T00:00:00Z"}},
+                         id="429"),
+        ],
+    )  # fmt: skip
+    def test_errors_never_carry_the_token(self, requests_mock, client, failure):
+        requests_mock.get(RECORDINGS_URL, **failure)
+        with pytest.raises(ZoomApiError) as info:
+            list(client.list_user_recordings("me", date(2024, 1, 1), date(2024, 1, 2)))
+        assert TOKEN_1 not in str(info.value) and TOKEN_2 not in str(info.value)
+        assert "Bearer" not in str(info.value)
+        assert CLIENT_SECRET not in str(info.value)
+
+
+class TestListUsers:
+    def test_active_and_inactive_users_without_pending(self, requests_mock, client):
+        pages = {
+            "active": {"users": [{"id": "u-active", "email": "a@example.com", "status": "active"}], "next_page_token": ""},
+            "inactive": {
+                "users": [
+                    {"id": "u-inactive", "email": "gone@example.com", "status": "inactive"},
+                    {"email": "pending@example.com", "status": "pending"},
+                    {"id": "", "email": "blank@example.com"},
+                ],
+                "next_page_token": "",
+            },
+        }
+        requests_mock.get(USERS_URL, json=lambda request, context: pages[qs(request)["status"]])
+        users = client.list_users()
+        assert [u["id"] for u in users] == ["u-active", "u-inactive"]
+        statuses = [qs(c)["status"] for c in api_calls(requests_mock)]
+        assert statuses == ["active", "inactive"]
+        assert all(qs(c)["page_size"] == str(PAGE_SIZE) == "300" for c in api_calls(requests_mock))
+
+    def test_user_in_both_listings_appears_once(self, requests_mock, client):
+        requests_mock.get(USERS_URL, json={"users": [{"id": "u1", "email": "a@example.com"}], "next_page_token": ""})
+        assert len(client.list_users()) == 1
+
+    def test_three_pages(self, requests_mock, client):
+        pages = {
+            None: {"users": [{"id": "u1"}, {"id": "u2"}], "next_page_token": "tok-page-2"},
+            "tok-page-2": {"users": [{"id": "u3"}], "next_page_token": "tok-page-3"},
+            "tok-page-3": {"users": [{"id": "u4"}], "next_page_token": ""},
+        }
+        requests_mock.get(USERS_URL, json=lambda request, context: pages[qs(request).get("next_page_token")])
+        users = client.list_users(statuses=("active",))
+        assert [u["id"] for u in users] == ["u1", "u2", "u3", "u4"]
+        calls = api_calls(requests_mock)
+        assert [qs(c).get("next_page_token") for c in calls] == [None, "tok-page-2", "tok-page-3"]
+        assert all(qs(c)["page_size"] == "300" and qs(c)["status"] == "active" for c in calls)
+
+    def test_missing_next_page_token_ends_pagination(self, requests_mock, client):
+        requests_mock.get(USERS_URL, json={"users": [{"id": "u1"}]})
+        assert len(client.list_users(statuses=("active",))) == 1
+        assert len(api_calls(requests_mock)) == 1
+
+    def test_items_not_a_list_is_an_error(self, requests_mock, client):
+        requests_mock.get(USERS_URL, json={"users": {"id": "u1"}, "page_size": 300, "total_records": 1, "x": 1})
+        with pytest.raises(ZoomApiError, match="not a list"):
+            client.list_users()
+
+
+class TestListRecordings:
+    def test_sixty_days_split_into_windows(self, requests_mock, client):
+        requests_mock.get(RECORDINGS_URL, json={"meetings": [], "next_page_token": ""})
+        list(client.list_user_recordings("u1", date(2024, 1, 1), date(2024, 2, 29)))
+        calls = api_calls(requests_mock)
+        windows = [(qs(c)["from"], qs(c)["to"]) for c in calls]
+        assert windows == [("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-25"), ("2024-02-26", "2024-02-29")]
+        for first, last in windows:
+            assert (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 <= 28
+        assert all(qs(c)["page_size"] == "300" for c in calls)
+        assert all(urlsplit(c.url).path == "/v2/users/u1/recordings" for c in calls)
+
+    def test_pages_within_a_window(self, requests_mock, client):
+        def answer(request, context):
+            token = qs(request).get("next_page_token")
+            if token is None:
+                return {"meetings": [{"uuid": "m1"}], "next_page_token": "E8koIyUhYjnrxKefmrsFtO5RmBvUSihlE12"}
+            assert qs(request)["from"] == "2024-11-05" and qs(request)["to"] == "2024-12-02"
+            return {"meetings": [{"uuid": "m2"}], "next_page_token": ""}
+
+        requests_mock.get(RECORDINGS_URL, json=answer)
+        meetings = list(client.list_user_recordings("u1", date(2024, 11, 5), date(2024, 12, 2)))
+        assert [m["uuid"] for m in meetings] == ["m1", "m2"]
+
+    def test_user_id_is_path_encoded(self, requests_mock, client):
+        requests_mock.get(RECORDINGS_URL, json={"meetings": []})
+        list(client.list_user_recordings("a+b/c@example.com", date(2024, 1, 1), date(2024, 1, 1)))
+        [call] = api_calls(requests_mock)
+        assert urlsplit(call.url).path == "/v2/users/a%2Bb%2Fc%40example.com/recordings"
+
+    @pytest.mark.parametrize("workers", [1, 3])
+    def test_every_users_meetings(self, requests_mock, client, workers):
+        def answer(request, context):
+            user = urlsplit(request.url).path.split("/")[3]
+            return {"meetings": [{"uuid": f"{user}-m1"}, {"uuid": f"{user}-m2"}], "next_page_token": ""}
+
+        requests_mock.get(RECORDINGS_URL, json=answer)
+        users = [{"id": f"user{i}"} for i in range(5)]
+        pairs = list(client.list_recordings(users, date(2024, 1, 1), date(2024, 1, 10), workers=workers))
+        assert [(u["id"], m["uuid"]) for u, m in pairs] == [
+            (f"user{i}", f"user{i}-m{j}") for i in range(5) for j in (1, 2)
+        ]
