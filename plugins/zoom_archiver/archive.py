@@ -10,7 +10,7 @@ import tenacity
 from botocore.exceptions import ClientError
 
 from zoom_archiver.download import OpenedDownload
-from zoom_archiver.errors import DownloadError, VerificationError, ZoomArchiverError
+from zoom_archiver.errors import DownloadError, KeyConflict, VerificationError, ZoomArchiverError
 from zoom_archiver.planning import PlannedFile
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.transfer import (
@@ -76,7 +76,7 @@ def existing_copy(s3: Any, bucket: str, planned: PlannedFile) -> ArchiveResult |
         return None
     stored_id = found.get("Metadata", {}).get("zoom-file-id")
     if stored_id != planned.file_id:
-        raise VerificationError(
+        raise KeyConflict(
             f"s3://{bucket}/{planned.key} holds another file (zoom-file-id={stored_id!r}); refusing to overwrite it"
         )
     size = found["ContentLength"]

@@ -6,16 +6,22 @@ from __future__ import annotations
 class ZoomArchiverError(Exception):
     """Base class of every error this package raises on purpose."""
 
-    #: Whether retrying the same operation may succeed.
+    #: Retry at once, inside the task (a dropped connection, a 5xx, a 429).
     retryable: bool = False
+    #: No later attempt can succeed without a change by a person: fail the task without Airflow retries.
+    permanent: bool = False
 
 
 class ConfigurationError(ZoomArchiverError):
     """A connection, Variable or trigger parameter is missing or invalid."""
 
+    permanent = True
+
 
 class ZoomAuthError(ZoomArchiverError):
     """The OAuth token endpoint refused the credentials."""
+
+    permanent = True
 
 
 class ZoomApiError(ZoomArchiverError):
@@ -59,12 +65,24 @@ class DownloadError(ZoomArchiverError):
 class DownloadRejected(DownloadError):
     """The download (or one of its redirects) points at a host or scheme that is not allowed."""
 
+    permanent = True
+
 
 class VerificationError(ZoomArchiverError):
-    """The bytes written do not match what Zoom announced (size), or the object is not what we wrote."""
+    """The bytes do not match what Zoom announced (size), or the stored object is not what was written.
 
-    retryable = True
+    Not retried inside the task (the same download gives the same bytes); Airflow's retries and the next run
+    try again later.
+    """
+
+
+class KeyConflict(VerificationError):
+    """The object key already holds a different Zoom file: never overwritten."""
+
+    permanent = True
 
 
 class InvalidRecord(ZoomArchiverError):
     """A meeting or file record from Zoom is malformed; it is reported and skipped, the run goes on."""
+
+    permanent = True

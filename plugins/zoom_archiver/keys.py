@@ -49,9 +49,9 @@ def encode_uuid(uuid: str) -> str:
     Zoom UUIDs are standard base64 (``+``, ``/``, ``=`` occur, ``/`` even first or doubled): they become
     URL-safe base64 without padding. Anything else is percent-encoded behind a ``u~`` marker.
     """
-    if _BASE64.match(uuid) and len(uuid) % 4 == 0:
+    if _BASE64.fullmatch(uuid) and len(uuid) % 4 == 0:
         return uuid.rstrip("=").replace("+", "-").replace("/", "_")
-    return "u~" + quote(uuid, safe="").replace("%", "~")
+    return "u~" + quote(uuid, safe="").replace("~", "%7E").replace("%", "~")
 
 
 def decode_uuid(safe: str) -> str:
@@ -82,7 +82,7 @@ def validate_template(template: str) -> str:
         raise ConfigurationError(
             f"key template uses unknown fields {sorted(unknown)}; known: {sorted(TEMPLATE_FIELDS)}"
         )
-    if not template.startswith("{prefix}/") or "{file_id}" not in template:
+    if not template.startswith("{prefix}/") or "file_id" not in fields:
         raise ConfigurationError(
             "key template must start with '{prefix}/' and contain '{file_id}' (keys must be unique)"
         )

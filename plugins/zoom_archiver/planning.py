@@ -168,10 +168,12 @@ def derived_file_id(meeting_uuid: str, record: Mapping[str, Any]) -> str:
 
 
 def download_form(url: str) -> str:
-    """A TRANSCRIPT's ``download_url`` is sometimes its ``/rec/play/`` page; its file lives at ``/rec/download/``."""
+    """A TRANSCRIPT's ``download_url`` is sometimes its play page (``/rec/play/``, formerly ``/recording/play/``);
+    its file lives at the matching ``download`` path."""
     parts = urlsplit(url)
-    if "/rec/play/" in parts.path:
-        return urlunsplit(parts._replace(path=parts.path.replace("/rec/play/", "/rec/download/", 1)))
+    for play, download in (("/rec/play/", "/rec/download/"), ("/recording/play/", "/recording/download/")):
+        if play in parts.path:
+            return urlunsplit(parts._replace(path=parts.path.replace(play, download, 1)))
     return url
 
 
@@ -294,7 +296,7 @@ def _plan_file(
         start_time=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         file_type=file_type,
         recording_type=recording_type,
-        file_size=size if size else None,
+        file_size=size,
         download_url=download_form(url) if file_type == "TRANSCRIPT" else url,
         key=key,
         content_type=CONTENT_TYPE_BY_EXTENSION.get(ext, "application/octet-stream"),

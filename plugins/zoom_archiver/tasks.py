@@ -8,12 +8,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Variable, conf
+from airflow.sdk import Variable, conf, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
@@ -121,8 +121,10 @@ def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any
     from zoom_archiver.hooks.zoom import ZoomHook
 
     planned = PlannedFile.from_dict(file)
-    context["file_label"] = planned.label
-    context[FILE_CONTEXT_KEY] = {
+    # The task's own context (not the kwargs copy): read by map_index_template and the failure notifier.
+    live_context = get_current_context()
+    live_context["file_label"] = planned.label  # type: ignore[typeddict-unknown-key]
+    live_context[FILE_CONTEXT_KEY] = {  # type: ignore[literal-required]
         "host_email": planned.host_email, "topic": planned.topic, "file_type": planned.file_type,
         "meeting_uuid": planned.meeting_uuid, "key": planned.key,
     }  # fmt: skip
@@ -141,13 +143,13 @@ def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any
             settings=transfer, force=bool(params.get("force")),
         )  # fmt: skip
     except ZoomArchiverError as exc:
-        if exc.retryable:
-            raise
-        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from None
+        if exc.permanent:
+            raise AirflowFailException(f"{type(exc).__name__}: {exc}") from None
+        raise
     return result.to_dict()
 
 
-def commit(results: Iterable[dict[str, Any]], params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+def commit(results: Sequence[dict[str, Any]], params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     """Merge the archived files into the ledger in one read-modify-write; fail the run if any file failed."""
     summary = context["ti"].xcom_pull(task_ids=DISCOVER_TASK_ID, key=SUMMARY_KEY)
     if summary is None:
@@ -156,7 +158,8 @@ def commit(results: Iterable[dict[str, Any]], params: dict[str, Any], context: d
         log.info("Dry run: the ledger is left untouched")
         return {"dry_run": True, "would_archive": len(summary["planned"])}
     settings = load_settings()
-    results = [r for r in results if r]
+    # Only read the mapped results when something was mapped (a skipped map has none to fetch).
+    results = [r for r in (results[i] for i in range(len(results))) if r] if summary["planned"] else []
     ledger = _load_ledger()
     added = ledger.merge((r["file_id"], r["start_date"]) for r in results)
     done = {r["file_id"] for r in results}

@@ -102,7 +102,9 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
 
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, ZoomRateLimited):
-        return exc.retry_after is None or exc.retry_after <= MAX_RETRY_AFTER_SECONDS
+        if exc.retry_after is None:
+            return not exc.daily  # a daily limit without a date only resets at 00:00 UTC
+        return exc.retry_after <= MAX_RETRY_AFTER_SECONDS
     return isinstance(exc, ZoomTransientError)
 
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 import requests
 
-from zoom_archiver.errors import ZoomAuthError, ZoomTransientError
+from zoom_archiver.errors import ZoomAuthError, ZoomRateLimited, ZoomTransientError
 from zoom_archiver.redaction import mask, safe_url
+from zoom_archiver.throttling import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ class S2SToken:
             raise ZoomTransientError(
                 f"Zoom OAuth endpoint {safe_url(self._token_url)} unreachable ({type(exc).__name__})"
             ) from None
+        if response.status_code == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise ZoomRateLimited("Zoom OAuth endpoint answered HTTP 429", retry_after=retry_after)
         if response.status_code >= 500:
             raise ZoomTransientError(f"Zoom OAuth endpoint answered HTTP {response.status_code}")
         try:

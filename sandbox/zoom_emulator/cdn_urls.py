@@ -64,6 +64,8 @@ class UrlSigner:
     def __init__(self, secret: bytes, key_pair_id: str = "APKAEMULATOR7ZOOM") -> None:
         self._secret = secret
         self.key_pair_id = key_pair_id
+        #: Signatures handed out in redirects (bounded), for leak tests: ``GET /_emulator/secrets``.
+        self.issued: list[str] = []
 
     def signature(self, path: str, expires: int) -> str:
         """Unpadded base64url HMAC-SHA256 of ``path`` and ``expires``."""
@@ -73,9 +75,12 @@ class UrlSigner:
     def signed_url(self, base: str, path: str, content_type: str, ttl: int, now: float | None = None) -> str:
         """``base + path`` with the signed query; ``ttl`` may be negative to mint an already-expired URL."""
         expires = int((time.time() if now is None else now) + ttl)
+        signature = self.signature(path, expires)
+        if len(self.issued) < 100_000:
+            self.issued.append(signature)
         query = (
             f"response-content-type={quote(content_type, safe='')}&Expires={expires}"
-            f"&Signature={self.signature(path, expires)}&Key-Pair-Id={self.key_pair_id}"
+            f"&Signature={signature}&Key-Pair-Id={self.key_pair_id}"
         )
         return f"{base}{path}?{query}"
 

@@ -71,6 +71,10 @@ class EmulatorConfig:
         """A JSON-ready copy of the settings."""
         return copy.deepcopy(asdict(self))
 
+    def public_dict(self) -> dict[str, Any]:
+        """``to_dict`` with the client secret masked (what the control plane shows)."""
+        return {**self.to_dict(), "client_secret": "********"}
+
     def merge(self, changes: dict[str, Any]) -> None:
         """Validate and apply a partial update; raises ``ValueError`` and changes nothing on error."""
         candidate = copy.deepcopy(self)

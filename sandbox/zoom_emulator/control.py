@@ -14,6 +14,7 @@ POST  /_emulator/meetings               add a meeting in Zoom's shape; returns i
 POST  /_emulator/reset                  ``{"seed", "params"?, "today"?}``: reload a seed
 POST  /_emulator/tokens/expire          expire every issued token now
 POST  /_emulator/tokens/revoke          invalidate every issued token
+GET   /_emulator/secrets                every token and CDN signature issued, and the client secret (leak tests)
 ====  ================================  ==========================================================
 
 ``file_id`` arguments also accept the ``file_key`` of an id-less file.
@@ -144,7 +145,7 @@ def _reset(state: EmulatorState, body: dict[str, Any]) -> Response:
 
 def _cases(state: EmulatorState) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for meeting in state.dataset.meetings.values():
+    for meeting in list(state.dataset.meetings.values()):
         for tag in meeting.tags:
             entry = out.setdefault(tag, {"description": CASES.get(tag, ""), "meeting_uuids": []})
             entry["meeting_uuids"].append(meeting.uuid)
@@ -185,7 +186,16 @@ def handle(state: EmulatorState, request: Request) -> Response:
         if route == "/stats":
             return json_response(200, state.stats.snapshot())
         if route == "/config":
-            return json_response(200, state.config.to_dict())
+            return json_response(200, state.config.public_dict())
+        if route == "/secrets":
+            return json_response(
+                200,
+                {
+                    "access_tokens": list(state.tokens.issued),
+                    "signatures": list(state.signer.issued),
+                    "client_secret": state.config.client_secret,
+                },
+            )
         return _error(404, "unknown control endpoint")
     if request.method != "POST":
         return _error(405, "use GET or POST")
@@ -199,7 +209,8 @@ def handle(state: EmulatorState, request: Request) -> Response:
         return _error(400, "body must be a JSON object")
     if route == "/config":
         try:
-            return json_response(200, state.configure(body))
+            state.configure(body)
+            return json_response(200, state.config.public_dict())
         except ValueError as exc:
             return _error(400, str(exc))
     actions = {

@@ -69,7 +69,6 @@ class ZoomEmulator:
         api_name, cdn_name = self._host_names
         self.state.api_base = f"http://{api_name}:{api.server_address[1]}"
         self.state.cdn_base = f"http://{cdn_name}:{cdn.server_address[1]}"
-        self.state.cdn_host_name = cdn_name
         self.state.cdn_port = cdn.server_address[1]
         for server in self._servers:
             thread = threading.Thread(

@@ -34,7 +34,6 @@ class EmulatorState:
         self.today_override = today
         self.lock = threading.RLock()
         runtime_seed = f"{seed_name}:{config.fault_seed}"
-        self.ids = IdFactory(f"runtime:{runtime_seed}")
         self.tokens = TokenStore(IdFactory(f"tokens:{runtime_seed}"))
         self.pages = PageTokens(IdFactory(f"pages:{runtime_seed}"))
         self.stats = Stats()
@@ -43,7 +42,6 @@ class EmulatorState:
         self.signer = UrlSigner(IdFactory(f"cdn-secret:{runtime_seed}").urlsafe(32).encode())
         self.api_base = ""
         self.cdn_base = ""
-        self.cdn_host_name = "localhost"
         self.cdn_port = 0
 
     def today(self) -> date:

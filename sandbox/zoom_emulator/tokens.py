@@ -18,6 +18,9 @@ EXPIRED = "expired"
 _MAX_KEPT = 20000
 
 
+_MAX_JOURNAL = 100_000
+
+
 @dataclass
 class AccessToken:
     """One issued token; ``kind`` is ``oauth`` (usable everywhere) or ``download`` (downloads only)."""
@@ -35,6 +38,8 @@ class TokenStore:
         self._ids = ids
         self._lock = threading.Lock()
         self._tokens: dict[str, AccessToken] = {}
+        #: Every token value ever issued (bounded), for leak tests: ``GET /_emulator/secrets``.
+        self.issued: list[str] = []
 
     def _new_value(self) -> str:
         header = {"sv": "000001", "alg": "HS512", "v": "2.0", "kid": self._ids.token(32)}
@@ -60,6 +65,8 @@ class TokenStore:
         return token
 
     def _store(self, token: AccessToken) -> None:
+        if len(self.issued) < _MAX_JOURNAL:
+            self.issued.append(token.value)
         if len(self._tokens) >= _MAX_KEPT:
             for value in list(self._tokens)[: _MAX_KEPT // 2]:
                 del self._tokens[value]

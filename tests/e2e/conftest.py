@@ -17,7 +17,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-
 from zoom_sandbox.services import Service, airflow_env, start_emulator, start_moto
 
 REPO = Path(__file__).resolve().parents[2]
@@ -159,3 +158,45 @@ def airflow(tmp_path, migrated_db, stack) -> Airflow:
         }
     )
     return Airflow(home, stack, bucket, env)
+
+
+class SmtpCapture:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+        from zoom_sandbox.services import free_port
+
+        self.messages: list[str] = []
+        capture = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import email
+
+                message = email.message_from_bytes(envelope.content)
+                parts = [message["Subject"] or ""]
+                for part in message.walk():
+                    payload = part.get_payload(decode=True)
+                    if payload:
+                        parts.append(payload.decode(errors="replace"))
+                capture.messages.append("\n".join(parts))
+                return "250 OK"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def airflow_env(self, recipient: str) -> dict[str, str]:
+        import json
+
+        conn = {"conn_type": "smtp", "host": "127.0.0.1", "port": self.port,
+                "extra": {"disable_tls": True, "disable_ssl": True, "timeout": 10, "retry_limit": 1}}  # fmt: skip
+        return {"AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(conn), "AIRFLOW_VAR_ZOOM_ARCHIVE_ALERT_EMAILS": recipient}
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpCapture()
+    server.controller.start()
+    yield server
+    server.controller.stop()

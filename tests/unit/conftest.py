@@ -14,10 +14,10 @@ from zoom_archiver.planning import PlannedFile
 SEED_EVENT_PATH = Path("/work/shared/docs/seed-sample-event.json")
 
 CLIENT_ID = "zoom-client-id-0001"
-CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"  # noqa: S105 - test credential
+CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"
 ACCOUNT_ID = "uET0tmHjSNKK9pR945WnSg"
 API_BASE = "https://api.zoom.us/v2"
-TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 - a URL
+TOKEN_URL = "https://zoom.us/oauth/token"
 
 # The real 2024-12 listing of zoom-api.md §3a (page 1). The doc elides some values with "…"; those download
 # URLs are filled in with URLs of the same shape so the files are plannable.

@@ -21,6 +21,7 @@ from zoom_archiver.transfer import MIB, TransferSettings
 BUCKET = "zoom-archive-test"
 SMALL = hashlib.sha256(b"seed").digest() * 4096  # 128 KiB
 LARGE = (hashlib.sha256(b"large").digest() * (11 * MIB // 32 + 1))[: 11 * MIB + 12345]  # ~11 MiB, 3 parts
+MEDIUM = LARGE[: 6 * MIB + 777]  # two parts: enough to exercise multipart failure paths cheaply
 PART = 5 * MIB
 
 
@@ -90,13 +91,24 @@ def no_tenacity_sleep(monkeypatch) -> list[float]:
     return waits
 
 
+@pytest.fixture(scope="module")
+def aws():
+    """One in-process moto for the module (each test gets its own bucket)."""
+    with pytest.MonkeyPatch.context() as mp, mock_aws():
+        mp.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": {"region_name": "us-east-1"}}))
+        yield boto3.client("s3", region_name="us-east-1")
+
+
 @pytest.fixture
-def s3(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": {"region_name": "us-east-1"}}))
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+def s3(aws):
+    """An empty bucket, removed with everything in it after the test."""
+    aws.create_bucket(Bucket=BUCKET)
+    yield aws
+    for upload in aws.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []):
+        aws.abort_multipart_upload(Bucket=BUCKET, Key=upload["Key"], UploadId=upload["UploadId"])
+    for obj in aws.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        aws.delete_object(Bucket=BUCKET, Key=obj["Key"])
+    aws.delete_bucket(Bucket=BUCKET)
 
 
 @pytest.fixture
@@ -177,9 +189,9 @@ class TestArchiveFile:
         [
             pytest.param(SMALL, len(SMALL) + 1, id="small-shorter"),
             pytest.param(SMALL, len(SMALL) - 1, id="small-longer"),
-            pytest.param(LARGE, len(LARGE) + 1, id="multipart-shorter"),
-            pytest.param(LARGE, len(LARGE) - 1, id="multipart-longer"),
-            pytest.param(LARGE, 6 * MIB, id="multipart-longer-after-first-part"),
+            pytest.param(MEDIUM, len(MEDIUM) + 1, id="multipart-shorter"),
+            pytest.param(MEDIUM, len(MEDIUM) - 1, id="multipart-longer"),
+            pytest.param(MEDIUM, 5 * MIB + 100, id="multipart-longer-after-first-part"),
             pytest.param(LARGE[: 6 * MIB], len(LARGE), id="multipart-truncated"),
         ],
     )
@@ -205,7 +217,8 @@ class TestArchiveFile:
         zoom = FakeZoom(full(b"must not be downloaded"))
         result = run(planned, zoom)
         assert result.outcome == "already_archived"
-        assert result.sha256 == sha and result.size == len(SMALL)
+        assert result.sha256 == sha
+        assert result.size == len(SMALL)
         assert zoom.calls == []
 
     def test_missing_tag_is_repaired_from_s3(self, s3, run, make_planned):
@@ -257,7 +270,7 @@ class TestArchiveFile:
 
     @pytest.mark.parametrize(
         ("data", "drop_after"),
-        [pytest.param(SMALL, 50_000, id="small"), pytest.param(LARGE, 7 * MIB + 3, id="multipart-second-part")],
+        [pytest.param(SMALL, 50_000, id="small"), pytest.param(MEDIUM, 5 * MIB + 3, id="multipart-second-part")],
     )
     def test_dropped_body_resumes_with_range(self, s3, run, make_planned, data, drop_after):
         planned = make_planned(file_size=len(data))

@@ -19,7 +19,7 @@ from zoom_archiver.keys import (
     validate_template,
 )
 
-KEY_SAFE_UUID = re.compile(r"^[A-Za-z0-9._~-]+$")
+KEY_SAFE_UUID = re.compile(r"[A-Za-z0-9._~-]+")
 
 
 def _fields(**overrides: str) -> dict[str, str]:
@@ -68,7 +68,8 @@ class TestSlugify:
     def test_control_characters_removed(self):
         slug = slugify("line1\nline2\r\tend\x00\x1f\x7f\u200b")
         assert not any(unicodedata.category(ch).startswith("C") for ch in slug)
-        assert slug.startswith("line1") and slug.endswith("end")
+        assert slug.startswith("line1")
+        assert slug.endswith("end")
 
     @pytest.mark.parametrize(
         ("text", "kept"),
@@ -165,7 +166,7 @@ class TestUuidEncoding:
     )
     def test_zoom_uuids_become_url_safe_base64(self, uuid):
         safe = encode_uuid(uuid)
-        assert KEY_SAFE_UUID.match(safe)
+        assert KEY_SAFE_UUID.fullmatch(safe)
         assert not set(safe) & set("+/=")
 
     def test_distinct_uuids_distinct_encodings(self):
@@ -180,6 +181,31 @@ class TestUuidEncoding:
         assert decode_uuid(safe) == text
         assert "/" not in safe
 
+    @settings(max_examples=500, deadline=None)
+    @given(st.text())
+    def test_encoding_is_key_safe_for_any_text(self, text):
+        assert KEY_SAFE_UUID.fullmatch(encode_uuid(text) or "empty")
+
+    @pytest.mark.parametrize(
+        "uuid",
+        [
+            pytest.param("abc\n", id="trailing-newline-after-base64"),
+            pytest.param("2jQ60QnYThiV9cm+fdIbZQ=\n", id="newline-instead-of-padding"),
+            pytest.param("a b\tc", id="whitespace"),
+        ],
+    )
+    def test_encoding_has_no_control_characters(self, uuid):
+        safe = encode_uuid(uuid)
+        assert KEY_SAFE_UUID.fullmatch(safe), safe
+        assert decode_uuid(safe) == uuid
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [pytest.param("%", "~25", id="percent-vs-tilde"), pytest.param("%7E", "~7E", id="escaped-vs-raw-tilde")],
+    )
+    def test_distinct_non_base64_uuids_do_not_collide(self, first, second):
+        assert encode_uuid(first) != encode_uuid(second)
+
     @settings(max_examples=300, deadline=None)
     @given(st.binary(min_size=1, max_size=32))
     def test_round_trip_any_base64_uuid(self, raw):
@@ -188,7 +214,7 @@ class TestUuidEncoding:
         uuid = base64.b64encode(raw).decode()
         safe = encode_uuid(uuid)
         assert decode_uuid(safe) == uuid
-        assert KEY_SAFE_UUID.match(safe)
+        assert KEY_SAFE_UUID.fullmatch(safe)
 
 
 class TestRenderKey:

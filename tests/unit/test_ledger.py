@@ -27,7 +27,8 @@ class TestLoads:
         ledger, message = loads(raw)
         assert ledger.files == {}
         assert ledger.backlog_from is None
-        assert message is not None and warning in message
+        assert message is not None
+        assert warning in message
 
     def test_valid_value(self):
         raw = json.dumps({"version": 1, "files": {"a": "2024-11-29", "b": "2024-11-30"}, "backlog_from": "2024-11-01"})
@@ -35,16 +36,19 @@ class TestLoads:
         assert warning is None
         assert ledger.files == {"a": "2024-11-29", "b": "2024-11-30"}
         assert ledger.backlog_from == date(2024, 11, 1)
-        assert "a" in ledger and "c" not in ledger
+        assert "a" in ledger
+        assert "c" not in ledger
 
     def test_accepts_an_already_deserialised_value(self):
         ledger, warning = loads({"files": {"a": "2024-11-29"}})
-        assert warning is None and ledger.files == {"a": "2024-11-29"}
+        assert warning is None
+        assert ledger.files == {"a": "2024-11-29"}
 
     def test_malformed_entries_dropped_with_a_warning(self):
         ledger, warning = loads(json.dumps({"files": {"a": "2024-11-29", "b": 5, "c": None}}))
         assert ledger.files == {"a": "2024-11-29"}
-        assert warning is not None and "2 malformed" in warning
+        assert warning is not None
+        assert "2 malformed" in warning
 
     @pytest.mark.parametrize("backlog", ["yesterday", 20240101, ["2024-01-01"]])
     def test_bad_backlog_from_is_ignored(self, backlog):
@@ -65,7 +69,9 @@ class TestLedger:
         assert set(ledger.files) == {"edge", "new"}
 
     def test_prune_keeps_entries_while_the_backlog_reaches_back(self):
-        ledger = Ledger({"old": "2024-10-01", "older": "2024-09-01", "new": "2024-11-20"}, backlog_from=date(2024, 9, 15))
+        ledger = Ledger(
+            {"old": "2024-10-01", "older": "2024-09-01", "new": "2024-11-20"}, backlog_from=date(2024, 9, 15)
+        )
         assert ledger.prune(date(2024, 11, 1)) == 1
         assert set(ledger.files) == {"old", "new"}
 

@@ -262,15 +262,21 @@ class TestPlanMeeting:
         )
         plan = plan_of([meeting], {"email": "h@example.com"})
         ids = [f.file_id for f in plan.files]
-        assert len(ids) == 2 and len(set(ids)) == 2
+        assert len(ids) == 2
+        assert len(set(ids)) == 2
         assert all(f.derived_id for f in plan.files)
 
     def test_derived_id_depends_on_meeting(self):
-        record = {"file_type": "TIMELINE", "recording_start": "2024-11-29T16:51:28Z", "download_url": "https://zoom.us/x"}
-        plan = plan_of(
-            [completed_meeting("uuidAAAAAAAA", recording_files=[record]), completed_meeting("uuidBBBBBBBB", recording_files=[record])],
-            {"email": "h@example.com"},
-        )  # fmt: skip
+        record = {
+            "file_type": "TIMELINE",
+            "recording_start": "2024-11-29T16:51:28Z",
+            "download_url": "https://zoom.us/x",
+        }
+        meetings = [
+            completed_meeting("uuidAAAAAAAA", recording_files=[record]),
+            completed_meeting("uuidBBBBBBBB", recording_files=[record]),
+        ]
+        plan = plan_of(meetings, {"email": "h@example.com"})
         assert len({f.file_id for f in plan.files}) == 2
 
     @pytest.mark.parametrize(
@@ -310,7 +316,9 @@ class TestPlanMeeting:
     )
     def test_meeting_without_files_is_not_an_error(self, meeting):
         plan = plan_of([meeting], {"email": "h@example.com"})
-        assert plan.files == [] and plan.rejected == [] and plan.not_ready == 0
+        assert plan.files == []
+        assert plan.rejected == []
+        assert plan.not_ready == 0
 
     @pytest.mark.parametrize(
         ("meeting", "reason"),
@@ -342,7 +350,8 @@ class TestPlanMeeting:
             pytest.param(mp4_file("bad", file_size=True), "file_size", id="size-bool"),
             pytest.param(mp4_file("bad", file_size=12.5), "file_size", id="size-float"),
             pytest.param(mp4_file(123), "file id", id="numeric-id"),
-            pytest.param({k: v for k, v in mp4_file("bad").items() if k != "download_url"}, "download_url", id="no-url"),
+            pytest.param({k: v for k, v in mp4_file("bad").items() if k != "download_url"}, "download_url",
+                         id="no-url"),
             pytest.param(mp4_file("bad", download_url="…"), "download_url", id="elided-url"),
             pytest.param(mp4_file("bad", download_url="ftp://zoom.us/x"), "download_url", id="ftp-url"),
             pytest.param(mp4_file("bad", file_type=7), "file_type", id="numeric-type"),
@@ -367,7 +376,9 @@ class TestPlanMeeting:
     )
     def test_meetings_outside_the_window_are_ignored(self, start_time):
         plan = plan_of([completed_meeting(start_time=start_time)], {"email": "h@example.com"})
-        assert plan.files == [] and plan.rejected == [] and plan.not_ready == 0
+        assert plan.files == []
+        assert plan.rejected == []
+        assert plan.not_ready == 0
 
     @pytest.mark.parametrize(
         "start_time",

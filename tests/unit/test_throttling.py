@@ -116,7 +116,8 @@ class TestApiRetrying:
         assert api_retrying(sleep=waits.append)(call) == "ok"
         assert call.calls == 3
         assert waits == [pytest.approx(2.0, abs=0.5), pytest.approx(7.0, abs=0.5)]
-        assert waits[0] >= 2.0 and waits[1] >= 7.0
+        assert waits[0] >= 2.0
+        assert waits[1] >= 7.0
 
     @pytest.mark.parametrize(
         "error",
@@ -169,6 +170,15 @@ class TestApiRetrying:
         waits: list[float] = []
         call = Flaky(ZoomRateLimited("daily limit", retry_after=5 * 3600.0, daily=True))
         with pytest.raises(ZoomRateLimited, match="daily"):
+            api_retrying(sleep=waits.append)(call)
+        assert call.calls == 1
+        assert waits == []
+
+    def test_does_not_retry_a_daily_limit_without_retry_after(self):
+        """Real daily-limit 429s have come without Retry-After; waiting seconds cannot help before 00:00 UTC."""
+        waits: list[float] = []
+        call = Flaky(ZoomRateLimited("daily limit", retry_after=None, daily=True))
+        with pytest.raises(ZoomRateLimited):
             api_retrying(sleep=waits.append)(call)
         assert call.calls == 1
         assert waits == []

@@ -83,7 +83,8 @@ class TestVerifyingReader:
 
     def test_file_object_protocol(self):
         reader = VerifyingReader(io.BytesIO(DATA), len(DATA))
-        assert reader.readable() and not reader.seekable()
+        assert reader.readable()
+        assert not reader.seekable()
 
     def test_shorter_than_announced(self):
         reader = VerifyingReader(io.BytesIO(DATA[:-1]), len(DATA))
@@ -134,7 +135,7 @@ class TestVerifyingReader:
         assert info.value.retryable
 
     def test_no_reopen_means_a_retryable_download_error(self):
-        reader = VerifyingReader(Dropping(DATA, 50, ProtocolError(f"broken https://cdn/x?Signature=abc")), len(DATA))
+        reader = VerifyingReader(Dropping(DATA, 50, ProtocolError("broken https://cdn/x?Signature=abc")), len(DATA))
         with pytest.raises(DownloadError) as info:
             read_all(reader)
         assert info.value.retryable

@@ -15,10 +15,10 @@ from zoom_archiver.zoom_api import MAX_WINDOW_DAYS, PAGE_SIZE, ZoomClient, split
 from zoom_archiver.zoom_auth import S2SToken
 
 API = "https://api.zoom.us/v2"
-TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 - a URL
-CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"  # noqa: S105 - test credential
-TOKEN_1 = "eyJzdiI6IjAwMDAwMSIs-access-token-one"  # noqa: S105 - test token
-TOKEN_2 = "eyJzdiI6IjAwMDAwMSIs-access-token-two"  # noqa: S105 - test token
+TOKEN_URL = "https://zoom.us/oauth/token"
+CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"
+TOKEN_1 = "eyJzdiI6IjAwMDAwMSIs-access-token-one"
+TOKEN_2 = "eyJzdiI6IjAwMDAwMSIs-access-token-two"
 USERS_URL = re.compile(r"^https://api\.zoom\.us/v2/users(\?.*)?$")
 RECORDINGS_URL = re.compile(r"^https://api\.zoom\.us/v2/users/[^/]+/recordings")
 
@@ -74,7 +74,8 @@ class TestSplitWindows:
         start = date(2023, 12, 20)
         end = start + timedelta(days=days - 1)
         windows = split_windows(start, end)
-        assert windows[0][0] == start and windows[-1][1] == end
+        assert windows[0][0] == start
+        assert windows[-1][1] == end
         for first, last in windows:
             assert 1 <= (last - first).days + 1 <= MAX_WINDOW_DAYS
         for (_, prev_last), (next_first, _) in zip(windows, windows[1:], strict=False):
@@ -119,7 +120,8 @@ class TestGet:
             client.get("users")
         assert len(api_calls(requests_mock)) == 2
         assert len(token_calls(requests_mock)) == 2
-        assert TOKEN_1 not in str(info.value) and TOKEN_2 not in str(info.value)
+        assert TOKEN_1 not in str(info.value)
+        assert TOKEN_2 not in str(info.value)
 
     @pytest.mark.parametrize(
         "body",
@@ -202,13 +204,17 @@ class TestGet:
             [{"status_code": 429, "headers": {"Retry-After": "4"}, "json": {"code": 429}}, {"json": {"users": []}}],
         )
         client.get("users")
-        assert clock.sleeps and clock.sleeps[-1] == pytest.approx(4.0, abs=0.05)
+        assert clock.sleeps
+        assert clock.sleeps[-1] == pytest.approx(4.0, abs=0.05)
 
     def test_daily_limit_is_not_waited_for(self, requests_mock, client, waits):
         requests_mock.get(
             USERS_URL,
             status_code=429,
-            headers={"Retry-After": pendulum.now("UTC").add(hours=6).to_iso8601_string(), "X-RateLimit-Type": "Daily-limit"},
+            headers={
+                "Retry-After": pendulum.now("UTC").add(hours=6).to_iso8601_string(),
+                "X-RateLimit-Type": "Daily-limit",
+            },
             json={"code": 429, "message": "You have reached the maximum daily rate limit for this API."},
         )
         with pytest.raises(ZoomRateLimited) as info:
@@ -216,6 +222,19 @@ class TestGet:
         assert info.value.daily
         assert waits == []
         assert len(api_calls(requests_mock)) == 1
+
+    def test_daily_limit_without_retry_after_is_not_retried(self, requests_mock, client, waits):
+        requests_mock.get(
+            USERS_URL,
+            status_code=429,
+            headers={"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Category": "Medium"},
+            json={"code": 429, "message": "You have reached the maximum daily rate limit for this API."},
+        )
+        with pytest.raises(ZoomRateLimited) as info:
+            client.get("users")
+        assert info.value.daily
+        assert len(api_calls(requests_mock)) == 1
+        assert waits == []
 
     @pytest.mark.parametrize(
         "failure",
@@ -234,6 +253,16 @@ class TestGet:
         assert len(api_calls(requests_mock)) == 3
         assert len(waits) == 2
 
+    def test_token_endpoint_outage_is_retried(self, requests_mock, client, waits):
+        requests_mock.post(
+            TOKEN_URL,
+            [{"status_code": 503, "text": "busy"}, {"json": {"access_token": TOKEN_1, "expires_in": 3599}}],
+        )
+        requests_mock.get(USERS_URL, json={"users": []})
+        assert client.get("users") == {"users": []}
+        assert len(token_calls(requests_mock)) == 2
+        assert len(waits) == 1
+
     def test_transient_failures_give_up(self, requests_mock, client, waits):
         requests_mock.get(USERS_URL, status_code=503, text="busy")
         with pytest.raises(ZoomTransientError, match="503"):
@@ -246,15 +275,16 @@ class TestGet:
             pytest.param({"status_code": 404, "json": {"code": 1001, "message": "User does not exist"}}, id="404"),
             pytest.param({"status_code": 500, "text": "oops"}, id="500"),
             pytest.param({"exc": requests.exceptions.ConnectionError(f"Bearer {TOKEN_1}")}, id="connection"),
-            pytest.param({"status_code": 429, "json": {"code": 429}, "headers": {"Retry-After": "2030-01-01T00:00:00Z"}},
-                         id="429"),
+            pytest.param({"status_code": 429, "json": {"code": 429},
+                          "headers": {"Retry-After": "2030-01-01T00:00:00Z"}}, id="429"),
         ],
     )  # fmt: skip
     def test_errors_never_carry_the_token(self, requests_mock, client, failure):
         requests_mock.get(RECORDINGS_URL, **failure)
         with pytest.raises(ZoomApiError) as info:
             list(client.list_user_recordings("me", date(2024, 1, 1), date(2024, 1, 2)))
-        assert TOKEN_1 not in str(info.value) and TOKEN_2 not in str(info.value)
+        assert TOKEN_1 not in str(info.value)
+        assert TOKEN_2 not in str(info.value)
         assert "Bearer" not in str(info.value)
         assert CLIENT_SECRET not in str(info.value)
 
@@ -262,7 +292,10 @@ class TestGet:
 class TestListUsers:
     def test_active_and_inactive_users_without_pending(self, requests_mock, client):
         pages = {
-            "active": {"users": [{"id": "u-active", "email": "a@example.com", "status": "active"}], "next_page_token": ""},
+            "active": {
+                "users": [{"id": "u-active", "email": "a@example.com", "status": "active"}],
+                "next_page_token": "",
+            },
             "inactive": {
                 "users": [
                     {"id": "u-inactive", "email": "gone@example.com", "status": "inactive"},
@@ -324,7 +357,8 @@ class TestListRecordings:
             token = qs(request).get("next_page_token")
             if token is None:
                 return {"meetings": [{"uuid": "m1"}], "next_page_token": "E8koIyUhYjnrxKefmrsFtO5RmBvUSihlE12"}
-            assert qs(request)["from"] == "2024-11-05" and qs(request)["to"] == "2024-12-02"
+            assert qs(request)["from"] == "2024-11-05"
+            assert qs(request)["to"] == "2024-12-02"
             return {"meetings": [{"uuid": "m2"}], "next_page_token": ""}
 
         requests_mock.get(RECORDINGS_URL, json=answer)

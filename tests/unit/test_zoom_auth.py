@@ -10,9 +10,9 @@ from zoom_archiver.errors import ZoomAuthError, ZoomTransientError
 from zoom_archiver.redaction import redact
 from zoom_archiver.zoom_auth import S2SToken
 
-TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 - a URL
+TOKEN_URL = "https://zoom.us/oauth/token"
 CLIENT_ID = "zoom-client-id-0001"
-CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"  # noqa: S105 - test credential
+CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"
 ACCOUNT_ID = "uET0tmHjSNKK9pR945WnSg"
 
 
@@ -63,7 +63,8 @@ class TestS2SToken:
 
     def test_refreshed_before_expiry(self, requests_mock, make_token, clock):
         requests_mock.post(
-            TOKEN_URL, [{"json": token_body("token-first-00001", 3600)}, {"json": token_body("token-second-0002", 3600)}]
+            TOKEN_URL,
+            [{"json": token_body("token-first-00001", 3600)}, {"json": token_body("token-second-0002", 3600)}],
         )
         token = make_token()
         assert token.get() == "token-first-00001"
@@ -90,7 +91,9 @@ class TestS2SToken:
         assert requests_mock.call_count == 1
 
     def test_invalidate_forces_a_new_token(self, requests_mock, make_token):
-        requests_mock.post(TOKEN_URL, [{"json": token_body("token-old-000001")}, {"json": token_body("token-new-000002")}])
+        requests_mock.post(
+            TOKEN_URL, [{"json": token_body("token-old-000001")}, {"json": token_body("token-new-000002")}]
+        )
         token = make_token()
         old = token.get()
         token.invalidate("some-other-token")  # a stale rejection does not throw away the current token
@@ -129,7 +132,8 @@ class TestS2SToken:
         message = str(info.value)
         assert reason in message
         assert f"HTTP {status}" in message
-        assert CLIENT_SECRET not in message and CLIENT_SECRET not in repr(info.value)
+        assert CLIENT_SECRET not in message
+        assert CLIENT_SECRET not in repr(info.value)
 
     def test_refusal_echoing_the_token_does_not_leak_it(self, requests_mock, make_token):
         requests_mock.post(
@@ -149,6 +153,7 @@ class TestS2SToken:
             pytest.param({"exc": requests.exceptions.ConnectionError(f"conn to {TOKEN_URL}?secret={CLIENT_SECRET}")},
                          id="connection-error"),
             pytest.param({"exc": requests.exceptions.ReadTimeout("timeout")}, id="timeout"),
+            pytest.param({"status_code": 429, "json": {"code": 429, "message": "Too many requests"}}, id="429"),
         ],
     )  # fmt: skip
     def test_outages_are_transient(self, requests_mock, make_token, kwargs):

@@ -124,10 +124,9 @@ def _api_base(host: str | None, port: int | None, schema: str | None) -> str:
         return DEFAULT_API_BASE
     if "://" in host:
         parts = urlsplit(host)
-        base = host.rstrip("/")
-        if port and not parts.port:
-            base = f"{parts.scheme}://{parts.hostname}:{port}{parts.path}".rstrip("/")
-        return base
+        path = parts.path.rstrip("/") or "/v2"
+        netloc = parts.netloc if parts.port or not port else f"{parts.netloc}:{port}"
+        return f"{parts.scheme}://{netloc}{path}"
     path = (schema or "v2").strip("/")
     return f"https://{host}{':' + str(port) if port else ''}/{path}"
 

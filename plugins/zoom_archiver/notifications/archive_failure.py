@@ -94,7 +94,11 @@ class ArchiveFailureNotifier(BaseNotifier):
         summary = failure_summary(context)
         text = render_text(summary)
         sent = []
-        emails = [e.strip() for e in str(Variable.get(self.emails_variable, default="") or "").split(",") if e.strip()]
+        emails = [
+            e.strip()
+            for e in str(Variable.get(self.emails_variable, default="") or "").replace(";", ",").split(",")
+            if e.strip()
+        ]
         if emails and _connection_exists(self.smtp_conn_id):
             sent.append(self._try("email", self._send_email, emails, summary, text, context))
         if _connection_exists(self.slack_conn_id):

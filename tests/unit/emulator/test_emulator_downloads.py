@@ -27,8 +27,10 @@ def test_download_redirects_to_the_cdn_host(client: Any) -> None:
     assert (location.hostname, location.port) == ("localhost", client.emu.cdn_port)
     assert urlsplit(client.emu.api_url).hostname == "127.0.0.1"
     parts = location.path.split("/")
-    assert parts[:3] == ["", "cmr", "replay"] and parts[6] == str(f["meeting_id"])
-    assert parts[8].startswith("GMT") and parts[8].endswith(".mp4")
+    assert parts[:3] == ["", "cmr", "replay"]
+    assert parts[6] == str(f["meeting_id"])
+    assert parts[8].startswith("GMT")
+    assert parts[8].endswith(".mp4")
     query = parse_qs(location.query)
     assert query["response-content-type"] == ["video/mp4"]
     assert {"Expires", "Signature", "Key-Pair-Id"} <= set(query)
@@ -56,7 +58,8 @@ def test_cdn_refuses_an_authorization_header(client: Any) -> None:
     assert b"Only one auth mechanism allowed" in refused.content
     # python-requests drops Authorization on a cross-host redirect, so following it works.
     followed = requests.get(f["download_url"], headers={"Authorization": f"Bearer {client.token}"}, timeout=10)
-    assert followed.status_code == 200 and len(followed.content) == f["size"]
+    assert followed.status_code == 200
+    assert len(followed.content) == f["size"]
 
 
 def test_cdn_checks_signature_and_expiry(client: Any) -> None:
@@ -69,14 +72,16 @@ def test_cdn_checks_signature_and_expiry(client: Any) -> None:
     client.control("POST", "config", {"cdn_url_ttl_seconds": -5})
     expired = client.redirect(f["download_url"]).headers["Location"]
     response = requests.get(expired, timeout=10)
-    assert response.status_code == 403 and b"expired" in response.content
+    assert response.status_code == 403
+    assert b"expired" in response.content
 
 
 def test_invalid_or_expired_token_gets_the_59_byte_json(client: Any) -> None:
     f = _file(client, file_type="MP4")
     response = requests.get(f["download_url"], headers={"Authorization": "Bearer nope"}, timeout=10)
     assert response.status_code == 200
-    assert response.content == FORBIDDEN and len(response.content) == 59
+    assert response.content == FORBIDDEN
+    assert len(response.content) == 59
     assert response.headers["Content-Type"].startswith("application/json")
     headers = client.auth()
     client.control("POST", "tokens/expire")
@@ -92,7 +97,9 @@ def test_legacy_access_token_query_parameter_is_accepted(client: Any) -> None:
 
 def test_download_access_token_works_for_downloads_only(client: Any) -> None:
     f = _file(client, tag="uuid_plus_equals", file_type="MP4")
-    meeting = client.v2("/meetings/2jQ60QnYThiV9cm%252BfdIbZQ%253D%253D/recordings", include_fields="download_access_token")
+    meeting = client.v2(
+        "/meetings/2jQ60QnYThiV9cm%252BfdIbZQ%253D%253D/recordings", include_fields="download_access_token"
+    )
     token = meeting.json()["download_access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert requests.get(f["download_url"], headers=headers, allow_redirects=False, timeout=10).status_code == 302
@@ -101,7 +108,8 @@ def test_download_access_token_works_for_downloads_only(client: Any) -> None:
 
 def test_unknown_processing_and_deleted_files_get_html(client: Any) -> None:
     unknown = client.redirect(f"{client.emu.api_url}/rec/download/doesnotexist")
-    assert unknown.status_code == 200 and unknown.headers["Content-Type"].startswith("text/html")
+    assert unknown.status_code == 200
+    assert unknown.headers["Content-Type"].startswith("text/html")
     assert b"Only the host can download" in unknown.content
     processing = _file(client, status="processing")
     assert client.redirect(processing["download_url"]).headers["Content-Type"].startswith("text/html")
@@ -114,7 +122,8 @@ def test_play_urls_answer_html_and_play_style_transcripts_download(client: Any) 
     transcript = _file(client, tag="transcript_via_play", file_type="TRANSCRIPT")
     assert "/rec/play/" in transcript["download_url"]
     page = client.redirect(transcript["download_url"])
-    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
     download_url = transcript["download_url"].replace("/rec/play/", "/rec/download/")
     got = client.fetch(download_url)
     assert got.headers["Content-Type"] == "text/vtt"
@@ -125,7 +134,9 @@ def test_old_shape_files_download_under_their_file_key(client: Any) -> None:
     old = client.files(tag="old_shape_files", old_shape=True)
     assert {f["file_type"] for f in old} == {"TIMELINE", "CC"}
     for f in old:
-        assert f["file_id"] is None and f["listed_size"] is None and f["file_key"].startswith("noid-")
+        assert f["file_id"] is None
+        assert f["listed_size"] is None
+        assert f["file_key"].startswith("noid-")
         got = client.fetch(f["download_url"])
         assert hashlib.sha256(got.content).hexdigest() == f["sha256"]
 
@@ -156,7 +167,8 @@ def test_unsatisfiable_range_and_range_switched_off(client: Any) -> None:
     assert client.fetch(f["download_url"], Range=f"bytes={f['size']}-").status_code == 416
     client.control("POST", "config", {"cdn_supports_range": False})
     got = client.fetch(f["download_url"], Range="bytes=10-19")
-    assert got.status_code == 200 and len(got.content) == f["size"]
+    assert got.status_code == 200
+    assert len(got.content) == f["size"]
 
 
 def test_files_listing_matches_the_api(client: Any) -> None:

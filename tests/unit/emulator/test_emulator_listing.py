@@ -24,14 +24,18 @@ def test_users_by_status_and_pagination(client: Any) -> None:
     active, bodies = _all_pages(client, "/users", "users", page_size=2)
     assert [u["email"] for u in active] == ["tricia@example.com", "mononym@example.com", "bulk@example.com"]
     assert [b["page_number"] for b in bodies] == [1, 1]
-    assert bodies[0]["page_count"] == 2 and bodies[0]["total_records"] == 3
+    assert bodies[0]["page_count"] == 2
+    assert bodies[0]["total_records"] == 3
     assert bodies[-1]["next_page_token"] == ""
     mononym = next(u for u in active if u["email"].startswith("mononym"))
-    assert "last_name" not in mononym and mononym["first_name"] == "Mononym"
+    assert "last_name" not in mononym
+    assert mononym["first_name"] == "Mononym"
     inactive = client.v2("/users", status="inactive").json()["users"]
     assert [(u["email"], u["status"]) for u in inactive] == [("ina.inactive@example.com", "inactive")]
     pending = client.v2("/users", status="pending").json()["users"]
-    assert len(pending) == 1 and "id" not in pending[0] and pending[0]["status"] == "pending"
+    assert len(pending) == 1
+    assert "id" not in pending[0]
+    assert pending[0]["status"] == "pending"
 
 
 def test_page_size_defaults_and_caps(client: Any) -> None:
@@ -50,14 +54,17 @@ def test_recordings_defaults_are_today_and_tomorrow(client: Any) -> None:
     today = client.emu.state.today()
     body = client.v2("/users/me/recordings").json()
     assert (body["from"], body["to"]) == (today.isoformat(), (today + timedelta(days=1)).isoformat())
-    assert body["meetings"] == [] and body["total_records"] == 0 and body["next_page_token"] == ""
+    assert body["meetings"] == []
+    assert body["total_records"] == 0
+    assert body["next_page_token"] == ""
 
 
 def test_to_is_inclusive_of_the_whole_utc_day(client: Any) -> None:
     edge_day = (client.emu.state.today() - timedelta(days=2)).isoformat()
     body = client.v2("/users/tricia@example.com/recordings", **{"from": edge_day, "to": edge_day}).json()
     times = [m["start_time"] for m in body["meetings"]]
-    assert f"{edge_day}T23:59:30Z" in times and f"{edge_day}T00:00:05Z" in times
+    assert f"{edge_day}T23:59:30Z" in times
+    assert f"{edge_day}T00:00:05Z" in times
     assert times == sorted(times, reverse=True)
 
 
@@ -68,12 +75,14 @@ def test_newest_first_and_list_shape(client: Any) -> None:
     assert starts == sorted(starts, reverse=True)
     assert list(body) == ["from", "to", "page_count", "page_size", "total_records", "next_page_token", "meetings"]
     for meeting in body["meetings"]:
-        assert "host_email" not in meeting and isinstance(meeting["type"], int)
+        assert "host_email" not in meeting
+        assert isinstance(meeting["type"], int)
     by_tag = {m["topic"]: m for m in body["meetings"]}
     assert "recording_files" not in by_tag["Too short to record"]
     processing = next(f for f in by_tag["Town hall (processing)"]["recording_files"] if f["status"] == "processing")
     assert (processing["file_type"], processing["file_extension"], processing["file_size"]) == ("", "", 0)
-    assert processing["recording_end"] == "" and "recording_type" not in processing
+    assert processing["recording_end"] == ""
+    assert "recording_type" not in processing
     old = [f for f in by_tag["Legacy shapes"]["recording_files"] if f["file_type"] in ("TIMELINE", "CC")]
     assert len(old) == 2
     for f in old:
@@ -86,7 +95,9 @@ def test_bulk_user_needs_two_pages_of_300_and_two_windows(client: Any) -> None:
     today = client.emu.state.today()
     window = {"from": str(today - timedelta(days=31)), "to": str(today)}
     meetings, bodies = _all_pages(client, "/users/bulk@example.com/recordings", "meetings", page_size=300, **window)
-    assert len(bodies) == 2 and bodies[0]["page_count"] == 2 and len(bodies[0]["meetings"]) == 300
+    assert len(bodies) == 2
+    assert bodies[0]["page_count"] == 2
+    assert len(bodies[0]["meetings"]) == 300
     assert bodies[0]["total_records"] == len(meetings) > 300
     assert len({m["uuid"] for m in meetings}) == len(meetings)
     older = {"from": str(today - timedelta(days=62)), "to": str(today - timedelta(days=32))}
@@ -129,8 +140,10 @@ def test_meeting_recordings_with_double_encoded_uuids(client: Any) -> None:
         response = client.v2(f"/meetings/{twice}/recordings")
         assert response.status_code == 200, uuid
         body = response.json()
-        assert body["uuid"] == uuid and body["host_email"] == "tricia@example.com"
-        assert "password" in body and "recording_play_passcode" in body
+        assert body["uuid"] == uuid
+        assert body["host_email"] == "tricia@example.com"
+        assert "password" in body
+        assert "recording_play_passcode" in body
     once = client.v2(f"/meetings/{quote(UUID_CASES['uuid_plus_equals'], safe='')}/recordings")
     assert once.json()["uuid"] == UUID_CASES["uuid_plus_equals"]
 
@@ -152,7 +165,10 @@ def test_meeting_recordings_download_access_token_and_404(client: Any) -> None:
     assert body["download_access_token"].startswith("eyJ")
     assert "download_access_token" not in client.v2(f"/meetings/{uuid}/recordings").json()
     missing = client.v2("/meetings/nope%3D%3D/recordings")
-    assert (missing.status_code, missing.json()) == (404, {"code": 3301, "message": "There is no recording for this meeting."})
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"code": 3301, "message": "There is no recording for this meeting."},
+    )
 
 
 def test_everything_lies_within_45_days(client: Any) -> None:

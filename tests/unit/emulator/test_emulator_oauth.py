@@ -21,7 +21,8 @@ def test_token_from_form_body(emu: Any) -> None:
     assert body["access_token"].startswith("eyJ")
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 3599
-    assert isinstance(body["scope"], str) and body["scope"]
+    assert isinstance(body["scope"], str)
+    assert body["scope"]
     assert body["api_url"] == emu.api_url
 
 

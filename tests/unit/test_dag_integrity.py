@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DAGS = ROOT / "dags"
+DAG_FILE = DAGS / "zoom_recordings_to_s3.py"
+DAG_ID = "zoom_recordings_to_s3"
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+@pytest.fixture(scope="module")
+def dag(dagbag):
+    return dagbag.dags[DAG_ID]
+
+
+class TestDagIntegrity:
+    def test_no_import_errors(self, dagbag):
+        assert dagbag.import_errors == {}
+        assert DAG_ID in dagbag.dags
+
+    def test_tasks(self, dag):
+        assert {t.task_id for t in dag.tasks} == {"discover", "archive", "commit"}
+        assert dag.get_task("archive").upstream_task_ids == {"discover"}
+        assert dag.get_task("commit").upstream_task_ids == {"archive"}
+
+    def test_archive_is_mapped_with_a_readable_label(self, dag):
+        from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+        archive = dag.get_task("archive")
+        assert isinstance(archive, MappedOperator)
+        assert archive.map_index_template == "{{ file_label }}"
+
+    def test_commit_runs_whatever_happened_to_the_files(self, dag):
+        from airflow.sdk import TriggerRule
+
+        assert dag.get_task("commit").trigger_rule == TriggerRule.ALL_DONE
+
+    def test_one_run_at_a_time_without_catchup(self, dag):
+        assert dag.max_active_runs == 1
+        assert dag.catchup is False
+
+    def test_hourly_trigger_timetable(self, dag):
+        from airflow.sdk import CronTriggerTimetable
+
+        assert isinstance(dag.timetable, CronTriggerTimetable)
+        assert dag.timetable.interval == timedelta(hours=1)
+        assert dag.timetable.expression == "0 * * * *"
+
+    def test_failures_are_alerted(self, dag):
+        from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert any(isinstance(cb, ArchiveFailureNotifier) for cb in callbacks), task.task_id
+            assert task.retries >= 1
+
+    def test_params_have_valid_defaults(self, dag):
+        assert dag.params.validate() == {
+            "from_date": None,
+            "to_date": None,
+            "dry_run": False,
+            "file_types": None,
+            "user_emails": None,
+            "force": False,
+        }
+
+    @pytest.mark.parametrize("name", ["from_date", "to_date"])
+    def test_dates_are_formatted_dates(self, dag, name):
+        from airflow.sdk.exceptions import ParamValidationError
+
+        assert dag.params.get_param(name).schema["format"] == "date"
+        params = copy.deepcopy(dag.params)
+        params[name] = "2026-01-31"
+        with pytest.raises(ParamValidationError):
+            params[name] = "31/01/2026"
+
+    @pytest.mark.parametrize(
+        ("name", "good", "bad"),
+        [
+            pytest.param("dry_run", True, "yes", id="dry-run"),
+            pytest.param("force", True, "yes", id="force"),
+            pytest.param("file_types", ["MP4", "TRANSCRIPT"], "MP4", id="file-types"),
+            pytest.param("user_emails", ["jchill@example.com"], "jchill@example.com", id="user-emails"),
+        ],
+    )
+    def test_param_types(self, dag, name, good, bad):
+        from airflow.sdk.exceptions import ParamValidationError
+
+        params = copy.deepcopy(dag.params)
+        params[name] = good
+        with pytest.raises(ParamValidationError):
+            params[name] = bad
+
+
+class TestDagFileImport:
+    def test_import_makes_no_network_call(self, monkeypatch):
+        attempts: list[object] = []
+
+        def refuse(sock, address):
+            attempts.append(address)
+            raise OSError(f"network access during DAG import: {address}")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+        spec = importlib.util.spec_from_file_location("zoom_dag_import_check", DAG_FILE)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.modules.pop("zoom_dag_import_check", None)
+        assert attempts == []
+        assert module.zoom_recordings_to_s3 is not None
+
+    def test_import_does_not_load_heavy_modules(self):
+        code = (
+            "import importlib.util, json, sys\n"
+            f"spec = importlib.util.spec_from_file_location('zoom_dag_import_check', {str(DAG_FILE)!r})\n"
+            "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('boto3', 'botocore', 'requests', 's3transfer') or m == 'zoom_archiver.tasks')))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        loaded = json.loads(result.stdout.strip().splitlines()[-1])
+        assert loaded == []
