@@ -115,7 +115,15 @@ def zoom_recordings_to_s3() -> None:
 
         return run(results, params or {}, context)
 
+    @task(retries=2)
+    def housekeeping(**context: Any) -> dict[str, Any]:
+        """Abort multipart uploads that a killed task left under the prefix (older than a day by default)."""
+        from zoom_archiver.tasks import housekeeping as run
+
+        return run(context)
+
     commit(archive.expand(file=discover()))
+    housekeeping()
 
 
 zoom_recordings_to_s3()

@@ -149,6 +149,19 @@ def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any
     return result.to_dict()
 
 
+def housekeeping(context: dict[str, Any]) -> dict[str, Any]:
+    """Abort multipart uploads under the prefix that a killed task left behind (older than the configured age)."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from zoom_archiver.housekeeping import DEFAULT_MAX_AGE_HOURS, abort_stale_uploads
+
+    settings = load_settings()
+    hours = float(Variable.get("zoom_archive_abort_uploads_after_hours", default=DEFAULT_MAX_AGE_HOURS))
+    s3 = S3Hook(aws_conn_id=settings.aws_conn_id).get_conn()
+    aborted = abort_stale_uploads(s3, settings.bucket, settings.prefix, max_age=timedelta(hours=hours))
+    return {"aborted_uploads": aborted}
+
+
 def commit(results: Sequence[dict[str, Any]], params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     """Merge the archived files into the ledger in one read-modify-write; fail the run if any file failed."""
     summary = context["ti"].xcom_pull(task_ids=DISCOVER_TASK_ID, key=SUMMARY_KEY)
