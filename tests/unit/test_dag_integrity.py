@@ -36,7 +36,8 @@ class TestDagIntegrity:
         assert DAG_ID in dagbag.dags
 
     def test_tasks(self, dag):
-        assert {t.task_id for t in dag.tasks} == {"discover", "archive", "commit"}
+        assert {t.task_id for t in dag.tasks} == {"discover", "archive", "commit", "housekeeping"}
+        assert dag.get_task("housekeeping").upstream_task_ids == set()
         assert dag.get_task("archive").upstream_task_ids == {"discover"}
         assert dag.get_task("commit").upstream_task_ids == {"archive"}
 
