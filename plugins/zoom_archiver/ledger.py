@@ -9,7 +9,12 @@ Format (JSON)::
 
     {"version": 1,
      "files": {"<zoom file id>": "<meeting start date YYYY-MM-DD>", ...},
-     "backlog_from": "YYYY-MM-DD" | null}
+     "backlog_from": "YYYY-MM-DD" | null,
+     "retain_from": "YYYY-MM-DD" | null}
+
+``backlog_from`` is the oldest meeting date a capped run left for later runs: scheduled runs list from there.
+``retain_from`` is the start of the window that left it: entries from there on are kept until the backlog is
+done, so a capped run's files are never listed as new again (which would stop the backlog from shrinking).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class Ledger:
 
     files: dict[str, str] = field(default_factory=dict)
     backlog_from: date | None = None
+    retain_from: date | None = None
 
     def __contains__(self, file_id: str) -> bool:
         return file_id in self.files
@@ -48,8 +54,9 @@ class Ledger:
 
     def prune(self, horizon: date) -> int:
         """Drop entries whose meeting started before ``horizon`` (kept while a backlog reaches further back)."""
-        if self.backlog_from is not None and self.backlog_from < horizon:
-            horizon = self.backlog_from
+        for keep in (self.backlog_from, self.retain_from):
+            if keep is not None and keep < horizon:
+                horizon = keep
         cutoff = horizon.isoformat()
         stale = [file_id for file_id, day in self.files.items() if day < cutoff]
         for file_id in stale:
@@ -62,6 +69,7 @@ class Ledger:
                 "version": LEDGER_VERSION,
                 "files": dict(sorted(self.files.items())),
                 "backlog_from": self.backlog_from.isoformat() if self.backlog_from else None,
+                "retain_from": self.retain_from.isoformat() if self.retain_from else None,
             },
             separators=(",", ":"),
         )
@@ -79,10 +87,12 @@ def loads(raw: Any) -> tuple[Ledger, str | None]:
         return Ledger(), "ledger Variable zoom_archive_ledger has an unknown shape; rebuilding it"
     files = {str(k): str(v)[:10] for k, v in data["files"].items() if isinstance(v, str)}
     dropped = len(data["files"]) - len(files)
-    backlog = data.get("backlog_from")
-    try:
-        backlog_from = date.fromisoformat(backlog) if isinstance(backlog, str) else None
-    except ValueError:
-        backlog_from = None
     warning = f"ledger had {dropped} malformed entries; dropped them" if dropped else None
-    return Ledger(files, backlog_from), warning
+    return Ledger(files, _date(data.get("backlog_from")), _date(data.get("retain_from"))), warning
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -184,6 +184,10 @@ def commit(results: Sequence[dict[str, Any]], params: dict[str, Any], context: d
         candidate = date.fromisoformat(day)
         backlog_from = candidate if backlog_from is None or candidate < backlog_from else backlog_from
     ledger.backlog_from = backlog_from
+    if backlog_from is None:
+        ledger.retain_from = None
+    elif ledger.retain_from is None or window_start < ledger.retain_from:
+        ledger.retain_from = window_start
     horizon = _today(context) - timedelta(days=settings.lookback_days + 1)
     pruned = ledger.prune(horizon)
     Variable.set(ledger_mod.LEDGER_VARIABLE, ledger.dumps())

@@ -120,3 +120,20 @@ class TestLedger:
         assert len(raw) < 100_000
         final, _ = loads(raw)
         assert min(final.files.values()) >= (start + timedelta(days=29 - lookback_days - 1)).date().isoformat()
+
+
+class TestRetainFrom:
+    def test_entries_from_the_capped_window_are_kept_until_the_backlog_is_done(self):
+        ledger = Ledger({"old": "2026-01-02", "older": "2025-12-30"}, backlog_from=date(2026, 1, 10))
+        ledger.retain_from = date(2026, 1, 1)
+        assert ledger.prune(date(2026, 3, 1)) == 1  # only the entry before the capped run's window goes
+        assert set(ledger.files) == {"old"}
+        ledger.backlog_from = ledger.retain_from = None
+        assert ledger.prune(date(2026, 3, 1)) == 1
+        assert ledger.files == {}
+
+    def test_retain_from_round_trips(self):
+        ledger = Ledger({"a": "2026-01-02"}, backlog_from=date(2026, 1, 10), retain_from=date(2026, 1, 1))
+        restored, warning = loads(ledger.dumps())
+        assert warning is None
+        assert restored == ledger

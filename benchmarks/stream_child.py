@@ -1,0 +1,136 @@
+"""One streaming case in a fresh interpreter: ``python -m benchmarks.stream_child SPEC_JSON``.
+
+``SPEC_JSON`` = ``{"mode": ..., "file": <PlannedFile dict>}``; modes:
+
+* ``archive``  — the product path: ``archive_file`` with a ``ZoomHook`` and an ``S3Hook`` built like
+  ``zoom_archiver.tasks.archive`` builds it (including ``max_in_memory_upload_chunks``);
+* ``download`` — ``ZoomHook.open_download`` read to ``/dev/null`` (the download leg alone);
+* ``upload``   — ``S3Hook.load_file_obj`` of a generator-backed stream of the same bytes (the upload leg alone);
+* ``blog``     — the blog's method: ``requests.get`` into a temp file in /tmp, then ``S3Hook.load_file``.
+
+Every mode imports the same modules and mints the token / builds the S3 client before the clock starts, so the
+modes differ only in the transfer. The last stdout line is a JSON object with ``bytes`` and ``seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from typing import Any
+
+CHUNK = 1 << 20
+
+
+class GeneratedStream:
+    """A non-seekable file object over ``zoom_emulator.content.iter_file_bytes`` (the emulator's exact bytes)."""
+
+    def __init__(self, file_id: str, size: int) -> None:
+        from zoom_emulator.content import iter_file_bytes
+
+        self._pieces = iter_file_bytes(file_id, size)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, size: int = -1) -> bytes:
+        want = size if size is not None and size >= 0 else 1 << 62
+        parts, got = [], 0
+        if self._pending:
+            parts.append(self._pending[:want])
+            got = len(parts[0])
+            self._pending = self._pending[want:]
+        while got < want:
+            piece = next(self._pieces, b"")
+            if not piece:
+                break
+            take = want - got
+            if len(piece) > take:
+                piece, self._pending = piece[:take], piece[take:]
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
+
+
+def _own_write_bytes() -> int | None:
+    try:
+        for line in open("/proc/self/io").read().splitlines():
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[0])
+    import requests
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from zoom_archiver.archive import archive_file, object_metadata
+    from zoom_archiver.hooks.zoom import ZoomHook
+    from zoom_archiver.planning import PlannedFile
+    from zoom_archiver.settings import load_settings
+
+    planned = PlannedFile.from_dict(spec["file"])
+    mode = spec["mode"]
+    settings = load_settings()
+    transfer = settings.transfer
+    # Exactly as zoom_archiver.tasks.archive builds it.
+    s3_hook = S3Hook(
+        aws_conn_id=settings.aws_conn_id,
+        transfer_config_args=transfer.transfer_config_args(),
+        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
+    )
+    s3_hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
+    s3_hook.get_conn()
+    zoom = ZoomHook(settings.zoom_conn_id)
+    access_token = zoom.token.get()
+    out: dict[str, Any] = {"mode": mode, "size": planned.file_size}
+
+    started = time.monotonic()
+    if mode == "archive":
+        result = archive_file(planned, zoom=zoom, s3_hook=s3_hook, bucket=settings.bucket, settings=transfer)
+        out.update(bytes=result.size, sha256=result.sha256, outcome=result.outcome)
+    elif mode == "download":
+        total = 0
+        with zoom.open_download(planned.download_url) as download, open(os.devnull, "wb") as sink:
+            for chunk in iter(lambda: download.stream.read(CHUNK), b""):
+                sink.write(chunk)
+                total += len(chunk)
+        out.update(bytes=total)
+    elif mode == "upload":
+        stream = GeneratedStream(planned.file_id, planned.file_size or 0)
+        s3_hook.load_file_obj(stream, key=planned.key, bucket_name=settings.bucket, replace=True)
+        out.update(bytes=planned.file_size)
+    elif mode == "blog":
+        total = 0
+        with tempfile.NamedTemporaryFile(dir="/tmp", prefix="zoom-blog-") as tmp:
+            response = requests.get(planned.download_url, params={"access_token": access_token}, stream=True,
+                                    timeout=(15, 120))  # fmt: skip
+            response.raise_for_status()
+            for chunk in response.iter_content(CHUNK):
+                tmp.write(chunk)
+                total += len(chunk)
+            tmp.flush()
+            out["download_seconds"] = time.monotonic() - started
+            s3_hook.load_file(tmp.name, key=planned.key, bucket_name=settings.bucket, replace=True)
+        out.update(bytes=total)
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    out["seconds"] = time.monotonic() - started
+    out["self_maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out["self_write_bytes"] = _own_write_bytes()
+    print(json.dumps(out), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
