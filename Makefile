@@ -29,6 +29,9 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
 
+fullstack: $(STAMP)  ## CeleryExecutor stack as processes (PostgreSQL, Redis), demo and browser tests
+	$(BIN)/python -m pytest tests/fullstack
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -3,8 +3,9 @@
 Without credentials: starts the Zoom emulator and moto's S3 server, then ``airflow standalone`` wired to them.
 With a ``.env`` holding real ``AIRFLOW_CONN_ZOOM_DEFAULT``/``AIRFLOW_CONN_AWS_DEFAULT`` and
 ``AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET``: the same run archives from real Zoom into the real bucket.
-Unpauses and triggers ``zoom_recordings_to_s3``, waits for the run, prints the UI address, the login, the
-outcome and the archived keys, and keeps Airflow up until Ctrl-C (``--exit`` stops right away).
+Unpauses and triggers ``zoom_recordings_to_s3``, waits for the run (and for the hourly run the scheduler starts
+when the DAG is unpaused), prints the UI address, the login, the outcome and the archived keys, and keeps
+Airflow up until Ctrl-C (``--exit`` stops right away). Either way it stops everything it started, and only that.
 """
 
 from __future__ import annotations
@@ -12,15 +13,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from zoom_sandbox.airflow_proc import REPO, AirflowApi, start_standalone
+from zoom_sandbox.airflow_proc import DAG_ID, REPO, AirflowApi, start_standalone
 from zoom_sandbox.services import SANDBOX_BUCKET, Service, airflow_env, create_bucket, start_emulator, start_moto
 
 REAL_KEYS = ("AIRFLOW_CONN_ZOOM_DEFAULT", "AIRFLOW_CONN_AWS_DEFAULT", "AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET")
+#: What the demo takes from ``.env``: connections, Variables, the DAG's knobs and AWS settings. The rest of a
+#: compose env file (secrets, AIRFLOW_UID, AIRFLOW__* settings for the containers) does not apply here.
+PASSED_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW_VAR_", "ZOOM_ARCHIVE_", "AWS_")
+#: Host names of the compose sandbox profile: not reachable from this machine.
+COMPOSE_SANDBOX_HOSTS = {"zoom-emulator", "s3"}
+_PLACEHOLDER = re.compile(r"<[^<>\s]+>")
 
 
 def load_dotenv_file(path: Path) -> dict[str, str]:
@@ -29,6 +39,26 @@ def load_dotenv_file(path: Path) -> dict[str, str]:
     from dotenv import dotenv_values
 
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def real_credentials_problem(env: dict[str, str]) -> str | None:
+    """Why ``env`` cannot be used against real Zoom and S3 (``None``: it can)."""
+    missing = [k for k in REAL_KEYS if not env.get(k)]
+    if missing:
+        return f"{', '.join(missing)} not set"
+    placeholders = [k for k in REAL_KEYS if _PLACEHOLDER.search(env[k])]
+    if placeholders:
+        return f"{', '.join(placeholders)}: <placeholders> from .env.example not filled in"
+    for key in ("AIRFLOW_CONN_ZOOM_DEFAULT", "AIRFLOW_CONN_AWS_DEFAULT"):
+        try:
+            conn = json.loads(env[key])
+        except ValueError:
+            return f"{key} is not JSON"
+        extra = conn.get("extra") or {}
+        hosts = {urlsplit(str(u)).hostname for u in (conn.get("host"), extra.get("endpoint_url")) if u}
+        if hosts & COMPOSE_SANDBOX_HOSTS:
+            return f"{key} points at the compose sandbox ({', '.join(sorted(hosts & COMPOSE_SANDBOX_HOSTS))})"
+    return None
 
 
 def list_keys(env: dict[str, str], bucket: str, prefix: str) -> list[str]:
@@ -47,30 +77,62 @@ def list_keys(env: dict[str, str], bucket: str, prefix: str) -> list[str]:
     return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
 
+def describe_run(api: AirflowApi, run: dict[str, Any]) -> str:
+    """``SUCCESS  28 files archived, 0 failed`` (or why nothing was archived)."""
+    tis = api.task_instances(run["dag_run_id"])
+    states: dict[str, list[str]] = {}
+    for ti in tis:
+        states.setdefault(ti["task_id"], []).append(ti["state"])
+    archive = [ti for ti in tis if ti["task_id"] == "archive" and ti["map_index"] >= 0]
+    if states.get("discover") == ["skipped"]:
+        detail = "nothing new to archive"
+    elif states.get("discover") == ["failed"]:
+        detail = "discover failed (see its log)"
+    else:
+        done = sum(ti["state"] == "success" for ti in archive)
+        failed = sum(ti["state"] in ("failed", "upstream_failed") for ti in archive)
+        detail = f"{done} files archived, {failed} failed"
+    return f"{run['state'].upper():8} {detail}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--exit", action="store_true", help="stop everything after the run (for scripts and CI)")
     parser.add_argument("--workdir", default=str(REPO / ".sandbox"), help="state and logs (default .sandbox/)")
     parser.add_argument("--env-file", default=str(REPO / ".env"))
     parser.add_argument("--conf", default="{}", help="run conf JSON, e.g. '{\"dry_run\": true}'")
+    parser.add_argument("--port", type=int, default=0, help="Airflow UI/API port (default 8080, or a free one)")
     args = parser.parse_args(argv)
-    workdir = Path(args.workdir)
+    workdir = Path(args.workdir).resolve()
     log_dir = workdir / "logs"
     started: list[Service] = []
 
-    def stop_all(*_: object) -> None:
-        for service in reversed(started):
-            service.stop()
+    finished = False
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(143)))
+    def stop_all() -> None:
+        # A second Ctrl-C (or a SIGTERM) must not interrupt the clean-up half way.
+        stoppers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stoppers}
+        try:
+            while started:
+                started.pop().stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     try:
-        env = {**load_dotenv_file(Path(args.env_file))}
-        env.update({k: os.environ[k] for k in REAL_KEYS if k in os.environ})
-        real = all(env.get(k) for k in REAL_KEYS)
-        if real:
+        env = {k: v for k, v in load_dotenv_file(Path(args.env_file)).items() if k.startswith(PASSED_PREFIXES)}
+        env.update({k: v for k, v in os.environ.items() if k in REAL_KEYS})
+        problem = real_credentials_problem(env)
+        if problem is None:
             print("Using the real Zoom and S3 credentials from", args.env_file)
         else:
-            print("No real credentials: starting the sandbox (Zoom emulator + local S3)…")
+            print(f"No real credentials ({problem}): starting the sandbox (Zoom emulator + local S3)…")
             s3 = start_moto(log_dir)
             started.append(s3)
             emulator = start_emulator(log_dir, seed="demo")
@@ -78,39 +140,44 @@ def main(argv: list[str] | None = None) -> int:
             create_bucket(s3.url, SANDBOX_BUCKET, versioning=True)
             env.update(airflow_env(zoom_api_url=emulator.url, s3_url=s3.url))
             print(f"  Zoom emulator: {emulator.url}   local S3: {s3.url}   bucket: {SANDBOX_BUCKET}")
-        print("Starting Airflow (standalone: api-server, scheduler, dag-processor, triggerer)…")
-        airflow, password = start_standalone(workdir / "airflow", log_dir, env)
+        print("Starting Airflow (standalone: api-server, scheduler, dag-processor, triggerer)…", flush=True)
+        airflow, password = start_standalone(workdir / "airflow", log_dir, env, api_port=args.port)
         started.append(airflow)
         api = AirflowApi(airflow.url, "admin", password)
         api.wait_for_dag()
         api.unpause()
         run_id = api.trigger(json.loads(args.conf))
-        print(f"Triggered {run_id}; waiting for it to finish…")
-        state = api.wait_for_run(run_id)
-        tis = api.task_instances(run_id)
-        archived = [t for t in tis if t["task_id"] == "archive" and t["state"] == "success"]
-        failed = [t for t in tis if t["state"] == "failed"]
+        print(f"Triggered {run_id}; waiting for it to finish…", flush=True)
+        api.wait_for_run(run_id)
+        # Unpausing also lets the scheduler start the latest hourly run; report (and wait for) every run.
+        runs = api.wait_for_all_runs()
         bucket = env["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
         prefix = env.get("AIRFLOW_VAR_ZOOM_ARCHIVE_PREFIX", "zoom")
         keys = list_keys(env, bucket, prefix)
         print()
         print(f"Airflow UI:   {airflow.url}   (login: admin / {password})")
-        print(f"Run:          {run_id} -> {state.upper()} ({len(archived)} files archived, {len(failed)} failed)")
+        print(f"Runs of {DAG_ID}:")
+        for run in runs:
+            print(f"  {run['dag_run_id']:48} {describe_run(api, run)}")
         print(f"Archived keys in s3://{bucket}/{prefix}/ ({len(keys)}):")
         for key in keys:
             print("  ", key)
-        print(f"Logs: {log_dir}")
+        print(f"Logs: {log_dir}", flush=True)
+        ok = all(run["state"] == "success" for run in runs)
+        finished = True
         if args.exit:
-            return 0 if state == "success" else 1
-        print("\nAirflow keeps running; press Ctrl-C to stop everything this command started.")
+            return 0 if ok else 1
+        print("\nAirflow keeps running; press Ctrl-C to stop everything this command started.", flush=True)
         while all(s.proc.poll() is None for s in started):
             time.sleep(1)
+        print("A component stopped unexpectedly; see the logs in", log_dir)
         return 1
     except KeyboardInterrupt:
-        print("\nStopping…")
-        return 0
+        print("\nStopping…", flush=True)
+        return 0 if finished else 130
     finally:
         stop_all()
+        print("Stopped everything this command started.", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -53,14 +56,88 @@ class Service:
     log_path: Path
     info: dict[str, Any] = field(default_factory=dict)
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the process and everything it started (its whole process group), then wait for them."""
+        stop_process_group(self.proc, timeout=timeout)
+
+
+def _alive(process: Any) -> bool:
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def process_tree(proc: subprocess.Popen) -> list[Any]:
+    """``proc``, its descendants and every other member of its process group (as ``psutil.Process``)."""
+    import psutil
+
+    found: dict[int, psutil.Process] = {}
+    try:
+        root = psutil.Process(proc.pid)
+        for process in [root, *root.children(recursive=True)]:
+            found[process.pid] = process
+    except psutil.NoSuchProcess:
+        pass
+    for process in psutil.process_iter():
+        try:
+            if process.pid not in found and os.getpgid(process.pid) == proc.pid:
+                found[process.pid] = process
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue
+    return list(found.values())
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    """SIGTERM ``proc``'s process group and every descendant; SIGKILL what is still alive after ``timeout``.
+
+    Processes are started with ``start_new_session=True``, so the group (pgid = pid) holds the process and,
+    unless they moved themselves elsewhere, all its children: e.g. ``airflow standalone`` with its scheduler,
+    api-server, triggerer, dag-processor and executor workers. Returns once none of them is running.
+    """
+    tree = process_tree(proc)
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
+        alive = [p for p in tree if _alive(p)]
+        if proc.poll() is None or alive:
+            _signal_all(proc, alive, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            proc.poll()  # reap our own child
+            if proc.returncode is not None and not any(_alive(p) for p in tree) and not _group_alive(proc.pid):
+                return
+            time.sleep(0.1)
+    proc.poll()
+
+
+def _signal_all(proc: subprocess.Popen, members: list[Any], sig: signal.Signals) -> None:
+    import psutil
+
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+    for process in members:
+        with contextlib.suppress(psutil.Error):
+            process.send_signal(sig)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live (non-zombie) process is still in process group ``pgid``."""
+    import psutil
+
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pgid and _alive(process):
+                return True
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue
+    return False
 
 
 def _spawn(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -75,7 +152,11 @@ def start_moto(log_dir: Path, port: int = 0) -> Service:
     env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
     proc = _spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_dir / "s3.log", env)
     url = f"http://127.0.0.1:{port}"
-    wait_http(f"{url}/moto-api/", proc=proc)
+    try:
+        wait_http(f"{url}/moto-api/", proc=proc)
+    except BaseException:
+        stop_process_group(proc)
+        raise
     return Service("s3", proc, url, log_dir / "s3.log")
 
 
@@ -93,13 +174,19 @@ def start_emulator(
         cmd += ["--config", json.dumps(config)]
     cmd += extra_args or []
     proc = _spawn(cmd, log_dir / "zoom-emulator.log")
-    deadline = time.monotonic() + 30
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the Zoom emulator did not start; see {log_dir / 'zoom-emulator.log'}")
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Zoom emulator did not start; see {log_dir / 'zoom-emulator.log'}")
+            time.sleep(0.05)
         time.sleep(0.05)
-    time.sleep(0.05)
-    info = json.loads(ready.read_text())
+        info = json.loads(ready.read_text())
+    except BaseException:
+        stop_process_group(proc)
+        raise
+    finally:
+        shutil.rmtree(ready.parent, ignore_errors=True)
     return Service("zoom-emulator", proc, info["api_url"], log_dir / "zoom-emulator.log", info)
 
 

@@ -97,7 +97,7 @@ class Airflow:
     env: dict[str, str] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
 
-    def run(self, conf: dict | None = None, *, timeout: float = 900) -> RunResult:
+    def run(self, conf: dict | None = None, *, timeout: float = 2400) -> RunResult:
         import json
 
         cmd = [AIRFLOW, "dags", "test", DAG_ID]
