@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -57,6 +58,7 @@ class ChildRun:
     write_bytes: int  # bytes the child and its reaped children sent to the block layer (/proc io accounting)
     wall: float  # seconds, spawn to exit (includes interpreter start and imports)
     returncode: int
+    cpu_seconds: float = 0.0  # user + system CPU of the child (wait4)
     stderr_tail: str = ""
 
 
@@ -67,15 +69,11 @@ def _own_write_bytes() -> int:
 
 def _tree_rss(proc: psutil.Process) -> int:
     total = 0
-    try:
+    with contextlib.suppress(psutil.Error):
         total += proc.memory_info().rss
         for child in proc.children(recursive=True):
-            try:
+            with contextlib.suppress(psutil.Error):
                 total += child.memory_info().rss
-            except psutil.Error:
-                pass
-    except psutil.Error:
-        pass
     return total
 
 
@@ -133,7 +131,8 @@ def run_child(args: list[str], *, env: dict[str, str] | None = None, timeout: fl
         except ValueError:
             payload = {}
     tail = outputs.get("err", b"").decode(errors="replace") if proc.returncode != 0 or not payload else ""
-    return ChildRun(payload, usage.ru_maxrss * KIB, peak[0], written, wall, proc.returncode, tail)
+    cpu = usage.ru_utime + usage.ru_stime
+    return ChildRun(payload, usage.ru_maxrss * KIB, peak[0], written, wall, proc.returncode, cpu, tail)
 
 
 # -- services ------------------------------------------------------------------------------------------------------
@@ -197,9 +196,8 @@ def start_stack(
         raise
     if moto:
         create_bucket(moto.url, SANDBOX_BUCKET)
-    env = airflow_env(
-        zoom_api_url=zoom.url, s3_url=moto.url if moto else "http://127.0.0.1:9", requests_per_second=requests_per_second
-    )
+    s3_url = moto.url if moto else "http://127.0.0.1:9"  # discovery needs no S3
+    env = airflow_env(zoom_api_url=zoom.url, s3_url=s3_url, requests_per_second=requests_per_second)
     return Stack(moto, zoom, SANDBOX_BUCKET, env, log_dir)
 
 

@@ -9,7 +9,8 @@
 * ``blog``     — the blog's method: ``requests.get`` into a temp file in /tmp, then ``S3Hook.load_file``.
 
 Every mode imports the same modules and mints the token / builds the S3 client before the clock starts, so the
-modes differ only in the transfer. The last stdout line is a JSON object with ``bytes`` and ``seconds``.
+modes differ only in the transfer. The last stdout line is a JSON object with ``bytes`` and ``seconds``, and for
+uploads ``parts_seconds`` (until the last part is stored) and ``complete_seconds`` (``CompleteMultipartUpload``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import resource
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 CHUNK = 1 << 20
@@ -61,12 +63,10 @@ class GeneratedStream:
 
 def _own_write_bytes() -> int | None:
     try:
-        for line in open("/proc/self/io").read().splitlines():
-            if line.startswith("write_bytes:"):
-                return int(line.split()[1])
+        text = Path("/proc/self/io").read_text()
     except OSError:
-        pass
-    return None
+        return None
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("write_bytes:")), None)
 
 
 def main(argv: list[str]) -> int:
@@ -90,11 +90,18 @@ def main(argv: list[str]) -> int:
         extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
     )
     s3_hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
-    s3_hook.get_conn()
+    marks: dict[str, float] = {}
+    events = s3_hook.get_conn().meta.events  # the client every call below uses (cached by the hook)
+    events.register("after-call.s3.UploadPart", lambda **_: marks.__setitem__("last_part", time.monotonic()))
+    events.register("before-call.s3.CompleteMultipartUpload",
+                    lambda **_: marks.__setitem__("complete_start", time.monotonic()))  # fmt: skip
+    events.register("after-call.s3.CompleteMultipartUpload",
+                    lambda **_: marks.__setitem__("complete_end", time.monotonic()))  # fmt: skip
     zoom = ZoomHook(settings.zoom_conn_id)
     access_token = zoom.token.get()
     out: dict[str, Any] = {"mode": mode, "size": planned.file_size}
 
+    cpu_started = time.process_time()
     started = time.monotonic()
     if mode == "archive":
         result = archive_file(planned, zoom=zoom, s3_hook=s3_hook, bucket=settings.bucket, settings=transfer)
@@ -126,6 +133,11 @@ def main(argv: list[str]) -> int:
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     out["seconds"] = time.monotonic() - started
+    if "last_part" in marks:  # the upload leg's streaming part ends here; S3 then assembles the object
+        out["parts_seconds"] = marks["last_part"] - started
+    if "complete_end" in marks:
+        out["complete_seconds"] = marks["complete_end"] - marks["complete_start"]
+    out["cpu_seconds"] = time.process_time() - cpu_started
     out["self_maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out["self_write_bytes"] = _own_write_bytes()
     print(json.dumps(out), flush=True)

@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import tenacity
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from zoom_archiver.download import OpenedDownload
 from zoom_archiver.errors import DownloadError, KeyConflict, VerificationError, ZoomArchiverError
+from zoom_archiver.housekeeping import abort_uploads_of_key
 from zoom_archiver.planning import PlannedFile
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.transfer import (
@@ -44,8 +45,17 @@ class ArchiveResult:
         return asdict(self)
 
 
+#: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
+MAX_METADATA_VALUE = 256
+
+
+def metadata_value(value: str) -> str:
+    """``value`` as a safe HTTP header value: printable ASCII only (anything else becomes ``?``), bounded."""
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
+
+
 def object_metadata(planned: PlannedFile) -> dict[str, str]:
-    """User metadata of an archived object (ASCII only, as S3 requires)."""
+    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require)."""
     meta = {
         "zoom-file-id": planned.file_id,
         "zoom-meeting-uuid": planned.meeting_uuid,
@@ -57,7 +67,7 @@ def object_metadata(planned: PlannedFile) -> dict[str, str]:
     }
     if planned.file_size is not None:
         meta["zoom-file-size"] = str(planned.file_size)
-    return {k: v.encode("ascii", "replace").decode() for k, v in meta.items() if v}
+    return {k: metadata_value(v) for k, v in meta.items() if v}
 
 
 def head(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
@@ -75,7 +85,7 @@ def existing_copy(s3: Any, bucket: str, planned: PlannedFile) -> ArchiveResult |
     if found is None:
         return None
     stored_id = found.get("Metadata", {}).get("zoom-file-id")
-    if stored_id != planned.file_id:
+    if stored_id != metadata_value(planned.file_id):
         raise KeyConflict(
             f"s3://{bucket}/{planned.key} holds another file (zoom-file-id={stored_id!r}); refusing to overwrite it"
         )
@@ -144,19 +154,15 @@ def _transfer(
             raise DownloadError("the CDN cannot resume this download (no Range support)", retryable=True)
         return download.stream
 
+    reader = VerifyingReader(download.stream, planned.file_size, reopen=reopen)
     try:
-        reader = VerifyingReader(download.stream, planned.file_size, reopen=reopen)
-        try:
-            s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket, replace=True)
-        except ZoomArchiverError:
-            raise
-        except Exception as exc:
-            cause = exc
-            while cause.__context__ is not None and not isinstance(cause, ZoomArchiverError):
-                cause = cause.__context__
-            if isinstance(cause, ZoomArchiverError):
-                raise cause from None
-            raise DownloadError(f"upload to S3 failed: {describe_exception(exc)}", retryable=True) from None
+        s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket, replace=True)
+    except Exception as exc:
+        error = _archiver_error(exc)
+        if not _landed_despite(error, s3, bucket, planned, reader):
+            # The transfer manager aborts its multipart upload on failure; make sure (an abort can fail too).
+            abort_uploads_of_key(s3, bucket, planned.key)
+            raise error from None
     finally:
         download.close()
     sha = reader.sha256
@@ -171,3 +177,48 @@ def _transfer(
     )  # fmt: skip
     return ArchiveResult(planned.file_id, planned.key, planned.start_date, "archived", reader.bytes_read, sha,
                          reader.resumes)  # fmt: skip
+
+
+def _archiver_error(exc: BaseException) -> ZoomArchiverError:
+    """The error to report for a failed transfer: ours when one caused it, else a retryable upload failure."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ZoomArchiverError):
+        cause = cause.__context__
+    if isinstance(cause, ZoomArchiverError):
+        return cause
+    return DownloadError(f"upload to S3 failed: {describe_exception(exc)}", retryable=True)
+
+
+def _landed_despite(
+    error: ZoomArchiverError, s3: Any, bucket: str, planned: PlannedFile, reader: VerifyingReader
+) -> bool:
+    """True when S3 applied the upload although its answer was lost (a dropped connection after the write).
+
+    Only possible once every byte was read and verified; then the stored object must have our file id, our size
+    and, read back, our SHA-256. Storing it again would only add a second version of the same bytes.
+    """
+    if isinstance(error, VerificationError):
+        return False
+    try:
+        sha = reader.sha256
+    except VerificationError:
+        return False  # the download did not reach its end: nothing complete can have been stored
+    if planned.file_size is not None and reader.bytes_read != planned.file_size:
+        return False
+    try:
+        found = head(s3, bucket, planned.key)
+        if found is None or found.get("ContentLength") != reader.bytes_read:
+            return False
+        if found.get("Metadata", {}).get("zoom-file-id") != metadata_value(planned.file_id):
+            return False
+        stored_sha, counted = sha256_of_object(s3, bucket, planned.key, version_id=found.get("VersionId"))
+    except (ClientError, BotoCoreError) as exc:
+        log.warning("Could not check whether the failed upload landed anyway: %s", describe_exception(exc))
+        return False
+    if stored_sha != sha or counted != reader.bytes_read:
+        return False
+    log.warning(
+        "The upload of s3://%s/%s failed (%s) but S3 had applied it: the stored bytes have the expected sha256, "
+        "so it is not uploaded again", bucket, planned.key, error,
+    )  # fmt: skip
+    return True

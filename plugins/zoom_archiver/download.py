@@ -5,19 +5,24 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
-from zoom_archiver.errors import DownloadError, DownloadRejected
+from zoom_archiver.errors import DownloadError, DownloadRejected, DownloadTokenRejected
 from zoom_archiver.redaction import mask, safe_url
 from zoom_archiver.zoom_auth import S2SToken
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DOWNLOAD_HOSTS = ("zoom.us", "*.zoom.us")
+#: Characters that make URL parsers disagree about the host: backslash, whitespace, controls.
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 #: A JSON body this small on a download is Zoom's error shape, e.g. ``{"status":false,"errorCode":124,...}``.
 SMALL_JSON_LIMIT = 4096
 
@@ -36,12 +41,31 @@ class DownloadPolicy:
     max_redirects: int = 5
 
     def check(self, url: str) -> None:
-        """Raise :class:`DownloadRejected` unless ``url`` is on an allowed host over an allowed scheme."""
-        parts = urlsplit(url)
+        """Raise :class:`DownloadRejected` unless ``url`` is on an allowed host over an allowed scheme.
+
+        URLs that parsers may read differently are refused outright (credentials before the host, backslashes,
+        whitespace or control characters: ``https://evil.example\\@zoom.us/`` is ``zoom.us`` to ``urlsplit`` but
+        ``evil.example`` to urllib3, which makes the request), and the host checked is the one urllib3 connects to.
+        """
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise DownloadRejected("refusing to download from an unparseable URL (no usable host)") from None
         allowed_schemes = ("https", "http") if self.allow_http else ("https",)
         if parts.scheme not in allowed_schemes:
             raise DownloadRejected(f"refusing to download over {parts.scheme or 'no scheme'!r}: {safe_url(url)}")
+        if _AMBIGUOUS.search(url) or "@" in parts.netloc:
+            raise DownloadRejected(
+                "refusing to download from a URL whose host is ambiguous (credentials, backslash, whitespace or "
+                "control characters in it)"
+            )
         host = (parts.hostname or "").lower().rstrip(".")
+        try:
+            connect_host = (parse_url(url).host or "").lower().rstrip(".")
+        except LocationParseError:
+            connect_host = ""
+        if connect_host.strip("[]") != host:
+            raise DownloadRejected(f"refusing to download from host {host!r}: HTTP clients would connect elsewhere")
         if not host or not any(_host_matches(host, pattern) for pattern in self.hosts):
             raise DownloadRejected(f"refusing to download from host {host!r}, not in download_hosts")
 
@@ -108,6 +132,26 @@ def open_download(
     """
     policy.check(url)
     access_token = token.get()
+    try:
+        return _open(session, url, token, access_token, policy, timeout=timeout, range_start=range_start)
+    except DownloadTokenRejected:
+        fresh = token.get()  # the rejected token was invalidated: this mints a new one
+        if fresh == access_token:
+            raise
+        log.info("Zoom rejected the access token on a download; retrying once with a new token")
+        return _open(session, url, token, fresh, policy, timeout=timeout, range_start=range_start)
+
+
+def _open(
+    session: requests.Session,
+    url: str,
+    token: S2SToken,
+    access_token: str,
+    policy: DownloadPolicy,
+    *,
+    timeout: float | tuple[float, float],
+    range_start: int,
+) -> OpenedDownload:
     headers = {"Authorization": f"Bearer {access_token}", "Accept-Encoding": "identity"}
     if range_start:
         headers["Range"] = f"bytes={range_start}-"
@@ -125,7 +169,7 @@ def open_download(
             if not location:
                 raise DownloadError(f"redirect without Location from {safe_url(current)}", retryable=True)
             current = urljoin(current, location)
-            mask(current)
+            _mask_signed_query(current)
             policy.check(current)
             # The pre-signed URL carries its own authorisation; the Zoom token must not follow it.
             headers = {k: v for k, v in headers.items() if k != "Authorization"}
@@ -134,13 +178,34 @@ def open_download(
     raise DownloadError(f"more than {policy.max_redirects} redirects from {safe_url(url)}")
 
 
+#: Query values at least this long are treated as secrets (signatures, policies, tokens); ``Expires`` is not.
+MIN_SECRET_QUERY_VALUE = 16
+
+
+def _mask_signed_query(url: str) -> None:
+    """Register the secret parts of a pre-signed URL (its long query values) with the secrets masker.
+
+    The URL itself is never logged (only :func:`safe_url` forms are); this covers libraries that would. Masking
+    the values, not the whole URL, also hides a signature printed on its own, and keeps the masker's pattern
+    small.
+    """
+    try:
+        pairs = parse_qsl(urlsplit(url).query, keep_blank_values=False)
+        raw_values = [v for _, _, v in (part.partition("=") for part in urlsplit(url).query.split("&"))]
+    except ValueError:
+        return
+    for value in {v for _, v in pairs} | set(raw_values):
+        if len(value) >= MIN_SECRET_QUERY_VALUE:
+            mask(value)
+
+
 def _accept(response: requests.Response, url: str, token: S2SToken, access_token: str) -> OpenedDownload:
     where = safe_url(url)
     status = response.status_code
     if status == 401:
         response.close()
         token.invalidate(access_token)
-        raise DownloadError(f"download from {where} answered 401 (token rejected)", retryable=True)
+        raise DownloadTokenRejected(f"download from {where} answered 401 (token rejected)")
     if status not in (200, 206):
         response.close()
         raise DownloadError(f"download from {where} answered HTTP {status}", retryable=status >= 500 or status == 429)
@@ -175,10 +240,11 @@ def _raise_if_error_body(head: bytes, where: str, token: S2SToken, access_token:
     if isinstance(body, dict) and ("errorCode" in body or body.get("status") is False):
         response.close()
         code = body.get("errorCode")
+        message = (
+            f"download from {where} answered a Zoom error instead of the file (errorCode={code}, "
+            f"{str(body.get('errorMessage', ''))[:100]})"
+        )
         if code == 124:
             token.invalidate(access_token)
-        raise DownloadError(
-            f"download from {where} answered a Zoom error instead of the file (errorCode={code}, "
-            f"{str(body.get('errorMessage', ''))[:100]})",
-            retryable=code == 124,
-        )
+            raise DownloadTokenRejected(message)
+        raise DownloadError(message)

@@ -62,6 +62,13 @@ class DownloadError(ZoomArchiverError):
         self.retryable = retryable
 
 
+class DownloadTokenRejected(DownloadError):
+    """The download answered 401 or Zoom's ``errorCode 124``: the access token expired or was invalidated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
+
+
 class DownloadRejected(DownloadError):
     """The download (or one of its redirects) points at a host or scheme that is not allowed."""
 

@@ -27,3 +27,26 @@ def abort_stale_uploads(s3: Any, bucket: str, prefix: str, *, max_age: timedelta
                 log.warning("Aborted a stale multipart upload of %s (started %s)", upload["Key"], upload["Initiated"])
                 aborted += 1
     return aborted
+
+
+def abort_uploads_of_key(s3: Any, bucket: str, key: str) -> int:
+    """Abort every incomplete multipart upload of exactly ``key`` (after a transfer of that key failed).
+
+    Best effort: the transfer manager normally aborts its own upload already, and ``housekeeping`` plus the
+    bucket's lifecycle rule catch whatever this cannot (a failure here is logged, never raised).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    aborted = 0
+    try:
+        for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=key):
+            for upload in page.get("Uploads", []):
+                if upload["Key"] == key:
+                    s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+                    aborted += 1
+    except (BotoCoreError, ClientError) as exc:
+        log.warning("Could not check for incomplete multipart uploads of %s: %s", key, type(exc).__name__)
+        return aborted
+    if aborted:
+        log.warning("Aborted %d incomplete multipart upload(s) of %s left by the failed transfer", aborted, key)
+    return aborted

@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 LEDGER_VARIABLE = "zoom_archive_ledger"
 LEDGER_VERSION = 1
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,3 +98,28 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def rebuild_from_s3(
+    candidates: Sequence[T], find_existing: Callable[[T], Any], *, workers: int = 8
+) -> tuple[list[T], int]:
+    """The ``candidates`` S3 already holds, found with ``find_existing`` (the archive's HEAD check on the key:
+    same ``zoom-file-id`` and size). Returns them and how many could not be checked (those stay candidates:
+    their own archive task checks again before any download).
+    """
+    found: list[T] = []
+    unchecked = 0
+
+    def check(item: T) -> tuple[T, Any, bool]:
+        try:
+            return item, find_existing(item), True
+        except Exception as exc:  # an S3 error, or another file at the key: the archive task reports it
+            log.debug("Could not check %r while rebuilding the ledger: %s", getattr(item, "key", item), exc)
+            return item, None, False
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ledger-rebuild") as pool:
+        for item, existing, checked in pool.map(check, candidates):
+            if existing is not None:
+                found.append(item)
+            unchecked += not checked
+    return found, unchecked

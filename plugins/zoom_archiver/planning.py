@@ -7,6 +7,7 @@ file is still planned.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -91,12 +92,35 @@ class PlannedFile:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
+#: A rejection's ``where`` and ``reason`` are cut to this many characters (they go to logs and XCom).
+MAX_REPORT_CHARS = 300
+#: The topic kept in a planned file (the key uses its slug, bounded separately).
+MAX_TOPIC_CHARS = 500
+#: Zoom ids and UUIDs are short; anything longer than this is not one.
+MAX_ID_CHARS = 256
+#: Key parts holding any of these (controls, whitespace, separators) are slugified before use in a key.
+_KEY_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f/\\\u2028\u2029]")
+_PRINTABLE_ASCII_ID = re.compile(r"^[\x21-\x7e]+$")
+
+
+def clean_text(value: Any, limit: int | None = None) -> str:
+    """``value`` as text that can be encoded (lone surrogates from JSON become ``?``), optionally cut."""
+    text = value if isinstance(value, str) else str(value)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Rejected:
-    """A record that could not be planned, and why."""
+    """A record that could not be planned, and why (both texts bounded and safe to log)."""
 
     where: str
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "where", clean_text(self.where, MAX_REPORT_CHARS))
+        object.__setattr__(self, "reason", clean_text(self.reason, MAX_REPORT_CHARS))
 
 
 @dataclass
@@ -158,13 +182,26 @@ def parse_zoom_time(value: Any) -> datetime:
         raise InvalidRecord(f"timestamp {value[:40]!r} is not ISO-8601") from None
     if parsed.tzinfo is None:
         raise InvalidRecord(f"timestamp {value[:40]!r} has no timezone")
-    return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidRecord(f"timestamp {value[:40]!r} is out of range") from None
 
 
 def derived_file_id(meeting_uuid: str, record: Mapping[str, Any]) -> str:
     """A stable id for files Zoom sends without one (old TIMELINE/CC entries)."""
     parts = [meeting_uuid] + [str(record.get(k) or "") for k in ("file_type", "recording_start", "recording_end")]
     return "d-" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+def _key_part(value: str, max_bytes: int = 200) -> str:
+    """A template field that is safe in a key: kept as it is unless it holds controls, whitespace or separators,
+    is a dot segment or is too long; then it is slugified."""
+    if not value:
+        return value
+    if _KEY_UNSAFE.search(value) or value in (".", "..") or len(value.encode()) > max_bytes:
+        return slugify(value, max_bytes=max_bytes)
+    return value
 
 
 def download_form(url: str) -> str:
@@ -180,7 +217,7 @@ def download_form(url: str) -> str:
 def file_extension(record: Mapping[str, Any], file_type: str) -> str:
     ext = record.get("file_extension")
     if isinstance(ext, str) and ext.strip():
-        return slugify(ext.strip().lower(), max_bytes=10)
+        return slugify(clean_text(ext.strip().lower(), 100), max_bytes=10)
     return EXTENSION_BY_TYPE.get(file_type, slugify(file_type.lower(), max_bytes=10) if file_type else "bin")
 
 
@@ -194,15 +231,40 @@ def plan_meeting(
     prefix: str,
     plan: Plan,
 ) -> None:
-    """Add the archivable files of one meeting to ``plan`` (rejections and skips are counted there)."""
+    """Add the archivable files of one meeting to ``plan`` (rejections and skips are counted there).
+
+    Never raises for bad data: whatever a meeting or file record holds, it is planned, counted as not ready or
+    filtered out, or rejected with its reason.
+    """
+    try:
+        _plan_meeting(meeting, host, window=window, filters=filters, template=template, prefix=prefix, plan=plan)
+    except Exception as exc:  # a malformed record must never stop the run
+        plan.rejected.append(Rejected("meeting", f"unreadable meeting record ({type(exc).__name__}: {exc})"))
+
+
+def _plan_meeting(
+    meeting: Any,
+    host: Any,
+    *,
+    window: Window,
+    filters: Filters,
+    template: str,
+    prefix: str,
+    plan: Plan,
+) -> None:
     if not isinstance(meeting, Mapping):
         plan.rejected.append(Rejected("meeting", f"meeting record is a {type(meeting).__name__}, not an object"))
         return
+    if not isinstance(host, Mapping):
+        host = {}
     uuid = meeting.get("uuid")
     where = f"meeting {uuid!r}" if isinstance(uuid, str) else "meeting"
     try:
         if not isinstance(uuid, str) or not uuid:
             raise InvalidRecord("meeting has no uuid")
+        if len(uuid) > MAX_ID_CHARS:
+            raise InvalidRecord(f"meeting uuid is {len(uuid)} characters long, not a Zoom uuid")
+        uuid = clean_text(uuid)
         start = parse_zoom_time(meeting.get("start_time"))
     except InvalidRecord as exc:
         plan.rejected.append(Rejected(where, str(exc)))
@@ -215,24 +277,35 @@ def plan_meeting(
     if not isinstance(files, list):
         plan.rejected.append(Rejected(where, "recording_files is not a list"))
         return
-    host_email = str(host.get("email") or host.get("id") or meeting.get("host_id") or "unknown-host").lower()
+    host_email = clean_text(host.get("email") or host.get("id") or meeting.get("host_id") or "unknown-host", 320)
+    host_email = host_email.lower()
+    host_id = clean_text(meeting.get("host_id") or host.get("id") or "", MAX_ID_CHARS)
+    meeting_id = clean_text(meeting.get("id") or "", MAX_ID_CHARS)
     base = {
-        "host_email": host_email,
-        "host_id": str(meeting.get("host_id") or host.get("id") or ""),
+        "host_email": _key_part(host_email) or "unknown-host",
+        "host_id": _key_part(host_id),
         "YYYY": f"{start.year:04d}",
         "MM": f"{start.month:02d}",
         "DD": f"{start.day:02d}",
         "start_time": start.strftime("%Y-%m-%dT%H%M%SZ"),
-        "topic_slug": slugify(str(meeting.get("topic") or "")),
+        "topic_slug": slugify(clean_text(meeting.get("topic") or "", 4 * MAX_TOPIC_CHARS)),
         "meeting_uuid_safe": encode_uuid(uuid),
-        "meeting_id": str(meeting.get("id") or ""),
+        "meeting_id": _key_part(meeting_id),
+    }
+    info = {
+        "host_email": host_email,
+        "host_id": host_id,
+        "meeting_id": meeting_id,
+        "topic": clean_text(meeting.get("topic") or "", MAX_TOPIC_CHARS),
     }
     for index, record in enumerate(files):
         try:
-            planned = _plan_file(record, meeting, uuid, start, base, template, prefix)
-        except InvalidRecord as exc:
+            planned = _plan_file(record, uuid, start, base, info, template, prefix)
+        except Exception as exc:  # InvalidRecord, or anything a hostile record provokes
             file_id = record.get("id") if isinstance(record, Mapping) else None
-            plan.rejected.append(Rejected(f"{where} file #{index} {file_id or ''}".strip(), str(exc)))
+            reason = str(exc) if isinstance(exc, InvalidRecord) else f"unreadable file record ({type(exc).__name__})"
+            label = clean_text(file_id, 80) if isinstance(file_id, str) else ""
+            plan.rejected.append(Rejected(f"{where} file #{index} {label}".strip(), reason))
             continue
         if planned is None:
             plan.not_ready += 1
@@ -246,41 +319,52 @@ def plan_meeting(
 
 def _plan_file(
     record: Any,
-    meeting: Mapping[str, Any],
     uuid: str,
     start: datetime,
     base: dict[str, str],
+    info: dict[str, str],
     template: str,
     prefix: str,
 ) -> PlannedFile | None:
     if not isinstance(record, Mapping):
         raise InvalidRecord(f"file record is a {type(record).__name__}, not an object")
     status = record.get("status")
+    if status is not None and not isinstance(status, str):
+        raise InvalidRecord(f"status {clean_text(repr(status), 40)} is not a string")
     if status is not None and status != "completed":
         return None  # still processing (or a state we do not know): a later run picks it up
     url = record.get("download_url")
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         raise InvalidRecord("file has no usable download_url")
+    try:
+        if not urlsplit(url).hostname:
+            raise ValueError
+    except ValueError:
+        raise InvalidRecord("file has no usable download_url (no host)") from None
     file_type = record.get("file_type")
     if file_type is not None and not isinstance(file_type, str):
-        raise InvalidRecord(f"file_type {file_type!r} is not a string")
-    file_type = (file_type or "").strip().upper()
+        raise InvalidRecord(f"file_type {clean_text(repr(file_type), 40)} is not a string")
+    file_type = clean_text((file_type or "").strip().upper(), 60)
     size = record.get("file_size")
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-        raise InvalidRecord(f"file_size {size!r} is not a non-negative integer")
+        raise InvalidRecord(f"file_size {clean_text(repr(size), 40)} is not a non-negative integer")
     file_id = record.get("id")
     derived = False
     if file_id is None or file_id == "":
         file_id, derived = derived_file_id(uuid, record), True
     elif not isinstance(file_id, str):
-        raise InvalidRecord(f"file id {file_id!r} is not a string")
+        raise InvalidRecord(f"file id {clean_text(repr(file_id), 40)} is not a string")
+    elif len(file_id) > MAX_ID_CHARS or not _PRINTABLE_ASCII_ID.fullmatch(file_id):
+        raise InvalidRecord(f"file id {clean_text(repr(file_id), 60)} is not a Zoom id (printable ASCII)")
     recording_type = record.get("recording_type")
-    recording_type = slugify(recording_type if isinstance(recording_type, str) else (file_type or "file").lower(), 60)
+    recording_type = slugify(
+        clean_text(recording_type, 200) if isinstance(recording_type, str) else (file_type or "file").lower(), 60
+    )
     ext = file_extension(record, file_type)
     fields = {
         **base,
         "recording_type": recording_type,
-        "file_type": file_type or "FILE",
+        "file_type": _key_part(file_type) or "FILE",
         "file_id": file_id,
         "ext": ext,
     }
@@ -289,10 +373,10 @@ def _plan_file(
         file_id=file_id,
         derived_id=derived,
         meeting_uuid=uuid,
-        meeting_id=str(meeting.get("id") or ""),
-        host_id=base["host_id"],
-        host_email=base["host_email"],
-        topic=str(meeting.get("topic") or ""),
+        meeting_id=info["meeting_id"],
+        host_id=info["host_id"],
+        host_email=info["host_email"],
+        topic=info["topic"],
         start_time=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         file_type=file_type,
         recording_type=recording_type,
@@ -314,6 +398,11 @@ def dedupe(files: Iterable[PlannedFile], plan: Plan) -> list[PlannedFile]:
                 plan.rejected.append(
                     Rejected(f"file {item.file_id}", f"duplicate file id in meetings {previous.meeting_uuid!r} "
                              f"and {item.meeting_uuid!r}; archived once")
+                )  # fmt: skip
+            elif previous.key != item.key:  # the same meeting listed twice is fine; two different files are not
+                plan.rejected.append(
+                    Rejected(f"file {item.file_id}", f"file id listed twice in meeting {item.meeting_uuid!r} with "
+                             "different attributes; archived once")
                 )  # fmt: skip
             continue
         if item.key in keys:

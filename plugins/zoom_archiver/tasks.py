@@ -33,6 +33,8 @@ from zoom_archiver.settings import load_settings
 log = logging.getLogger(__name__)
 
 SUMMARY_KEY = "plan_summary"
+#: Malformed records logged (and kept in the summary XCom) one by one; the rest are counted.
+MAX_REJECTIONS_LOGGED = 200
 DISCOVER_TASK_ID = "discover"
 
 
@@ -42,11 +44,38 @@ def _today(context: dict[str, Any]) -> date:
     return pendulum.instance(moment).in_timezone("UTC").date()
 
 
-def _load_ledger() -> ledger_mod.Ledger:
+def _read_ledger() -> tuple[ledger_mod.Ledger, str | None]:
     ledger, warning = ledger_mod.loads(Variable.get(ledger_mod.LEDGER_VARIABLE, default=None))
     if warning:
         log.warning("%s (S3 stays the truth: files already there are not downloaded again)", warning)
-    return ledger
+    return ledger, warning
+
+
+def _load_ledger() -> ledger_mod.Ledger:
+    return _read_ledger()[0]
+
+
+def _rebuild_ledger(settings: Any, files: Sequence[PlannedFile], ledger: ledger_mod.Ledger) -> list[PlannedFile]:
+    """After the ledger was lost: find the window's files S3 already holds (the same HEAD check as ``archive``:
+    ``zoom-file-id`` and size on the key) and add them to ``ledger``, so they are neither mapped nor downloaded."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from zoom_archiver.archive import existing_copy
+
+    candidates = [f for f in files if f.file_id not in ledger]
+    try:
+        s3 = S3Hook(aws_conn_id=settings.aws_conn_id).get_conn()
+    except Exception as exc:
+        log.warning("Cannot rebuild the ledger from S3 (%s); every archive task checks S3 itself", type(exc).__name__)
+        return []
+    found, unchecked = ledger_mod.rebuild_from_s3(candidates, lambda f: existing_copy(s3, settings.bucket, f))
+    ledger.merge((f.file_id, f.start_date) for f in found)
+    log.warning(
+        "Rebuilt the ledger from S3: %d of the %d files of the window are already archived (not downloaded "
+        "again), %d are not%s", len(found), len(candidates), len(candidates) - len(found),
+        f", {unchecked} could not be checked (their archive tasks check again)" if unchecked else "",
+    )  # fmt: skip
+    return found
 
 
 def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, Any]]:
@@ -55,7 +84,7 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
 
     try:
         settings = load_settings()
-        ledger = _load_ledger()
+        ledger, ledger_lost = _read_ledger()
         window = resolve_window(
             params.get("from_date"), params.get("to_date"), today=_today(context),
             lookback_days=settings.lookback_days, backlog_from=ledger.backlog_from,
@@ -80,10 +109,13 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
         plan_meeting(meeting, user, window=window, filters=filters, template=settings.key_template,
                      prefix=settings.prefix, plan=plan)  # fmt: skip
     files = dedupe(plan.files, plan)
+    rebuilt = _rebuild_ledger(settings, files, ledger) if ledger_lost and not params.get("force") else []
     cap = min(settings.max_files_per_run, conf.getint("core", "max_map_length", fallback=1024))
     batch, backlog = select_batch(files, ledger.files, cap=cap, force=bool(params.get("force")))
-    for rejected in plan.rejected:
+    for rejected in plan.rejected[:MAX_REJECTIONS_LOGGED]:
         log.error("Skipped malformed record (%s): %s", rejected.where, rejected.reason)
+    if len(plan.rejected) > MAX_REJECTIONS_LOGGED:
+        log.error("... and %d more malformed records", len(plan.rejected) - MAX_REJECTIONS_LOGGED)
     log.info(
         "%d users, %d meetings, %d completed files (%d still processing, %d filtered out, %d malformed); "
         "%d already archived, %d to archive now, %d left for later runs (cap %d)",
@@ -98,7 +130,9 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
         "backlog": len(backlog),
         "backlog_from": backlog[0].start_date if backlog else None,
         "not_ready_from": None,
-        "rejected": [[r.where, r.reason] for r in plan.rejected],
+        "rejected": [[r.where, r.reason] for r in plan.rejected[:MAX_REJECTIONS_LOGGED]],
+        "rejected_count": len(plan.rejected),
+        "rebuilt": [[f.file_id, f.start_date] for f in rebuilt],
         "api_calls": client.stats.calls,
         "rate_limited": client.stats.rate_limited,
     }
@@ -174,7 +208,8 @@ def commit(results: Sequence[dict[str, Any]], params: dict[str, Any], context: d
     # Only read the mapped results when something was mapped (a skipped map has none to fetch).
     results = [r for r in (results[i] for i in range(len(results))) if r] if summary["planned"] else []
     ledger = _load_ledger()
-    added = ledger.merge((r["file_id"], r["start_date"]) for r in results)
+    rebuilt = [(file_id, day) for file_id, day in summary.get("rebuilt") or []]
+    added = ledger.merge([(r["file_id"], r["start_date"]) for r in results] + rebuilt)
     done = {r["file_id"] for r in results}
     failed = [(fid, day) for fid, day in summary["planned"] if fid not in done]
     owed = [day for _, day in failed] + ([summary["backlog_from"]] if summary["backlog_from"] else [])
@@ -197,7 +232,7 @@ def commit(results: Sequence[dict[str, Any]], params: dict[str, Any], context: d
     report = {
         "archived": outcomes.get("archived", 0), "already_archived": outcomes.get("already_archived", 0),
         "tag_repaired": outcomes.get("tag_repaired", 0), "failed": len(failed), "ledger_added": added,
-        "ledger_pruned": pruned, "ledger_size": len(ledger.files),
+        "ledger_pruned": pruned, "ledger_size": len(ledger.files), "ledger_rebuilt_from_s3": len(rebuilt),
         "backlog_from": backlog_from.isoformat() if backlog_from else None,
     }  # fmt: skip
     log.info("Ledger updated: %s", report)

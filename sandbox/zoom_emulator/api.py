@@ -91,8 +91,11 @@ class ApiApp:
         if not state.limiter.allow(category, limit):
             state.stats.rate_limited(category)
             return too_many_requests(category, config.rate_limit_retry_after)
-        if is_list and state.faults.roll(config.list_error_rate):
-            error_kind = state.faults.pick(list(config.list_error_kinds))
+        cycle = config.list_error_order == "cycle"
+        fire = state.faults.evenly if cycle else state.faults.roll
+        if is_list and fire(config.list_error_rate):
+            kinds = list(config.list_error_kinds)
+            error_kind = state.faults.next_in_turn(kinds) if cycle else state.faults.pick(kinds)
             state.stats.fault(f"list_error_{error_kind}")
             return list_error(error_kind, category)
         if kind == "users":

@@ -12,6 +12,7 @@ invalidate_previous_tokens      true                        minting a token inva
 page_token_ttl_seconds          900                         lifetime of ``next_page_token`` values
 list_error_rate                 0.0                         fraction of /v2 list calls answered with an error
 list_error_kinds                all of LIST_ERROR_KINDS     which errors ``list_error_rate`` picks from
+list_error_order                "random"                    random: seeded draws; cycle: evenly spaced, kinds in turn
 download_drop_rate              0.0                         fraction of files whose first CDN download breaks
 download_drop_fraction          0.5                         part of the body sent before the connection drops
 download_html_once_rate         0.0                         fraction of files whose first API download is HTML
@@ -34,6 +35,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 LIST_ERROR_KINDS = ("429_seconds", "429_date", "429_http_date", "429_none", "500", "502", "503")
+LIST_ERROR_ORDERS = ("random", "cycle")
 RETRY_AFTER_STYLES = ("seconds", "date", "http_date", "none")
 RATE_CATEGORIES = ("light", "medium", "heavy")
 
@@ -54,6 +56,7 @@ class EmulatorConfig:
     page_token_ttl_seconds: float = 900.0
     list_error_rate: float = 0.0
     list_error_kinds: list[str] = field(default_factory=lambda: list(LIST_ERROR_KINDS))
+    list_error_order: str = "random"
     download_drop_rate: float = 0.0
     download_drop_fraction: float = 0.5
     download_html_once_rate: float = 0.0
@@ -99,6 +102,8 @@ class EmulatorConfig:
         bad = [k for k in self.list_error_kinds if k not in LIST_ERROR_KINDS]
         if bad or not self.list_error_kinds:
             raise ValueError(f"list_error_kinds must be a non-empty subset of {list(LIST_ERROR_KINDS)}")
+        if self.list_error_order not in LIST_ERROR_ORDERS:
+            raise ValueError(f"list_error_order must be one of {list(LIST_ERROR_ORDERS)}")
         if self.rate_limit_retry_after not in RETRY_AFTER_STYLES:
             raise ValueError(f"rate_limit_retry_after must be one of {list(RETRY_AFTER_STYLES)}")
         if self.cdn_throttle_bytes_per_second is not None and self.cdn_throttle_bytes_per_second <= 0:
@@ -116,7 +121,7 @@ _FLOAT_KEYS = {
     "slow_response_rate",
     "slow_response_seconds",
 }
-_STR_KEYS = {"client_id", "client_secret", "account_id", "rate_limit_retry_after"}
+_STR_KEYS = {"client_id", "client_secret", "account_id", "rate_limit_retry_after", "list_error_order"}
 
 
 def _coerce(key: str, value: Any) -> Any:

@@ -42,6 +42,8 @@ class FaultState:
         """Forget first-download history and reseed."""
         with self._lock:
             self._rng = random.Random(f"faults:{seed}")
+            self._turn = 0
+            self._calls = 0
             self._seen: dict[str, set[str]] = {"api": set(), "cdn": set()}
 
     def first_download(self, where: str, key: str) -> bool:
@@ -64,6 +66,22 @@ class FaultState:
         """Seeded choice among ``options``."""
         with self._lock:
             return self._rng.choice(options)
+
+    def evenly(self, rate: float) -> bool:
+        """True for exactly ``rate`` of the calls, evenly spaced (the n-th call fires when ``n * rate`` passes
+        an integer): deterministic whatever the timing of concurrent requests."""
+        if rate <= 0:
+            return False
+        with self._lock:
+            self._calls += 1
+            return int(self._calls * rate) > int((self._calls - 1) * rate)
+
+    def next_in_turn(self, options: list[str]) -> str:
+        """``options`` in turn, one per call (every kind shows up once the rate has fired ``len(options)`` times)."""
+        with self._lock:
+            choice = options[self._turn % len(options)]
+            self._turn += 1
+            return choice
 
 
 def retry_after(style: str, seconds: int = 1) -> list[tuple[str, str]]:

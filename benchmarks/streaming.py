@@ -1,0 +1,232 @@
+"""Streaming: big files from the emulator's CDN host to the local S3 endpoint, next to each leg alone and the blog.
+
+Every case runs in a fresh child process (``benchmarks.stream_child``), against the same emulator and moto
+server, interleaved round by round so a noisy neighbour hits every case alike. Per case: the transfer's wall
+time (measured in the child, imports excluded), MB/s (10^6 bytes/s), the child's peak RSS (``wait4``
+high-water mark), the same minus the peak of the same child archiving a 1 KiB file, and the bytes the child's
+process tree wrote to local disk (``write_bytes``). The throttled cases cap the CDN at the measured upload
+speed, so both legs run at the same speed and the overlap shows.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import KIB, MB, MIB, ChildRun, child_env, run_child, size_label, start_stack
+
+MODES = ("archive", "download", "upload", "blog")
+LABELS = {
+    "archive": "archive (ours: streamed)",
+    "download": "download alone → /dev/null",
+    "upload": "upload alone (same bytes, generated)",
+    "blog": "blog: temp file, then upload",
+    "baseline": "archive of a 1 KiB file (baseline)",
+}
+
+
+@dataclass
+class Measured:
+    """One case's runs (one per round)."""
+
+    mode: str
+    size: int
+    throttled: bool
+    runs: list[ChildRun]
+
+    def median(self, key: str) -> float | None:
+        values = [r.payload[key] for r in self.runs if r.payload.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    @property
+    def seconds(self) -> float | None:
+        return self.median("seconds")
+
+    @property
+    def best(self) -> float | None:
+        values = [r.payload["seconds"] for r in self.runs if r.payload.get("seconds") is not None]
+        return min(values) if values else None
+
+    @property
+    def mb_per_s(self) -> float | None:
+        seconds = self.best
+        return self.size / seconds / MB if seconds else None
+
+    @property
+    def peak_rss(self) -> int | None:
+        return max((r.peak_rss for r in self.runs), default=None)
+
+    @property
+    def write_bytes(self) -> int | None:
+        return max((r.write_bytes for r in self.runs), default=None)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(r.returncode == 0 and r.payload.get("bytes") == self.size for r in self.runs)
+
+
+def _cpu(service: Any) -> float:
+    """CPU seconds used so far by a service process (moto, the emulator)."""
+    import psutil
+
+    times = psutil.Process(service.proc.pid).cpu_times()
+    return times.user + times.system
+
+
+def add_file(stack: Any, size: int, topic: str) -> dict[str, Any]:
+    """Add a meeting with one MP4 of ``size`` bytes to the emulator; return its planned file (as a dict)."""
+    from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
+    from zoom_archiver.planning import Filters, Plan, Window, plan_meeting
+
+    meeting = stack.emulator("POST", "meetings", json={
+        "host_email": "owner@example.com", "topic": topic,
+        "recording_files": [{"file_type": "MP4", "file_size": size}],
+    })  # fmt: skip
+    plan = Plan()
+    day = date.fromisoformat(meeting["start_time"][:10])
+    host = {"email": "owner@example.com", "id": meeting["host_id"]}
+    plan_meeting(meeting, host, window=Window(day, day), filters=Filters(), template=DEFAULT_KEY_TEMPLATE,
+                 prefix="zoom", plan=plan)  # fmt: skip
+    return plan.files[0].to_dict()
+
+
+def run_streaming(
+    workdir: Path, *, sizes: list[int], rounds: dict[int, int], throttle_rounds: int, warmup: bool = True,
+    log: Any = print,
+) -> dict[str, Any]:  # fmt: skip
+    """Run every case; the throttled cases use the smallest big size."""
+    stack = start_stack(workdir / "logs")
+    env = child_env({**stack.env, "PYTHONDONTWRITEBYTECODE": "1"}, workdir / "home")
+    measured: dict[tuple[str, int, bool], Measured] = {}
+    errors: list[str] = []
+    throttle_size, throttle = min(sizes), None
+
+    def run(mode: str, planned: dict[str, Any], throttled: bool = False) -> None:
+        size = planned["file_size"]
+        before = {name: _cpu(service) for name, service in (("s3", stack.s3), ("zoom", stack.zoom))}
+        child = run_child(["-m", "benchmarks.stream_child", json.dumps({"mode": mode, "file": planned})], env=env)
+        for name, service in (("s3", stack.s3), ("zoom", stack.zoom)):
+            child.payload[f"{name}_cpu_seconds"] = _cpu(service) - before[name]
+        stack.empty_bucket()
+        key = ("baseline" if size == KIB else mode, size, throttled)
+        measured.setdefault(key, Measured(key[0], size, throttled, [])).runs.append(child)
+        if child.returncode != 0 or child.payload.get("bytes") != size:
+            errors.append(f"{mode} {size_label(size)}: exit {child.returncode}: {child.stderr_tail[-400:]}")
+        seconds = child.payload.get("seconds")
+        log(f"  {mode:8} {size_label(size):>8}{' throttled' if throttled else ''}: "
+            f"{seconds if seconds is None else round(seconds, 2)} s, peak RSS {child.peak_rss // MIB} MiB, "
+            f"disk writes {child.write_bytes} B")  # fmt: skip
+
+    try:
+        small = add_file(stack, KIB, "Bench 1 KiB")
+        files = {size: add_file(stack, size, f"Bench {size_label(size)}") for size in sizes}
+        if warmup:
+            run("archive", small)  # warms the page cache and AIRFLOW_HOME; discarded below
+            measured.clear()
+        for size in sorted(sizes):
+            for index in range(rounds.get(size, 1)):
+                run("archive", small)
+                order = MODES[index % len(MODES) :] + MODES[: index % len(MODES)]
+                for mode in order:
+                    run(mode, files[size])
+            if size != throttle_size:
+                continue
+            # Matched legs: cap the CDN at the speed the upload leg alone takes bytes in (until its last part is
+            # stored; the endpoint's CompleteMultipartUpload comes after every byte and overlaps nothing).
+            upload = measured.get(("upload", size, False))
+            parts = upload.median("parts_seconds") if upload else None
+            throttle = int(size / parts) if parts else None
+            if not throttle:
+                continue
+            stack.emulator("POST", "config", json={"cdn_throttle_bytes_per_second": throttle})
+            for index in range(throttle_rounds):
+                order = ("archive", "blog", "download") if index % 2 == 0 else ("blog", "download", "archive")
+                for mode in order:
+                    run(mode, files[size], throttled=True)
+            stack.emulator("POST", "config", json={"cdn_throttle_bytes_per_second": None})
+    finally:
+        stack.stop()
+    return {"measured": measured, "sizes": sizes, "throttle": throttle, "throttle_size": throttle_size,
+            "errors": errors}  # fmt: skip
+
+
+def baseline_rss(result: dict[str, Any]) -> int | None:
+    runs = [r.peak_rss for (mode, _, _), m in result["measured"].items() if mode == "baseline" for r in m.runs]
+    return int(statistics.median(runs)) if runs else None
+
+
+def get(result: dict[str, Any], mode: str, size: int, throttled: bool = False) -> Measured | None:
+    return result["measured"].get((mode, size, throttled))
+
+
+def markdown(result: dict[str, Any]) -> str:
+    from benchmarks.measure import fmt, markdown_table
+
+    base = baseline_rss(result)
+    rows = []
+    keys = sorted(result["measured"], key=lambda k: (k[1], k[2], ["baseline", *MODES].index(k[0])))
+    for mode, size, throttled in keys:
+        m = result["measured"][(mode, size, throttled)]
+        label = LABELS[mode] + (" — CDN throttled to the upload speed" if throttled else "")
+        rss = m.peak_rss
+        rows.append([
+            label, size_label(size), fmt(len(m.runs)), fmt(m.seconds, 2), fmt(m.best, 2), fmt(m.mb_per_s),
+            fmt(rss / MIB if rss else None), fmt((rss - base) / MIB if rss and base else None),
+            fmt(m.median("complete_seconds"), 2), fmt(m.write_bytes),
+            " / ".join(fmt(m.median(f"{k}cpu_seconds")) for k in ("", "s3_", "zoom_")), "yes" if m.ok else "**no**",
+        ])  # fmt: skip
+    header = ["case", "file", "runs", "wall s (median)", "wall s (best)", "MB/s (best)", "peak RSS MiB (max)",
+              "RSS over 1 KiB archive MiB", "of which S3 complete s", "bytes written to local disk (max)",
+              "CPU s: ours / moto / emulator", "complete"]  # fmt: skip
+    throttle = result.get("throttle")
+    note = (
+        f"Throttled cases: the emulator's CDN capped at {throttle / MB:.1f} MB/s, the speed at which the upload "
+        f"alone of the {size_label(result['throttle_size'])} file took bytes in (size ÷ time to its last stored "
+        "part), so both legs stream at the same speed."
+        if throttle
+        else "Throttled cases not run (no upload speed measured)."
+    )
+    return (
+        "Emulator CDN host (`localhost`) → moto's S3 server (`127.0.0.1`), each case in a fresh child process, "
+        "rounds interleaved. Wall time covers the transfer only (imports, token and S3 client creation excluded); "
+        "the targets use each case's best round (the run least disturbed by the other jobs on the machine; the "
+        "median is shown next to it); MB = 10^6 bytes; CPU is the transfer's, per process (medians). Peak RSS is "
+        "the child's kernel high-water mark (`wait4`); bytes written are the child process tree's `write_bytes`. "
+        "*Of which S3 complete* is the `CompleteMultipartUpload` call inside the wall time: moto assembles the "
+        "object in Python (copies every byte and writes it to its temp files) after the last byte arrived, so no "
+        f"method can overlap it. {note}\n\n" + markdown_table(header, rows)
+    )
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """Figures the targets need."""
+    base = baseline_rss(result)
+    base_writes = max((m.write_bytes or 0 for k, m in result["measured"].items() if k[0] == "baseline"), default=0)
+    out: dict[str, Any] = {"baseline_rss": base, "baseline_writes": base_writes, "per_size": {}}
+    for size in result["sizes"]:
+        archive, download, upload = (get(result, m, size) for m in ("archive", "download", "upload"))
+        legs = [m.best for m in (download, upload) if m and m.best]
+        out["per_size"][size] = {
+            "archive_s": archive.best if archive else None,
+            "slower_leg_s": max(legs) if len(legs) == 2 else None,
+            "peak_rss": archive.peak_rss if archive else None,
+            "rss_increase": archive.peak_rss - base if archive and archive.peak_rss and base else None,
+            "write_bytes": archive.write_bytes if archive else None,
+            "ok": bool(archive and archive.ok),
+        }
+    size = result.get("throttle_size")
+    archive_t, blog_t = get(result, "archive", size, True), get(result, "blog", size, True)
+    out["throttled"] = {
+        "archive_s": archive_t.best if archive_t else None,
+        "blog_s": blog_t.best if blog_t else None,
+    }
+    by_mode: dict[str, list[int]] = defaultdict(list)
+    for (mode, _, _), m in result["measured"].items():
+        by_mode[mode].append(m.write_bytes or 0)
+    out["blog_writes"] = max(by_mode.get("blog", [0]))
+    return out
