@@ -177,12 +177,12 @@ def markdown(result: dict[str, Any]) -> str:
         rows.append([
             label, size_label(size), fmt(len(m.runs)), fmt(m.seconds, 2), fmt(m.best, 2), fmt(m.mb_per_s),
             fmt(rss / MIB if rss else None), fmt((rss - base) / MIB if rss and base else None),
-            fmt(m.median("parts_seconds"), 2), fmt(m.median("complete_seconds"), 2), fmt(m.write_bytes),
+            fmt(m.median("complete_seconds"), 2), fmt(m.write_bytes),
             " / ".join(fmt(m.median(f"{k}cpu_seconds")) for k in ("", "s3_", "zoom_")), "yes" if m.ok else "**no**",
         ])  # fmt: skip
     header = ["case", "file", "runs", "wall s (median)", "wall s (best)", "MB/s (best)", "peak RSS MiB (max)",
-              "RSS over 1 KiB archive MiB", "last part stored at s", "S3 complete s",
-              "bytes written to local disk (max)", "CPU s: ours / moto / emulator", "complete"]  # fmt: skip
+              "RSS over 1 KiB archive MiB", "of which S3 complete s", "bytes written to local disk (max)",
+              "CPU s: ours / moto / emulator", "complete"]  # fmt: skip
     throttle = result.get("throttle")
     note = (
         f"Throttled cases: the emulator's CDN capped at {throttle / MB:.1f} MB/s, the speed at which the upload "
@@ -197,10 +197,9 @@ def markdown(result: dict[str, Any]) -> str:
         "the targets use each case's best round (the run least disturbed by the other jobs on the machine; the "
         "median is shown next to it); MB = 10^6 bytes; CPU is the transfer's, per process (medians). Peak RSS is "
         "the child's kernel high-water mark (`wait4`); bytes written are the child process tree's `write_bytes`. "
-        "*Last part stored at* is when the upload's last part was acknowledged (medians; for the archive: when "
-        "the streaming ended); *S3 complete* is the `CompleteMultipartUpload` call that follows, inside the wall "
-        "time: moto assembles the object in Python (copies every byte and writes it to its temp files) after the "
-        f"last byte arrived, so no method can overlap it. {note}\n\n" + markdown_table(header, rows)
+        "*Of which S3 complete* is the `CompleteMultipartUpload` call inside the wall time: moto assembles the "
+        "object in Python (copies every byte and writes it to its temp files) after the last byte arrived, so no "
+        f"method can overlap it. {note}\n\n" + markdown_table(header, rows)
     )
 
 
@@ -225,8 +224,6 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
     out["throttled"] = {
         "archive_s": archive_t.best if archive_t else None,
         "blog_s": blog_t.best if blog_t else None,
-        "archive_complete_s": archive_t.median("complete_seconds") if archive_t else None,
-        "blog_complete_s": blog_t.median("complete_seconds") if blog_t else None,
     }
     by_mode: dict[str, list[int]] = defaultdict(list)
     for (mode, _, _), m in result["measured"].items():
