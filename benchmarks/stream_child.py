@@ -72,9 +72,8 @@ def _own_write_bytes() -> int | None:
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
     import requests
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    from zoom_archiver.archive import archive_file, object_metadata
+    from zoom_archiver.archive import archive_file, s3_hook_for
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.planning import PlannedFile
     from zoom_archiver.settings import load_settings
@@ -83,13 +82,7 @@ def main(argv: list[str]) -> int:
     mode = spec["mode"]
     settings = load_settings()
     transfer = settings.transfer
-    # Exactly as zoom_archiver.tasks.archive builds it.
-    s3_hook = S3Hook(
-        aws_conn_id=settings.aws_conn_id,
-        transfer_config_args=transfer.transfer_config_args(),
-        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
-    )
-    s3_hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
+    s3_hook = s3_hook_for(planned, transfer, settings.aws_conn_id)  # the hook zoom_archiver.tasks.archive uses
     marks: dict[str, float] = {}
     events = s3_hook.get_conn().meta.events  # the client every call below uses (cached by the hook)
     events.register("after-call.s3.UploadPart", lambda **_: marks.__setitem__("last_part", time.monotonic()))

@@ -70,6 +70,22 @@ def object_metadata(planned: PlannedFile) -> dict[str, str]:
     return {k: metadata_value(v) for k, v in meta.items() if v}
 
 
+def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str) -> Any:
+    """The ``S3Hook`` that writes ``planned``: its metadata and content type, our transfer settings.
+
+    Parts held in memory at once are bounded by the concurrency, never by the file's size.
+    """
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    hook = S3Hook(
+        aws_conn_id=aws_conn_id,
+        transfer_config_args=transfer.transfer_config_args(),
+        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
+    )
+    hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
+    return hook
+
+
 def head(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     try:
         return s3.head_object(Bucket=bucket, Key=key)

@@ -149,9 +149,7 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
 
 def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     """Archive one file (skipped cheaply when S3 already has it)."""
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    from zoom_archiver.archive import archive_file, object_metadata
+    from zoom_archiver.archive import archive_file, s3_hook_for
     from zoom_archiver.hooks.zoom import ZoomHook
 
     planned = PlannedFile.from_dict(file)
@@ -164,17 +162,10 @@ def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any
     }  # fmt: skip
     try:
         settings = load_settings()
-        transfer = settings.transfer
-        s3_hook = S3Hook(
-            aws_conn_id=settings.aws_conn_id,
-            transfer_config_args=transfer.transfer_config_args(),
-            extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
-        )
-        # Parts held in memory at once: bounded by concurrency, never by the file's size.
-        s3_hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
+        s3_hook = s3_hook_for(planned, settings.transfer, settings.aws_conn_id)
         result = archive_file(
             planned, zoom=ZoomHook(settings.zoom_conn_id), s3_hook=s3_hook, bucket=settings.bucket,
-            settings=transfer, force=bool(params.get("force")),
+            settings=settings.transfer, force=bool(params.get("force")),
         )  # fmt: skip
     except ZoomArchiverError as exc:
         if exc.permanent:
