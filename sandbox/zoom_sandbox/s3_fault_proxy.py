@@ -18,7 +18,7 @@ Configuration (``--config`` JSON, or ``POST /_proxy/config`` at run time)::
 
     {"seed": 7,
      "faults": {"UploadPart": {"rate": 0.1, "kinds": ["500", "503", "drop"], "burst": 1},
-                "CompleteMultipartUpload": {"rate": 0.1, "kinds": ["500", "drop_after"]},
+                "CompleteMultipartUpload": {"rate": 0.1, "kinds": ["500", "drop_after"], "spacing": "even"},
                 "PutObject": {"rate": 0.05, "kinds": ["503", "drop", "drop_after"]}}}
 
 ``sticky`` rules fail the first ``count`` requests of one operation whose key contains ``key_contains`` (one file
@@ -26,17 +26,19 @@ that keeps failing, e.g. longer than all of a task's retries), before any rate a
 
     {"sticky": [{"op": "PutObject", "key_contains": "<zoom file id>", "kind": "503", "count": 6}]}
 
-Decisions are seeded and independent of timing: the *n*-th request for one identity (operation, bucket, key
-and part number; the upload id is left out, so a restarted upload is the same identity) is faulted when
-``sha256(seed | identity | n)`` falls under ``rate``. ``burst`` makes a fault repeat on that many consecutive
-requests of the identity (``burst`` larger than the client's own retry budget makes the fault escape the SDK's
-retries and reach the application).
+Decisions are seeded and independent of timing. With ``spacing: hash`` (the default) the *n*-th request for one
+identity (operation, bucket, key and part number; the upload id is left out, so a restarted upload is the same
+identity) is faulted when ``sha256(seed | identity | n)`` falls under ``rate``; with ``spacing: even`` exactly
+``rate`` of the operation's requests are faulted, evenly spaced, taking ``kinds`` in turn (a small sample still
+gets its share and every kind). ``burst`` makes a fault repeat on that many consecutive requests of the identity
+(``burst`` larger than the client's own retry budget makes the fault escape the SDK's retries and reach the
+application).
 
 Control plane (never forwarded; ``_proxy`` cannot be a bucket name):
 
 * ``GET /_proxy/stats``: requests by operation, faults injected by ``operation:kind`` and by kind, upstream
   statuses, the list of injected faults; ``POST /_proxy/stats/reset`` zeroes them;
-* ``GET /_proxy/config``, ``POST /_proxy/config`` (replaces ``seed``/``faults`` given in the body).
+* ``GET /_proxy/config``, ``POST /_proxy/config`` (replaces ``seed``/``faults``/``sticky`` given in the body).
 
 Run as a process: ``python -m zoom_sandbox.s3_fault_proxy --upstream http://127.0.0.1:5000 --port 0
 --config '{...}' --ready-file ready.json``. Access lines never contain query strings.
@@ -142,23 +144,30 @@ def classify(method: str, path: str, headers: Any = None) -> tuple[str, str, str
 # ----------------------------------------------------------------------------------------------- configuration
 @dataclass
 class FaultRule:
-    """Faults for one operation: ``rate`` of its requests get one of ``kinds``, ``burst`` times in a row."""
+    """Faults for one operation: ``rate`` of its requests get one of ``kinds``, ``burst`` times in a row.
+
+    ``spacing`` ``hash`` (default): each request is faulted by a seeded hash of its identity and attempt;
+    ``even``: exactly ``rate`` of the operation's requests, evenly spaced, with ``kinds`` in turn (a small sample
+    still gets its share and every kind).
+    """
 
     rate: float = 0.0
     kinds: list[str] = field(default_factory=lambda: ["500", "503"])
     burst: int = 1
+    spacing: str = "hash"
 
     @classmethod
     def from_json(cls, op: str, value: Any) -> FaultRule:
         if not isinstance(value, dict):
             raise ValueError(f"faults.{op} must be an object")
-        unknown = set(value) - {"rate", "kinds", "burst"}
+        unknown = set(value) - {"rate", "kinds", "burst", "spacing"}
         if unknown:
             raise ValueError(f"faults.{op}: unknown keys {sorted(unknown)}")
         rule = cls(
             rate=float(value.get("rate", 0.0)),
             kinds=[str(k) for k in value.get("kinds", ["500", "503"])],
             burst=int(value.get("burst", 1)),
+            spacing=str(value.get("spacing", "hash")),
         )
         if not 0.0 <= rule.rate <= 1.0:
             raise ValueError(f"faults.{op}.rate must be between 0 and 1")
@@ -166,6 +175,8 @@ class FaultRule:
             raise ValueError(f"faults.{op}.kinds must be a non-empty subset of {list(FAULT_KINDS)}")
         if rule.burst < 1:
             raise ValueError(f"faults.{op}.burst must be >= 1")
+        if rule.spacing not in ("hash", "even"):
+            raise ValueError(f"faults.{op}.spacing must be hash or even")
         return rule
 
 
@@ -222,7 +233,8 @@ class ProxyConfig:
     def to_json(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
-            "faults": {op: {"rate": r.rate, "kinds": list(r.kinds), "burst": r.burst} for op, r in self.faults.items()},
+            "faults": {op: {"rate": r.rate, "kinds": list(r.kinds), "burst": r.burst, "spacing": r.spacing}
+                       for op, r in self.faults.items()},
             "sticky": [{"op": r.op, "key_contains": r.key_contains, "kind": r.kind, "count": r.count}
                        for r in self.sticky],
         }  # fmt: skip
@@ -247,6 +259,7 @@ class FaultPlan:
             self._seen: Counter[str] = Counter()
             self._burst: dict[str, tuple[str, int]] = {}
             self._sticky_used: Counter[int] = Counter()
+            self._even: Counter[str] = Counter()
             self.requests: Counter[str] = Counter()
             self.faults: Counter[str] = Counter()
             self.upstream_status: Counter[str] = Counter()
@@ -258,6 +271,7 @@ class FaultPlan:
             self._seen.clear()
             self._burst.clear()
             self._sticky_used.clear()
+            self._even.clear()
 
     def decide(self, op: str, bucket: str, key: str, part: str) -> str | None:
         """Count the request and return the fault kind to inject, or ``None`` to forward it."""
@@ -282,9 +296,16 @@ class FaultPlan:
                     del self._burst[identity]
                 return kind
             seed = self.config.seed
-            if chance(seed, identity, n, "rate") >= rule.rate:
+            if rule.spacing == "even":
+                self._even[op] += 1
+                calls = self._even[op]
+                if int(calls * rule.rate) == int((calls - 1) * rule.rate):
+                    return None
+                kind = rule.kinds[(int(calls * rule.rate) - 1) % len(rule.kinds)]
+            elif chance(seed, identity, n, "rate") >= rule.rate:
                 return None
-            kind = rule.kinds[int(chance(seed, identity, n, "kind") * len(rule.kinds))]
+            else:
+                kind = rule.kinds[int(chance(seed, identity, n, "kind") * len(rule.kinds))]
             if rule.burst > 1:
                 self._burst[identity] = (kind, rule.burst - 1)
             return kind

@@ -37,8 +37,9 @@ def task_process(api: AirflowApi, run_id: str) -> tuple[psutil.Process, dict]:
 
     ti = wait_until("a running archive task with a pid", running, timeout=120)
     process = psutil.Process(ti["pid"])
-    cmdline = " ".join(process.cmdline())
-    assert ti["id"] in cmdline or "airflow" in cmdline, f"pid {ti['pid']} is not a task process: {cmdline}"
+    title = " ".join(process.cmdline()).strip()
+    assert title.startswith("airflow worker --"), f"pid {ti['pid']} is not a task process: {title}"
+    assert ti["id"] in title, f"pid {ti['pid']} runs another task instance: {title}"
     return process, ti
 
 
@@ -88,6 +89,8 @@ def test_sigkill_mid_upload_leaves_no_object_and_the_next_run_archives(kill_stac
     upload = wait_until("a multipart upload with two parts", uploading, timeout=300)
     process, ti = task_process(api, first)
     killed_at_parts = upload["parts"]
+    supervisor = " ".join(process.parent().cmdline()).strip()
+    killed = f"'{' '.join(process.cmdline()).strip()}' (its supervisor: '{supervisor}')"
     os.kill(process.pid, signal.SIGKILL)
     killed_at = time.monotonic()
     assert api.wait_for_run(first, timeout=300) == "failed"
@@ -108,10 +111,12 @@ def test_sigkill_mid_upload_leaves_no_object_and_the_next_run_archives(kill_stac
     aborted = api.xcom(second, "housekeeping")["aborted_uploads"]
 
     state = archive_state(s3, airflow.bucket, PREFIX, [expected])
-    logs = "\n".join(p.read_text(errors="replace") for p in [*home.rglob("*.log"), *tmp_path.rglob("*.log")])
+    log_files = sorted({*home.rglob("*.log"), *tmp_path.rglob("*.log")})
+    logs = "\n".join(p.read_text(errors="replace") for p in log_files)
     leaks = secrets_found(logs, stack.emulator("GET", "secrets"))
     figures = {
         "file": f"{BIG_SIZE} bytes (MP4), CDN throttled to {THROTTLE // MIB} MiB/s during run 1",
+        "process SIGKILLed": killed,
         "parts uploaded when SIGKILLed": killed_at_parts,
         "objects at the key after the kill": 0,
         "incomplete multipart uploads after the kill": len(orphans),
@@ -122,6 +127,7 @@ def test_sigkill_mid_upload_leaves_no_object_and_the_next_run_archives(kill_stac
         "orphaned multipart uploads at the end": len(state.incomplete_uploads),
         "extra object versions": state.extra_versions,
         "secrets found in logs (task, scheduler, api-server, services)": len(leaks),
+        "log files scanned": len(log_files),
         "seconds from kill to archived": round(time.monotonic() - killed_at, 1),
         "test wall time (s)": round(time.monotonic() - started, 1),
     }

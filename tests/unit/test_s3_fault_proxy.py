@@ -114,6 +114,12 @@ class TestDecisions:
         assert plan.decide("HeadObject", "b", "k", "") is None
         assert plan.decide("UploadPart", "b", "k", "1") in ("500", "503")
 
+    def test_even_spacing_faults_exactly_the_share_with_kinds_in_turn(self):
+        rule = {"rate": 0.25, "kinds": ["500", "drop"], "spacing": "even"}
+        plan = FaultPlan(ProxyConfig.from_json({"faults": {"UploadPart": rule}}))
+        decisions = [plan.decide("UploadPart", "b", f"k{n % 3}", str(n)) for n in range(1, 17)]
+        assert decisions == [None, None, None, "500", None, None, None, "drop"] * 2
+
     def test_sticky_rule_fails_one_key_a_number_of_times_first(self):
         sticky = {"op": "PutObject", "key_contains": "file-42", "kind": "503", "count": 2}
         plan = FaultPlan(ProxyConfig.from_json({"sticky": [sticky], "faults": {"PutObject": {"rate": 0.0}}}))
@@ -132,12 +138,13 @@ class TestDecisions:
             {"faults": []},
             {"sede": 1},
             {"sticky": [{"op": "PutObject"}]},
+            {"faults": {"UploadPart": {"spacing": "sometimes"}}},
             {"sticky": [{"op": "PutObject", "key_contains": "k", "kind": "404"}]},
             {"sticky": {"op": "PutObject"}},
         ],
     )
     def test_config_is_validated(self, bad):
-        with pytest.raises(ValueError, match="faults|config|rate|kinds|burst|keys|sticky"):
+        with pytest.raises(ValueError, match="faults|config|rate|kinds|burst|keys|sticky|spacing"):
             ProxyConfig.from_json(bad)
 
 
