@@ -173,15 +173,23 @@ def run_dag_import(workdir: Path, *, cold_pairs: int, warm_repeats: int) -> dict
     def med(values: list[float] | None) -> float | None:
         return statistics.median(values) * 1000 if values else None
 
+    def best(values: list[float] | None) -> float | None:
+        return min(values) * 1000 if values else None
+
     result = {
-        "cold_empty_ms": med(cold["empty"]), "cold_dag_ms": med(cold["dag"]), "cold_shape_ms": med(cold.get("shape")),
+        # cold: each parse is one fresh process, so a busy neighbour hits them one by one; the best of them is the
+        # parse's own cost (the median is reported too)
+        "cold_empty_ms": best(cold["empty"]), "cold_dag_ms": best(cold["dag"]),
+        "cold_shape_ms": best(cold.get("shape")),
+        "cold_median_empty_ms": med(cold["empty"]), "cold_median_dag_ms": med(cold["dag"]),
+        "cold_median_shape_ms": med(cold.get("shape")),
         # the first import of each in the warm process is a cold one: leave it out of the warm median
         "warm_empty_ms": med(warm.get("empty", [])[1:]), "warm_dag_ms": med(warm.get("dag", [])[1:]),
         "warm_shape_ms": med(warm.get("shape", [])[1:]),
         "sdk_ms": med(sdk), "cold_runs": len(cold["dag"]), "warm_runs": max(0, len(warm.get("dag", [])) - 1),
         "network_calls": network, "errors": errors,
     }  # fmt: skip
-    for kind in ("cold", "warm"):
+    for kind in ("cold", "cold_median", "warm"):
         dag, base = result[f"{kind}_dag_ms"], result[f"{kind}_empty_ms"]
         result[f"{kind}_delta_ms"] = dag - base if dag is not None and base is not None else None
     return result
@@ -194,8 +202,11 @@ def markdown(result: dict[str, Any]) -> str:
         [f"warm: one interpreter, fresh module names, alternating (median of {result['warm_runs']})",
          fmt(result["warm_empty_ms"]), fmt(result["warm_shape_ms"]), fmt(result["warm_dag_ms"]),
          fmt(result["warm_delta_ms"])],
-        [f"cold: first import in a fresh interpreter (median of {result['cold_runs']})", fmt(result["cold_empty_ms"]),
+        [f"cold: first import in a fresh interpreter (best of {result['cold_runs']})", fmt(result["cold_empty_ms"]),
          fmt(result["cold_shape_ms"]), fmt(result["cold_dag_ms"]), fmt(result["cold_delta_ms"])],
+        [f"cold: first import in a fresh interpreter (median of {result['cold_runs']})",
+         fmt(result["cold_median_empty_ms"]), fmt(result["cold_median_shape_ms"]), fmt(result["cold_median_dag_ms"]),
+         fmt(result["cold_median_delta_ms"])],
     ]  # fmt: skip
     header = ["import", "empty DAG ms", "same DAG without our package ms", "zoom_recordings_to_s3.py ms",
               "added over the empty DAG ms"]  # fmt: skip
@@ -203,7 +214,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"After `import airflow.sdk` ({fmt(result['sdk_ms'], 0)} ms, not counted), same interpreter binary, same "
         "run. *Same DAG without our package* is the DAG file with its one `zoom_archiver` import replaced by a stub: "
         "what Airflow itself charges for that DAG's shape (`@task`, six `Param`s, a cron timetable). *Cold* is what "
-        "a parse in a fresh process pays, Airflow's lazily imported `@task` machinery included. Network calls made "
+        "a parse in a fresh process pays, Airflow's lazily imported `@task` machinery included; one process per "
+        "import, so the best of them is the import's own cost and the median shows how the machine's load adds to "
+        "it. Network calls made "
         f"while importing the DAG file: **{result['network_calls']}** (socket connects and DNS lookups, over every "
         "import of it above).\n\n" + markdown_table(header, rows)
     )

@@ -8,6 +8,7 @@ Progress goes to stderr; the report to stdout and ``--out``.
 from __future__ import annotations
 
 import argparse
+import pickle
 import shutil
 import sys
 import tempfile
@@ -25,7 +26,7 @@ BENCH_RATE = 19.0  # the connection's max_requests_per_second in the benchmark: 
 LATENCY = 0.1  # emulated API round trip for the "realistic latency" cases
 
 FULL: dict[str, Any] = {
-    "sizes": [1 * GIB, 4 * GIB], "rounds": {1 * GIB: 3, 4 * GIB: 1}, "throttle_rounds": 3, "warmup": True,
+    "sizes": [1 * GIB, 4 * GIB], "rounds": {1 * GIB: 3, 4 * GIB: 2}, "throttle_rounds": 3, "warmup": True,
     "users": 1000, "meetings": 10000, "days": 180,
     "cases": [
         DiscoveryCase(f"ours: ZoomClient, cap {BENCH_RATE:g}/s, 4 workers", "product", 0.0, BENCH_RATE),
@@ -34,18 +35,22 @@ FULL: dict[str, Any] = {
         DiscoveryCase("plain serial loop, no cap, sleep 1 s on 429", "serial", LATENCY),
         DiscoveryCase("ours with the product default cap 8/s", "product", LATENCY, 8.0),
     ],
-    "cold_pairs": 7, "warm_repeats": 41, "small_files": 300,
+    "cold_pairs": 7, "warm_repeats": 41, "small_files": 300, "page_size": 100,
 }  # fmt: skip
 SMOKE: dict[str, Any] = {
     **FULL,
     "sizes": [16 * MIB, 32 * MIB], "rounds": {}, "throttle_rounds": 1, "warmup": False,
     "users": 30, "meetings": 100, "cases": FULL["cases"][:2],
-    "cold_pairs": 1, "warm_repeats": 5, "small_files": 10,
+    "cold_pairs": 1, "warm_repeats": 5, "small_files": 10, "page_size": 4,  # pages the task list too
 }  # fmt: skip
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _ratios(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values) or "n/a"
 
 
 def targets(results: dict[str, Any]) -> list[Target]:
@@ -56,15 +61,21 @@ def targets(results: dict[str, Any]) -> list[Target]:
         sizes = stream["sizes"]
         for size in sizes:
             p = s["per_size"][size]
-            ratio = p["archive_s"] / p["slower_leg_s"] if p["archive_s"] and p["slower_leg_s"] else None
             out.append(Target(f"streaming {size_label(size)}: wall ÷ slower leg alone", "≤ 1.15",
-                              f"{fmt(ratio, 2)} ({fmt(p['archive_s'])} s vs {fmt(p['slower_leg_s'])} s)",
-                              ratio is not None and ratio <= 1.15 and p["ok"]))  # fmt: skip
+                              f"{fmt(p['ratio'], 2)} (per round: {_ratios(p['ratios'])}; medians {fmt(p['archive_s'])} "
+                              f"s vs {fmt(p['slower_leg_s'])} s)",
+                              p["ratio"] is not None and p["ratio"] <= 1.15 and p["ok"]))  # fmt: skip
         t = s["throttled"]
-        ratio = t["archive_s"] / t["blog_s"] if t["archive_s"] and t["blog_s"] else None
-        out.append(Target(f"matched leg speeds ({size_label(stream['throttle_size'])}): wall ÷ blog method",
-                          "≤ 0.70", f"{fmt(ratio, 2)} ({fmt(t['archive_s'])} s vs {fmt(t['blog_s'])} s)",
-                          ratio is not None and ratio <= 0.70))  # fmt: skip
+        label = f"matched leg speeds ({size_label(stream['throttle_size'])}): wall ÷ blog method"
+        out.append(Target(label, "≤ 0.70",
+                          f"{fmt(t['ratio'], 2)} (per round: {_ratios(t['ratios'])}; medians {fmt(t['archive_s'])} s "
+                          f"vs {fmt(t['blog_s'])} s; the best any streaming method can reach on this endpoint, "
+                          f"the download alone followed by the endpoint's {fmt(t['complete_s'], 1)} s "
+                          f"CompleteMultipartUpload: {fmt(t['floor_ratio'], 2)})",
+                          t["ratio"] is not None and t["ratio"] <= 0.70))  # fmt: skip
+        out.append(Target(f"{label}, the S3 endpoint's CompleteMultipartUpload left out of both", "≤ 0.70",
+                          f"{fmt(t['net_ratio'], 2)} (per round: {_ratios(t['net_ratios'])})",
+                          t["net_ratio"] is not None and t["net_ratio"] <= 0.70))  # fmt: skip
         for size in sizes:
             inc = s["per_size"][size]["rss_increase"]
             out.append(Target(f"peak RSS added by the transfer, {size_label(size)}", "≤ 150 MiB",
@@ -96,7 +107,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
                               f"{r['rate_limited']} × 429, failed: {r['failed'] or 'no'})", ok))  # fmt: skip
     imp = results.get("dag_import")
     if imp:
-        for kind, what in (("warm", "one interpreter, median"), ("cold", "first parse in a fresh process")):
+        for kind, what in (("warm", "one interpreter, median"), ("cold", "first parse in a fresh process, best")):
             delta = imp[f"{kind}_delta_ms"]
             shape, base = imp[f"{kind}_shape_ms"], imp[f"{kind}_empty_ms"]
             airflow_share = shape - base if shape is not None and base is not None else None
@@ -146,8 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (CI): checks that the script works")
     parser.add_argument("--out", type=Path, help="write the Markdown report here too")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
-    parser.add_argument("--workdir", type=Path, help="logs and scratch state (default: a temp dir, removed)")
+    parser.add_argument("--workdir", type=Path, help="logs, scratch state and results.pickle (default: a temp dir, "
+                        "removed)")  # fmt: skip
+    parser.add_argument("--render", type=Path, help="only render the report of a saved results.pickle")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = pickle.loads(args.render.read_bytes())  # our own file, written below
+        return _emit(report(saved["results"], smoke=saved["smoke"], machine=saved["machine"],
+                            minutes=saved["minutes"]), args.out)  # fmt: skip
     config = SMOKE if args.smoke else FULL
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(only) - set(SECTIONS)
@@ -166,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
             limit=RATE_LIMIT, cases=config["cases"]),
         "dag_import": lambda: dag_import.run_dag_import(
             workdir / "dag_import", cold_pairs=config["cold_pairs"], warm_repeats=config["warm_repeats"]),
-        "small_files": lambda: small_files.run_small_files(workdir / "small_files", files=config["small_files"]),
+        "small_files": lambda: small_files.run_small_files(
+            workdir / "small_files", files=config["small_files"], page_size=config["page_size"]
+        ),
     }  # fmt: skip
     try:
         for name in SECTIONS:
@@ -178,16 +197,24 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # one broken section must not hide the others' figures
                 log(f"   {name} failed: {type(exc).__name__}: {exc}")
                 results["_failed"][name] = f"{type(exc).__name__}: {str(exc)[:300]}"
+        minutes = (time.monotonic() - started) / 60
+        if args.workdir is not None:
+            saved = {"results": results, "smoke": args.smoke, "machine": machine, "minutes": minutes}
+            (workdir / "results.pickle").write_bytes(pickle.dumps(saved))
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = report(results, smoke=args.smoke, machine=machine, minutes=(time.monotonic() - started) / 60)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        log(f"written to {args.out}")
+    _emit(report(results, smoke=args.smoke, machine=machine, minutes=minutes), args.out)
     return 1 if results["_failed"] else 0
+
+
+def _emit(text: str, out: Path | None) -> int:
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        log(f"written to {out}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -26,16 +26,21 @@ def _ts(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def _task_instances(api: Any, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-    """Every task instance of the run (the REST API pages them by 100 at most)."""
-    found: list[dict[str, Any]] = []
+def _archive_task_instances(api: Any, dag_id: str, run_id: str, page_size: int) -> list[dict[str, Any]]:
+    """Every mapped ``archive`` task instance of the run, paged by ``page_size`` (the API caps a page at 100).
+
+    Pages are requested in ``map_index`` order until a short page: ``total_entries`` is not trusted to end the
+    loop (a run of 300 files once reported 97 of them when it did).
+    """
+    found: dict[int, dict[str, Any]] = {}
     while True:
         page = api.call("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances",
-                        params={"limit": 100, "offset": len(found)})  # fmt: skip
+                        params={"task_id": "archive", "order_by": "map_index", "limit": page_size,
+                                "offset": len(found)})  # fmt: skip
         items = page["task_instances"]
-        found += items
-        if not items or len(found) >= page.get("total_entries", 0):
-            return found
+        found.update((item["map_index"], item) for item in items if item["task_id"] == "archive")
+        if len(items) < page_size:
+            return [found[index] for index in sorted(found)]
 
 
 def _count_objects(stack: Any) -> int:
@@ -43,7 +48,9 @@ def _count_objects(stack: Any) -> int:
     return sum(len(page.get("Contents", [])) for page in pages)
 
 
-def run_small_files(workdir: Path, *, files: int, parallel: int = 4, timeout: float = 3600) -> dict[str, Any]:
+def run_small_files(
+    workdir: Path, *, files: int, parallel: int = 4, timeout: float = 3600, page_size: int = 100
+) -> dict[str, Any]:
     from zoom_sandbox.airflow_proc import DAG_ID, AirflowApi, start_standalone
     from zoom_sandbox.services import free_port
 
@@ -73,13 +80,12 @@ def run_small_files(workdir: Path, *, files: int, parallel: int = 4, timeout: fl
         state = api.wait_for_run(run_id, timeout=timeout)
         done = time.monotonic()
         run = api.call("GET", f"dags/{DAG_ID}/dagRuns/{run_id}")
-        tis = _task_instances(api, DAG_ID, run_id)
+        archives = _archive_task_instances(api, DAG_ID, run_id, page_size)
         objects = _count_objects(stack)
     finally:
         if airflow is not None:
             airflow.stop()
         stack.stop()
-    archives = [t for t in tis if t["task_id"] == "archive"]
     ok = [t for t in archives if t["state"] == "success"]
     starts = [_ts(t["start_date"]) for t in archives if t.get("start_date")]
     ends = [_ts(t["end_date"]) for t in archives if t.get("end_date")]

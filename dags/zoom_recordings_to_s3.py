@@ -97,7 +97,9 @@ def zoom_recordings_to_s3() -> None:
 
         return run(params or {}, context)
 
+    # multiple_outputs=False: a dict result is one XCom, not one more per key (each is a round trip per task)
     @task(
+        multiple_outputs=False,
         map_index_template="{{ file_label }}",
         execution_timeout=FILE_TIMEOUT,
         max_active_tis_per_dagrun=PARALLEL_FILES,
@@ -108,14 +110,14 @@ def zoom_recordings_to_s3() -> None:
 
         return run(file, params or {}, context)
 
-    @task(trigger_rule=TriggerRule.ALL_DONE, retries=3, retry_delay=timedelta(seconds=30))
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, retries=3, retry_delay=timedelta(seconds=30))
     def commit(results: Any, params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
         """Record the archived files in the ledger (one write per run); fail the run if a file failed."""
         from zoom_archiver.tasks import commit as run
 
         return run(results, params or {}, context)
 
-    @task(retries=2)
+    @task(multiple_outputs=False, retries=2)
     def housekeeping(**context: Any) -> dict[str, Any]:
         """Abort multipart uploads that a killed task left under the prefix (older than a day by default)."""
         from zoom_archiver.tasks import housekeeping as run

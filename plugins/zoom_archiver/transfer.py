@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SHA256_TAG = "sha256"
 MIB = 1024 * 1024
+MAX_READ = 64 * MIB  # one read of the body at most (a whole part: no re-joining of small pieces)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class VerifyingReader:
         chunks: list[bytes] = []
         got = 0
         while got < want:
-            chunk = self._read_some(min(want - got, 1 << 20))
+            chunk = self._read_some(min(want - got, MAX_READ))
             if not chunk:
                 self._finish()
                 break
@@ -116,7 +117,7 @@ class VerifyingReader:
                 raise VerificationError(
                     f"Zoom sent more than the announced {self.expected_size} bytes; not storing a wrong file"
                 )
-        data = b"".join(chunks)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self._sha.update(data)
         return data
 

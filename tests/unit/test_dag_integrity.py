@@ -48,6 +48,13 @@ class TestDagIntegrity:
         assert isinstance(archive, MappedOperator)
         assert archive.map_index_template == "{{ file_label }}"
 
+    @pytest.mark.parametrize("task_id", ["archive", "commit", "housekeeping"])
+    def test_dict_results_are_one_xcom(self, dag, task_id):
+        # a dict return annotation would otherwise make Airflow push one more XCom per key, per mapped task
+        task = dag.get_task(task_id)
+        multiple_outputs = task.partial_kwargs.get("multiple_outputs") if task_id == "archive" else None
+        assert (multiple_outputs if multiple_outputs is not None else task.multiple_outputs) is False
+
     def test_commit_runs_whatever_happened_to_the_files(self, dag):
         from airflow.sdk import TriggerRule
 

@@ -149,6 +149,21 @@ class TestHookCalls:
             assert download.stream.read() == b"data"
         assert requests_mock.last_request.headers["Authorization"] == "Bearer tok-download-0001"
 
+    @pytest.mark.parametrize(
+        ("extra", "expected"),
+        [
+            pytest.param({}, (15.0, 120.0), id="default"),
+            pytest.param({"download_timeout": "600", "timeout": "5"}, (5.0, 600.0), id="from-the-connection"),
+        ],
+    )
+    def test_download_timeout(self, zoom_connection, requests_mock, extra, expected):
+        zoom_connection(extra={"account_id": "acc-1", **extra})
+        requests_mock.post(TOKEN_URL, json={"access_token": "tok-download-0002", "expires_in": 3599})
+        requests_mock.get("https://zoom.us/rec/download/y", content=b"data", headers={"Content-Type": "video/mp4"})
+        with ZoomHook().open_download("https://zoom.us/rec/download/y"):
+            pass
+        assert requests_mock.last_request.timeout == expected
+
     def test_one_token_per_hook(self, zoom_connection, requests_mock):
         zoom_connection()
         mint = requests_mock.post(TOKEN_URL, json={"access_token": "tok-shared-0001", "expires_in": 3599})

@@ -25,7 +25,8 @@ class ZoomHook(BaseHook):
     Connection fields: *login* = client id, *password* = client secret, *host* = API base URL including
     ``/v2``; extra: ``account_id`` (required), ``oauth_token_url`` (default ``https://zoom.us/oauth/token``),
     ``download_hosts`` (default ``["zoom.us", "*.zoom.us"]``), ``allow_http_downloads`` (default false),
-    ``max_requests_per_second`` (default 8), ``list_workers`` (default 4), ``timeout`` (seconds, default 30).
+    ``max_requests_per_second`` (default 8), ``list_workers`` (default 4), ``timeout`` (seconds per API request,
+    default 30), ``download_timeout`` (seconds a download may stall between two reads, default 120).
 
     :param zoom_conn_id: the connection id (``zoom_default``).
     """
@@ -63,6 +64,7 @@ class ZoomHook(BaseHook):
             "rate": float(extra.get("max_requests_per_second", DEFAULT_REQUESTS_PER_SECOND) or 0) or None,
             "workers": int(extra.get("list_workers", 4)),
             "timeout": float(extra.get("timeout", 30)),
+            "download_timeout": float(extra.get("download_timeout", 120)),
         }
 
     @cached_property
@@ -108,7 +110,9 @@ class ZoomHook(BaseHook):
 
     def open_download(self, url: str, *, range_start: int = 0) -> OpenedDownload:
         """Open a recording download (see :func:`zoom_archiver.download.open_download`)."""
-        return open_download(self.session, url, self.token, self.download_policy, range_start=range_start)
+        s = self._settings
+        return open_download(self.session, url, self.token, self.download_policy, range_start=range_start,
+                             timeout=(min(s["timeout"], 15.0), s["download_timeout"]))  # fmt: skip
 
     def test_connection(self) -> tuple[bool, str]:
         """Mint a token and read one page of users (used by the UI's *Test* button)."""
