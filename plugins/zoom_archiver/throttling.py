@@ -11,7 +11,7 @@ from typing import Any
 import pendulum
 import tenacity
 
-from zoom_archiver.errors import ZoomRateLimited, ZoomTransientError
+from zoom_archiver.errors import ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
 
 #: Zoom's per-second limit for "Medium" APIs (list users, list recordings) is 20/s on Pro and is shared by
 #: every integration of the account, so the default stays well under it.
@@ -105,7 +105,9 @@ def _is_retryable(exc: BaseException) -> bool:
         if exc.retry_after is None:
             return not exc.daily  # a daily limit without a date only resets at 00:00 UTC
         return exc.retry_after <= MAX_RETRY_AFTER_SECONDS
-    return isinstance(exc, ZoomTransientError)
+    # a fresh token rejected too: another worker of the same app minted one meanwhile (Zoom may invalidate the
+    # older token), so back off and mint again rather than fail the whole listing
+    return isinstance(exc, (ZoomTransientError, ZoomTokenRejected))
 
 
 def api_retrying(

@@ -154,7 +154,6 @@ class TestApiRetrying:
         "error",
         [
             pytest.param(ZoomApiError("HTTP 404 code=1001", status=404, code=1001), id="api-error"),
-            pytest.param(ZoomTokenRejected("401", status=401, code=124), id="token-rejected"),
             pytest.param(ValueError("bug"), id="programming-error"),
         ],
     )
@@ -165,6 +164,13 @@ class TestApiRetrying:
             api_retrying(sleep=waits.append)(call)
         assert call.calls == 1
         assert waits == []
+
+    def test_retries_a_token_rejected_again_after_a_remint(self):
+        waits: list[float] = []
+        call = Flaky(ZoomTokenRejected("401", status=401, code=124))
+        api_retrying(sleep=waits.append)(call)
+        assert call.calls == 2
+        assert len(waits) == 1
 
     def test_does_not_wait_for_a_daily_limit(self):
         waits: list[float] = []
