@@ -26,7 +26,7 @@ BENCH_RATE = 19.0  # the connection's max_requests_per_second in the benchmark: 
 LATENCY = 0.1  # emulated API round trip for the "realistic latency" cases
 
 FULL: dict[str, Any] = {
-    "sizes": [1 * GIB, 4 * GIB], "rounds": {1 * GIB: 5, 4 * GIB: 2}, "throttle_rounds": 5, "warmup": True,
+    "sizes": [1 * GIB, 4 * GIB], "rounds": {1 * GIB: 7, 4 * GIB: 2}, "throttle_rounds": 7, "warmup": True,
     "users": 1000, "meetings": 10000, "days": 180,
     "cases": [
         DiscoveryCase(f"ours: ZoomClient, cap {BENCH_RATE:g}/s, 4 workers", "product", 0.0, BENCH_RATE),
