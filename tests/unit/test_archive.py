@@ -100,15 +100,10 @@ def aws():
 
 
 @pytest.fixture
-def s3(aws):
+def s3(aws, make_bucket):
     """An empty bucket, removed with everything in it after the test."""
-    aws.create_bucket(Bucket=BUCKET)
-    yield aws
-    for upload in aws.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []):
-        aws.abort_multipart_upload(Bucket=BUCKET, Key=upload["Key"], UploadId=upload["UploadId"])
-    for obj in aws.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        aws.delete_object(Bucket=BUCKET, Key=obj["Key"])
-    aws.delete_bucket(Bucket=BUCKET)
+    make_bucket(aws, BUCKET)
+    return aws
 
 
 @pytest.fixture

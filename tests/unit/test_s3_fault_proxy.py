@@ -46,15 +46,8 @@ def client(url: str, attempts: int = 1):
 
 
 @pytest.fixture
-def bucket(moto_url):
-    s3 = client(moto_url)
-    s3.create_bucket(Bucket=BUCKET)
-    yield BUCKET
-    for upload in s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []):
-        s3.abort_multipart_upload(Bucket=BUCKET, Key=upload["Key"], UploadId=upload["UploadId"])
-    for obj in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        s3.delete_object(Bucket=BUCKET, Key=obj["Key"])
-    s3.delete_bucket(Bucket=BUCKET)
+def bucket(moto_url, make_bucket):
+    return make_bucket(client(moto_url), BUCKET)
 
 
 def upload(s3, key: str, data: bytes = DATA) -> None:
