@@ -5,7 +5,7 @@ child process (``python -m benchmarks.discovery SPEC_JSON``):
 
 * ``product`` — what ``zoom_archiver.tasks.discover`` does: ``ZoomClient.list_users`` then ``list_recordings``
   over the look-back window (``resolve_window(None, None, today, lookback_days=7)``), with the ``zoom_default``
-  connection's ``max_requests_per_second`` / ``list_workers``, each meeting planned with ``plan_meeting``;
+  connection's ``max_requests_per_second`` / ``list_workers``, listed and planned by ``plan_listing``;
 * ``serial`` — a plain serial ``requests`` loop over users, no rate cap, sleep 1 s and retry on 429 (what other
   tools do).
 
@@ -35,7 +35,7 @@ class DiscoveryCase:
 
 
 def _window(today: date) -> tuple[date, date]:
-    from zoom_archiver.planning import resolve_window
+    from zoom_archiver.windows import resolve_window
 
     window = resolve_window(None, None, today=today, lookback_days=LOOKBACK_DAYS)
     return window.start, window.end
@@ -44,7 +44,8 @@ def _window(today: date) -> tuple[date, date]:
 def _product(spec: dict[str, Any]) -> dict[str, Any]:
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-    from zoom_archiver.planning import Filters, Plan, Window, plan_meeting
+    from zoom_archiver.planning import Filters, Planner, plan_listing
+    from zoom_archiver.windows import Window
 
     start, end = _window(date.fromisoformat(spec["today"]))
     hook = ZoomHook("zoom_default")
@@ -52,16 +53,12 @@ def _product(spec: dict[str, Any]) -> dict[str, Any]:
     hook.token.get()
     started = time.monotonic()
     users = client.list_users()
-    plan, meetings = Plan(), 0
-    window = Window(start, end)
-    for user, meeting in client.list_recordings(users, start, end, workers=hook.list_workers):
-        meetings += 1
-        plan_meeting(meeting, user, window=window, filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom",
-                     plan=plan)  # fmt: skip
+    planner = Planner(window=Window(start, end), filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom")
+    files = plan_listing(client, users, planner, workers=hook.list_workers)
     seconds = time.monotonic() - started
     stats = client.stats
     return {"seconds": seconds, "attempts": stats.calls, "rate_limited": stats.rate_limited, "users": len(users),
-            "meetings": meetings, "files": len(plan.files)}  # fmt: skip
+            "meetings": planner.meetings, "files": len(files)}  # fmt: skip
 
 
 def _serial(spec: dict[str, Any]) -> dict[str, Any]:

@@ -73,9 +73,10 @@ def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
     import requests
 
-    from zoom_archiver.archive import archive_file, s3_hook_for
+    from zoom_archiver.archive import archive_file
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.planning import PlannedFile
+    from zoom_archiver.s3 import s3_hook_for
     from zoom_archiver.settings import load_settings
 
     planned = PlannedFile.from_dict(spec["file"])

@@ -85,18 +85,17 @@ def _cpu(service: Any) -> float:
 def add_file(stack: Any, size: int, topic: str) -> dict[str, Any]:
     """Add a meeting with one MP4 of ``size`` bytes to the emulator; return its planned file (as a dict)."""
     from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-    from zoom_archiver.planning import Filters, Plan, Window, plan_meeting
+    from zoom_archiver.planning import Filters, Planner
+    from zoom_archiver.windows import Window
 
     meeting = stack.emulator("POST", "meetings", json={
         "host_email": "owner@example.com", "topic": topic,
         "recording_files": [{"file_type": "MP4", "file_size": size}],
     })  # fmt: skip
-    plan = Plan()
     day = date.fromisoformat(meeting["start_time"][:10])
-    host = {"email": "owner@example.com", "id": meeting["host_id"]}
-    plan_meeting(meeting, host, window=Window(day, day), filters=Filters(), template=DEFAULT_KEY_TEMPLATE,
-                 prefix="zoom", plan=plan)  # fmt: skip
-    return plan.files[0].to_dict()
+    planner = Planner(window=Window(day, day), filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom")
+    planner.add(meeting, {"email": "owner@example.com", "id": meeting["host_id"]})
+    return planner.plan.files[0].to_dict()
 
 
 def https_like_signing(env: dict[str, str]) -> dict[str, str]:

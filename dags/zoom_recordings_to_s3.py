@@ -16,7 +16,6 @@ This file is wiring only: the work lives in the `zoom_archiver` package, importe
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -24,12 +23,11 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, task
 
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.retries import RETRIES
+from zoom_archiver.settings import deployment_settings
 
-# Deployment knobs read from the environment (no network or DB call at import).
-RETRIES = int(os.environ.get("ZOOM_ARCHIVE_TASK_RETRIES", "3"))
-RETRY_DELAY = timedelta(seconds=float(os.environ.get("ZOOM_ARCHIVE_RETRY_DELAY_SECONDS", "120")))
-PARALLEL_FILES = int(os.environ.get("ZOOM_ARCHIVE_PARALLEL_FILES", "4"))
-FILE_TIMEOUT = timedelta(hours=float(os.environ.get("ZOOM_ARCHIVE_FILE_TIMEOUT_HOURS", "6")))
+# Deployment knobs from the environment (no network or DB call at import).
+DEPLOYMENT = deployment_settings()
 
 
 @dag(
@@ -42,8 +40,8 @@ FILE_TIMEOUT = timedelta(hours=float(os.environ.get("ZOOM_ARCHIVE_FILE_TIMEOUT_H
     tags=["zoom", "s3", "archive"],
     default_args={
         "owner": "zoom-archiver",
-        "retries": RETRIES,
-        "retry_delay": RETRY_DELAY,
+        "retries": DEPLOYMENT.task_retries,
+        "retry_delay": DEPLOYMENT.retry_delay,
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=30),
         "on_failure_callback": [ArchiveFailureNotifier()],
@@ -87,12 +85,13 @@ FILE_TIMEOUT = timedelta(hours=float(os.environ.get("ZOOM_ARCHIVE_FILE_TIMEOUT_H
             title="Force",
             description="Archive again even if the ledger and S3 already have the file.",
         ),
-    },  # fmt: skip
+    },
 )
 def zoom_recordings_to_s3() -> None:
-    @task(retries=2, execution_timeout=timedelta(hours=1))
+    @task(retries=RETRIES.discover_task, execution_timeout=timedelta(hours=1))
     def discover(params: dict[str, Any] | None = None, **context: Any) -> list[dict[str, Any]]:
-        """List recordings in the window; return the new files (oldest first, capped per run), or skip."""
+        """List recordings in the window; return the new files (oldest first, capped per run) and, as the
+        `plan_summary` XCom, what commit needs to know about the run."""
         from zoom_archiver.tasks import discover as run
 
         return run(params or {}, context)
@@ -101,8 +100,8 @@ def zoom_recordings_to_s3() -> None:
     @task(
         multiple_outputs=False,
         map_index_template="{{ file_label }}",
-        execution_timeout=FILE_TIMEOUT,
-        max_active_tis_per_dagrun=PARALLEL_FILES,
+        execution_timeout=DEPLOYMENT.file_timeout,
+        max_active_tis_per_dagrun=DEPLOYMENT.parallel_files,
     )
     def archive(file: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
         """Stream one recording file from Zoom into S3 and verify it."""
@@ -110,21 +109,29 @@ def zoom_recordings_to_s3() -> None:
 
         return run(file, params or {}, context)
 
-    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, retries=3, retry_delay=timedelta(seconds=30))
-    def commit(results: Any, params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
+    # Runs when every archive task is done, failed ones included, unless discover itself failed.
+    @task(
+        multiple_outputs=False,
+        trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS,
+        retries=RETRIES.commit_task,
+        retry_delay=timedelta(seconds=30),
+    )
+    def commit(results: Any, summary: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> Any:
         """Record the archived files in the ledger (one write per run); fail the run if a file failed."""
         from zoom_archiver.tasks import commit as run
 
-        return run(results, params or {}, context)
+        return run(results, summary, params or {}, context)
 
-    @task(multiple_outputs=False, retries=2)
+    @task(multiple_outputs=False, retries=RETRIES.housekeeping_task)
     def housekeeping(**context: Any) -> dict[str, Any]:
         """Abort multipart uploads that a killed task left under the prefix (older than a day by default)."""
         from zoom_archiver.tasks import housekeeping as run
 
         return run(context)
 
-    commit(archive.expand(file=discover()))
+    files = discover()
+    archived = archive.expand(file=files)
+    commit(archived, files["plan_summary"])
     housekeeping()
 
 

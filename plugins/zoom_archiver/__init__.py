@@ -6,11 +6,15 @@ The package is both an Airflow plugin-folder package and an installable provider
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 
-def get_provider_info() -> dict:
-    """Describe this package to Airflow's ProvidersManager (connection type ``zoom``)."""
+def get_provider_info() -> dict[str, Any]:
+    """Describe this package to Airflow's ProvidersManager (connection type ``zoom``, every extra a form field)."""
+    from zoom_archiver.connection import conn_fields
+
     return {
         "package-name": "airflow-zoom-archiver",
         "name": "Zoom recordings archiver",
@@ -33,13 +37,7 @@ def get_provider_info() -> dict:
                         "extra": '{"account_id": "...", "oauth_token_url": "https://zoom.us/oauth/token"}',
                     },
                 },
-                "conn-fields": {
-                    "account_id": {"label": "Account ID", "schema": {"type": "string"}},
-                    "oauth_token_url": {
-                        "label": "OAuth token URL",
-                        "schema": {"type": ["string", "null"], "default": "https://zoom.us/oauth/token"},
-                    },
-                },
+                "conn-fields": conn_fields(),
             }
         ],
     }

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import tenacity
-from botocore.exceptions import BotoCoreError, ClientError
 
-from zoom_archiver.download import OpenedDownload
-from zoom_archiver.errors import DownloadError, KeyConflict, VerificationError, ZoomArchiverError
-from zoom_archiver.housekeeping import abort_uploads_of_key
-from zoom_archiver.planning import PlannedFile
+from zoom_archiver.errors import VerificationError
 from zoom_archiver.redaction import describe_exception
-from zoom_archiver.transfer import (
-    TransferSettings,
-    VerifyingReader,
-    get_sha256_tag,
-    put_sha256_tag,
-    sha256_of_object,
-)
+from zoom_archiver.retries import RETRIES
+from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.transfer import Downloader, TransferSettings, stream_to_s3
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from zoom_archiver.planning import PlannedFile
 
 log = logging.getLogger(__name__)
-
-
-class Downloader(Protocol):
-    def open_download(self, url: str, *, range_start: int = 0) -> OpenedDownload: ...
 
 
 @dataclass(frozen=True)
@@ -45,196 +38,74 @@ class ArchiveResult:
         return asdict(self)
 
 
-#: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
-MAX_METADATA_VALUE = 256
+def existing_copy(bucket: ArchiveBucket, planned: PlannedFile) -> ArchiveResult | None:
+    """The archived copy of ``planned`` when S3 already holds it (same ``zoom-file-id`` and size).
 
-
-def metadata_value(value: str) -> str:
-    """``value`` as a safe HTTP header value: printable ASCII only (anything else becomes ``?``), bounded."""
-    return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
-
-
-def object_metadata(planned: PlannedFile) -> dict[str, str]:
-    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require)."""
-    meta = {
-        "zoom-file-id": planned.file_id,
-        "zoom-meeting-uuid": planned.meeting_uuid,
-        "zoom-meeting-id": planned.meeting_id,
-        "zoom-recording-type": planned.recording_type,
-        "zoom-file-type": planned.file_type,
-        "zoom-start-time": planned.start_time,
-        "zoom-host-id": planned.host_id,
-    }
-    if planned.file_size is not None:
-        meta["zoom-file-size"] = str(planned.file_size)
-    return {k: metadata_value(v) for k, v in meta.items() if v}
-
-
-def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str) -> Any:
-    """The ``S3Hook`` that writes ``planned``: its metadata and content type, our transfer settings.
-
-    Parts held in memory at once are bounded by the concurrency, never by the file's size.
+    A copy whose ``sha256`` tag is missing (the run that wrote it stopped before tagging) is hashed from its stored
+    bytes and tagged, without downloading it again. Raises :class:`~zoom_archiver.errors.KeyConflict` when the key
+    holds another Zoom file.
     """
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    hook = S3Hook(
-        aws_conn_id=aws_conn_id,
-        transfer_config_args=transfer.transfer_config_args(),
-        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
-    )
-    hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
-    return hook
-
-
-def head(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
-    try:
-        return s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-
-
-def existing_copy(s3: Any, bucket: str, planned: PlannedFile) -> ArchiveResult | None:
-    """The archived copy of ``planned`` when S3 already holds it (same ``zoom-file-id`` and size)."""
-    found = head(s3, bucket, planned.key)
+    found = bucket.head_own(planned)
     if found is None:
         return None
-    stored_id = found.get("Metadata", {}).get("zoom-file-id")
-    if stored_id != metadata_value(planned.file_id):
-        raise KeyConflict(
-            f"s3://{bucket}/{planned.key} holds another file (zoom-file-id={stored_id!r}); refusing to overwrite it"
-        )
     size = found["ContentLength"]
-    if planned.file_size is not None and size != planned.file_size:
-        log.warning("Archived copy has %d bytes, Zoom now says %d: archiving again", size, planned.file_size)
+    if not bucket.holds(found, planned.file_id, planned.file_size):
+        log.warning("Archived copy has %d bytes, Zoom now says %s: archiving again", size, planned.file_size)
         return None
-    sha = get_sha256_tag(s3, bucket, planned.key)
+    result = ArchiveResult(planned.file_id, planned.key, planned.start_date, "already_archived", size, "")
+    sha = bucket.sha256_tag(planned.key)
     if sha:
-        return ArchiveResult(planned.file_id, planned.key, planned.start_date, "already_archived", size, sha)
-    # The run that wrote it stopped before tagging: hash the stored bytes (no new download) and tag.
-    sha, counted = sha256_of_object(s3, bucket, planned.key, version_id=found.get("VersionId"))
+        return _with(result, sha256=sha)
+    version = found.get("VersionId")
+    sha, counted = bucket.sha256_of_object(planned.key, version_id=version)
     if counted != size:
-        raise VerificationError(f"s3://{bucket}/{planned.key} read back {counted} of {size} bytes")
-    put_sha256_tag(s3, bucket, planned.key, sha, version_id=found.get("VersionId"))
+        raise VerificationError(f"{bucket.url(planned.key)} read back {counted} of {size} bytes")
+    bucket.put_sha256_tag(planned.key, sha, version_id=version)
     log.info("Repaired the missing sha256 tag of %s", planned.key)
-    return ArchiveResult(planned.file_id, planned.key, planned.start_date, "tag_repaired", size, sha)
+    return _with(result, sha256=sha, outcome="tag_repaired")
+
+
+def _with(result: ArchiveResult, **changes: Any) -> ArchiveResult:
+    return ArchiveResult(**{**result.to_dict(), **changes})
 
 
 def archive_file(
     planned: PlannedFile,
     *,
     zoom: Downloader,
-    s3_hook: Any,
+    s3_hook: S3Hook,
     bucket: str,
     settings: TransferSettings,
     force: bool = False,
-    attempts: int = 3,
+    attempts: int = RETRIES.transfer_attempts,
 ) -> ArchiveResult:
     """Make sure ``planned`` is in S3, byte for byte, exactly once.
 
     :param zoom: opens downloads (a :class:`~zoom_archiver.hooks.zoom.ZoomHook`).
-    :param s3_hook: an ``S3Hook`` built with ``settings.transfer_config_args()``.
+    :param s3_hook: an ``S3Hook`` built with ``settings.transfer_config_args()`` (see ``s3_hook_for``).
+    :param bucket: the bucket name.
     :param force: re-archive even when S3 already has the file.
     :param attempts: in-task attempts for transient download/upload failures (Airflow retries come on top).
     """
-    s3 = s3_hook.get_conn()
+    archive = ArchiveBucket(s3_hook.get_conn(), bucket)
     if not force:
-        found = existing_copy(s3, bucket, planned)
+        found = existing_copy(archive, planned)
         if found is not None:
-            log.info("Already archived: s3://%s/%s (%s)", bucket, planned.key, found.outcome)
+            log.info("Already archived: %s (%s)", archive.url(planned.key), found.outcome)
             return found
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(lambda e: getattr(e, "retryable", False)),
         wait=tenacity.wait_exponential_jitter(initial=1, max=20),
         stop=tenacity.stop_after_attempt(attempts),
-        before_sleep=lambda rs: log.warning(
-            "Attempt %d failed: %s; retrying", rs.attempt_number, describe_exception(rs.outcome.exception())
-        ),
+        before_sleep=_log_retry,
         reraise=True,
     )
-    return retrying(_transfer, planned, zoom, s3_hook, s3, bucket, settings)
+    done = retrying(stream_to_s3, planned, zoom, s3_hook, archive, settings)
+    return ArchiveResult(
+        planned.file_id, planned.key, planned.start_date, "archived", done.size, done.sha256, done.resumes
+    )
 
 
-def _transfer(
-    planned: PlannedFile, zoom: Downloader, s3_hook: Any, s3: Any, bucket: str, settings: TransferSettings
-) -> ArchiveResult:
-    download = zoom.open_download(planned.download_url)
-
-    def reopen(offset: int) -> Any:
-        nonlocal download
-        download.close()
-        download = zoom.open_download(planned.download_url, range_start=offset)
-        content_range = download.response.headers.get("Content-Range", "")
-        if download.response.status_code != 206 or not content_range.startswith(f"bytes {offset}-"):
-            raise DownloadError("the CDN cannot resume this download (no Range support)", retryable=True)
-        return download.stream
-
-    reader = VerifyingReader(download.stream, planned.file_size, reopen=reopen)
-    try:
-        s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket, replace=True)
-    except Exception as exc:
-        error = _archiver_error(exc)
-        if not _landed_despite(error, s3, bucket, planned, reader):
-            # The transfer manager aborts its multipart upload on failure; make sure (an abort can fail too).
-            abort_uploads_of_key(s3, bucket, planned.key)
-            raise error from None
-    finally:
-        download.close()
-    sha = reader.sha256
-    stored = head(s3, bucket, planned.key)
-    if stored is None or stored["ContentLength"] != reader.bytes_read:
-        raise VerificationError(f"s3://{bucket}/{planned.key} is not the {reader.bytes_read} bytes just written")
-    put_sha256_tag(s3, bucket, planned.key, sha, version_id=stored.get("VersionId"))
-    log.info(
-        "Archived %s (%d bytes, sha256 %s%s) to s3://%s/%s",
-        planned.file_type or "file", reader.bytes_read, sha, f", {reader.resumes} resumes" if reader.resumes else "",
-        bucket, planned.key,
-    )  # fmt: skip
-    return ArchiveResult(planned.file_id, planned.key, planned.start_date, "archived", reader.bytes_read, sha,
-                         reader.resumes)  # fmt: skip
-
-
-def _archiver_error(exc: BaseException) -> ZoomArchiverError:
-    """The error to report for a failed transfer: ours when one caused it, else a retryable upload failure."""
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, ZoomArchiverError):
-        cause = cause.__context__
-    if isinstance(cause, ZoomArchiverError):
-        return cause
-    return DownloadError(f"upload to S3 failed: {describe_exception(exc)}", retryable=True)
-
-
-def _landed_despite(
-    error: ZoomArchiverError, s3: Any, bucket: str, planned: PlannedFile, reader: VerifyingReader
-) -> bool:
-    """True when S3 applied the upload although its answer was lost (a dropped connection after the write).
-
-    Only possible once every byte was read and verified; then the stored object must have our file id, our size
-    and, read back, our SHA-256. Storing it again would only add a second version of the same bytes.
-    """
-    if isinstance(error, VerificationError):
-        return False
-    try:
-        sha = reader.sha256
-    except VerificationError:
-        return False  # the download did not reach its end: nothing complete can have been stored
-    if planned.file_size is not None and reader.bytes_read != planned.file_size:
-        return False
-    try:
-        found = head(s3, bucket, planned.key)
-        if found is None or found.get("ContentLength") != reader.bytes_read:
-            return False
-        if found.get("Metadata", {}).get("zoom-file-id") != metadata_value(planned.file_id):
-            return False
-        stored_sha, counted = sha256_of_object(s3, bucket, planned.key, version_id=found.get("VersionId"))
-    except (ClientError, BotoCoreError) as exc:
-        log.warning("Could not check whether the failed upload landed anyway: %s", describe_exception(exc))
-        return False
-    if stored_sha != sha or counted != reader.bytes_read:
-        return False
-    log.warning(
-        "The upload of s3://%s/%s failed (%s) but S3 had applied it: the stored bytes have the expected sha256, "
-        "so it is not uploaded again", bucket, planned.key, error,
-    )  # fmt: skip
-    return True
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning("Attempt %d failed: %s; retrying", state.attempt_number, describe_exception(error) if error else "?")

@@ -14,13 +14,13 @@ import requests
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
+from zoom_archiver.connection import DEFAULT_DOWNLOAD_HOSTS
 from zoom_archiver.errors import DownloadError, DownloadRejected, DownloadTokenRejected
 from zoom_archiver.redaction import mask, safe_url
 from zoom_archiver.zoom_auth import S2SToken
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DOWNLOAD_HOSTS = ("zoom.us", "*.zoom.us")
 #: Characters that make URL parsers disagree about the host: backslash, whitespace, controls.
 _AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 #: A JSON body this small on a download is Zoom's error shape, e.g. ``{"status":false,"errorCode":124,...}``.

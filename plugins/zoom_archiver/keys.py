@@ -6,6 +6,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from urllib.parse import quote, unquote
 
 from zoom_archiver.errors import ConfigurationError, InvalidRecord
@@ -16,16 +17,16 @@ DEFAULT_KEY_TEMPLATE = (
 )
 #: The fields a key template may use.
 TEMPLATE_FIELDS = frozenset(
-    {
-        "prefix", "host_email", "host_id", "YYYY", "MM", "DD", "start_time", "topic_slug", "meeting_uuid_safe",
-        "meeting_id", "recording_type", "file_type", "file_id", "ext",
-    }
-)  # fmt: skip
+    ("prefix", "host_email", "host_id", "YYYY", "MM", "DD", "start_time", "topic_slug", "meeting_uuid_safe")
+    + ("meeting_id", "recording_type", "file_type", "file_id", "ext")
+)
 MAX_KEY_BYTES = 1024
 MAX_TOPIC_BYTES = 80
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _UNSAFE = re.compile(r"[^\w.@+-]+", re.UNICODE)
 _DASHES = re.compile(r"-{2,}")
+#: Key parts holding any of these (controls, whitespace, separators) are slugified before use in a key.
+_KEY_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f/\\\u2028\u2029]")
 
 
 def slugify(text: str, max_bytes: int = MAX_TOPIC_BYTES) -> str:
@@ -109,3 +110,51 @@ def render_key(template: str, fields: Mapping[str, str], prefix: str) -> str:
     if not key.startswith(prefix + "/") or any(seg in ("", ".", "..") for seg in segments):
         raise InvalidRecord(f"object key {key!r} would leave the prefix or contain empty/dot segments")
     return key
+
+
+def key_part(value: str, max_bytes: int = 200) -> str:
+    """A template field that is safe in a key: kept as it is unless it holds controls, whitespace or separators,
+    is a dot segment or is too long; then it is slugified."""
+    if not value:
+        return value
+    if _KEY_UNSAFE.search(value) or value in (".", "..") or len(value.encode()) > max_bytes:
+        return slugify(value, max_bytes=max_bytes)
+    return value
+
+
+def meeting_fields(
+    *, host_email: str, host_id: str, start: datetime, topic_slug: str, uuid: str, meeting_id: str
+) -> dict[str, str]:
+    """The template fields every file of one meeting shares."""
+    return {
+        "host_email": key_part(host_email) or "unknown-host",
+        "host_id": key_part(host_id),
+        "YYYY": f"{start.year:04d}",
+        "MM": f"{start.month:02d}",
+        "DD": f"{start.day:02d}",
+        "start_time": start.strftime("%Y-%m-%dT%H%M%SZ"),
+        "topic_slug": topic_slug,
+        "meeting_uuid_safe": encode_uuid(uuid),
+        "meeting_id": key_part(meeting_id),
+    }
+
+
+def file_key(
+    template: str,
+    prefix: str,
+    meeting: Mapping[str, str],
+    *,
+    recording_type: str,
+    file_type: str,
+    file_id: str,
+    ext: str,
+) -> str:
+    """The object key of one file of a meeting (``meeting`` from :func:`meeting_fields`)."""
+    fields = {
+        **meeting,
+        "recording_type": recording_type,
+        "file_type": key_part(file_type) or "FILE",
+        "file_id": file_id,
+        "ext": ext,
+    }
+    return render_key(template, fields, prefix)

@@ -1,9 +1,9 @@
-"""The ledger: which Zoom files are archived, kept in the Variable ``zoom_archive_ledger``.
+"""The ledger: which Zoom files are archived, kept in the Variable ``zoom_archive_ledger``, and all its rules.
 
-It is an index, not the truth: S3 is. A lost or corrupt ledger is rebuilt, and the HEAD check in the
-transfer keeps already-archived files from being downloaded again. Only the DAG's single commit task writes
-it (Airflow Variables have no locking), once per run, and it is pruned to the look-back horizon so it stays
-small.
+It is an index, not the truth: S3 is. A lost or corrupt ledger is rebuilt from S3 (:func:`rebuild_from_s3`),
+and the HEAD check in the transfer keeps already-archived files from being downloaded again. Only the DAG's
+commit task writes it (Airflow Variables have no locking), once per run (:meth:`Ledger.record_run`), and it is
+pruned to the look-back horizon so it stays small.
 
 Format (JSON)::
 
@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,28 @@ class Ledger:
             self.files[file_id] = start_date
         return added
 
+    def record_run(self, run: RunRecord, *, today: date, lookback_days: int) -> LedgerUpdate:
+        """Record what one run archived, move the backlog, and prune: the whole commit, in memory.
+
+        Files the run planned but did not archive are owed: the backlog reaches back to the oldest of them (and
+        to the oldest file the run's cap left for later). Entries from the start of the window that left a backlog
+        are retained until the backlog is done, so they are never listed as new again.
+        """
+        added = self.merge([*run.archived, *run.rebuilt])
+        done = {file_id for file_id, _ in run.archived}
+        failed = [(file_id, day) for file_id, day in run.planned if file_id not in done]
+        owed = [date.fromisoformat(day) for _, day in failed]
+        if run.backlog_from:
+            owed.append(date.fromisoformat(run.backlog_from))
+        kept = self.backlog_from if self.backlog_from and self.backlog_from < run.window_start else None
+        self.backlog_from = min([*owed, *([kept] if kept else [])], default=None)
+        if self.backlog_from is None:
+            self.retain_from = None
+        elif self.retain_from is None or run.window_start < self.retain_from:
+            self.retain_from = run.window_start
+        pruned = self.prune(today - timedelta(days=lookback_days + 1))
+        return LedgerUpdate(added=added, pruned=pruned, failed=failed)
+
     def prune(self, horizon: date) -> int:
         """Drop entries whose meeting started before ``horizon`` (kept while a backlog reaches further back)."""
         for keep in (self.backlog_from, self.retain_from):
@@ -75,6 +97,47 @@ class Ledger:
             },
             separators=(",", ":"),
         )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What one run planned and archived, as :meth:`Ledger.record_run` needs it (pairs of file id and date)."""
+
+    window_start: date
+    planned: Sequence[tuple[str, str]]
+    archived: Sequence[tuple[str, str]]
+    rebuilt: Sequence[tuple[str, str]] = ()
+    backlog_from: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerUpdate:
+    """What recording a run changed: entries added and pruned, and the planned files that were not archived."""
+
+    added: int
+    pruned: int
+    failed: list[tuple[str, str]]
+
+
+def read_ledger(get: Callable[..., Any] | None = None) -> tuple[Ledger, str | None]:
+    """The ledger from its Variable, and a warning when it was missing or unreadable (then it is empty)."""
+    if get is None:
+        from airflow.sdk import Variable
+
+        get = Variable.get
+    ledger, warning = loads(get(LEDGER_VARIABLE, default=None))
+    if warning:
+        log.warning("%s (S3 stays the truth: files already there are not downloaded again)", warning)
+    return ledger, warning
+
+
+def write_ledger(ledger: Ledger, set_: Callable[[str, str], Any] | None = None) -> None:
+    """Store the ledger in its Variable."""
+    if set_ is None:
+        from airflow.sdk import Variable
+
+        set_ = Variable.set
+    set_(LEDGER_VARIABLE, ledger.dumps())
 
 
 def loads(raw: Any) -> tuple[Ledger, str | None]:

@@ -1,22 +1,102 @@
-"""Archive settings from Airflow Variables, read at task run time (never at DAG import)."""
+"""Every setting of the archive, read in one place, typed and validated.
+
+* :func:`load_settings`: the ``zoom_archive_*`` Airflow Variables, read when a task runs (never at DAG import);
+* :func:`deployment_settings`: the ``ZOOM_ARCHIVE_*`` environment knobs the DAG file reads at parse time (no
+  network, no DB);
+* :data:`~zoom_archiver.retries.RETRIES`: every retry budget of the archiver (in its own module, which has no
+  imports, so that every module can use it).
+
+A bad value is a :class:`~zoom_archiver.errors.ConfigurationError` naming the Variable (or variable) and the value.
+The ``zoom`` connection's extras are declared and read in :mod:`zoom_archiver.connection`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, validate_prefix, validate_template
-from zoom_archiver.transfer import MIB, TransferSettings
+from zoom_archiver.retries import RETRIES
 
+MIB = 1024 * 1024
 BUCKET_VARIABLE = "zoom_archive_bucket"
+DEFAULT_ALERT_FROM = "airflow-zoom-archiver@localhost"
 _MISSING = object()
 
 
 @dataclass(frozen=True)
+class TransferSettings:
+    """How objects are written.
+
+    :param part_size: multipart threshold and part size in bytes (memory ≈ part_size × (concurrency + 1)).
+    :param max_concurrency: parts uploaded in parallel.
+    :param server_side_encryption: ``AES256`` or ``aws:kms`` (``None``: the bucket's default).
+    :param sse_kms_key_id: KMS key for ``aws:kms``.
+    :param storage_class: e.g. ``STANDARD_IA``, ``GLACIER_IR`` (``None``: the bucket's default).
+    :param max_resumes: Range resumes of one download after its body dropped.
+    """
+
+    part_size: int = 8 * MIB
+    max_concurrency: int = 4
+    server_side_encryption: str | None = None
+    sse_kms_key_id: str | None = None
+    storage_class: str | None = None
+    max_resumes: int = RETRIES.download_resumes
+
+    def transfer_config_args(self) -> dict[str, Any]:
+        return {
+            "multipart_threshold": self.part_size,
+            "multipart_chunksize": self.part_size,
+            "max_concurrency": self.max_concurrency,
+            "use_threads": True,
+            "preferred_transfer_client": "classic",
+        }
+
+    def extra_args(self, content_type: str, metadata: dict[str, str]) -> dict[str, Any]:
+        args: dict[str, Any] = {"ContentType": content_type, "Metadata": metadata}
+        if self.server_side_encryption:
+            args["ServerSideEncryption"] = self.server_side_encryption
+        if self.sse_kms_key_id:
+            args["SSEKMSKeyId"] = self.sse_kms_key_id
+        if self.storage_class:
+            args["StorageClass"] = self.storage_class
+        return args
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    """Knobs of the deployment, from the environment of the DAG processor (README: *Configuration*)."""
+
+    task_retries: int = RETRIES.archive_task
+    retry_delay: timedelta = timedelta(seconds=120)
+    parallel_files: int = 4
+    file_timeout: timedelta = timedelta(hours=6)
+
+
+def deployment_settings(environ: Mapping[str, str] | None = None) -> DeploymentSettings:
+    """Read ``ZOOM_ARCHIVE_TASK_RETRIES``, ``..._RETRY_DELAY_SECONDS``, ``..._PARALLEL_FILES``,
+    ``..._FILE_TIMEOUT_HOURS``."""
+    env = os.environ if environ is None else environ
+
+    def number(name: str, default: float, low: float, high: float) -> float:
+        raw = env.get(name, "").strip()
+        return _bounded(float, raw, f"environment variable {name}", low, high) if raw else default
+
+    return DeploymentSettings(
+        task_retries=int(number("ZOOM_ARCHIVE_TASK_RETRIES", RETRIES.archive_task, 0, 100)),
+        retry_delay=timedelta(seconds=number("ZOOM_ARCHIVE_RETRY_DELAY_SECONDS", 120, 0, 86400)),
+        parallel_files=int(number("ZOOM_ARCHIVE_PARALLEL_FILES", 4, 1, 1024)),
+        file_timeout=timedelta(hours=number("ZOOM_ARCHIVE_FILE_TIMEOUT_HOURS", 6, 0.01, 168)),
+    )
+
+
+@dataclass(frozen=True)
 class ArchiveSettings:
-    """Everything configurable about the archive (README: *Configuration*)."""
+    """Everything configurable about the archive through Variables (README: *Configuration*)."""
 
     bucket: str
     prefix: str = "zoom"
@@ -25,15 +105,16 @@ class ArchiveSettings:
     key_template: str = DEFAULT_KEY_TEMPLATE
     transfer: TransferSettings = TransferSettings()
     alert_emails: tuple[str, ...] = ()
+    alert_from: str = DEFAULT_ALERT_FROM
+    abort_uploads_after: timedelta = timedelta(hours=24)
     aws_conn_id: str = "aws_default"
     zoom_conn_id: str = "zoom_default"
 
 
-def load_settings(get: Callable[..., Any] | None = None) -> ArchiveSettings:
-    """Read the ``zoom_archive_*`` Variables; a missing bucket or a bad value is a clear error.
+VariableGetter = Callable[..., Any]
 
-    :param get: ``Variable.get``-like callable (injectable for tests).
-    """
+
+def _variable_getter(get: VariableGetter | None) -> Callable[[str, Any], Any]:
     if get is None:
         from airflow.sdk import Variable
 
@@ -43,36 +124,68 @@ def load_settings(get: Callable[..., Any] | None = None) -> ArchiveSettings:
         value = get(name, default=_MISSING)
         return default if value is _MISSING or value in (None, "") else value
 
+    return var
+
+
+def load_settings(get: VariableGetter | None = None) -> ArchiveSettings:
+    """Read the ``zoom_archive_*`` Variables; a missing bucket or a bad value is a clear error.
+
+    :param get: ``Variable.get``-like callable (injectable for tests).
+    """
+    var = _variable_getter(get)
     bucket = var(BUCKET_VARIABLE)
-    if not bucket:
+    if not bucket or not str(bucket).strip():
         raise ConfigurationError(
             "Variable zoom_archive_bucket is not set: set it to the S3 bucket that receives the recordings "
             "(airflow variables set zoom_archive_bucket my-bucket)"
         )
-    transfer = TransferSettings(
-        part_size=_int(var("zoom_archive_part_size_mib", 8), "zoom_archive_part_size_mib", 5, 5120) * MIB,
-        max_concurrency=_int(var("zoom_archive_max_concurrency", 4), "zoom_archive_max_concurrency", 1, 32),
-        server_side_encryption=var("zoom_archive_sse"),
-        sse_kms_key_id=var("zoom_archive_sse_kms_key_id"),
-        storage_class=var("zoom_archive_storage_class"),
-    )
-    emails = var("zoom_archive_alert_emails", "")
+    hours_name = "zoom_archive_abort_uploads_after_hours"
+    hours = _bounded(float, var(hours_name, 24), f"Variable {hours_name}", 0, 24 * 365)
     return ArchiveSettings(
         bucket=str(bucket).strip(),
         prefix=validate_prefix(str(var("zoom_archive_prefix", "zoom"))),
         lookback_days=_int(var("zoom_archive_lookback_days", 7), "zoom_archive_lookback_days", 1, 3650),
         max_files_per_run=_int(var("zoom_archive_max_files_per_run", 500), "zoom_archive_max_files_per_run", 1, 100000),
         key_template=validate_template(str(var("zoom_archive_key_template", DEFAULT_KEY_TEMPLATE))),
-        transfer=transfer,
-        alert_emails=tuple(e.strip() for e in str(emails).replace(";", ",").split(",") if e.strip()),
+        transfer=_transfer_settings(var),
+        alert_emails=alert_emails(var("zoom_archive_alert_emails", "")),
+        alert_from=str(var("zoom_archive_alert_from", DEFAULT_ALERT_FROM)).strip(),
+        abort_uploads_after=timedelta(hours=hours),
     )
 
 
+def _transfer_settings(var: Callable[[str, Any], Any]) -> TransferSettings:
+    return TransferSettings(
+        part_size=_int(var("zoom_archive_part_size_mib", 8), "zoom_archive_part_size_mib", 5, 5120) * MIB,
+        max_concurrency=_int(var("zoom_archive_max_concurrency", 4), "zoom_archive_max_concurrency", 1, 32),
+        server_side_encryption=var("zoom_archive_sse"),
+        sse_kms_key_id=var("zoom_archive_sse_kms_key_id"),
+        storage_class=var("zoom_archive_storage_class"),
+        max_resumes=RETRIES.download_resumes,
+    )
+
+
+def alert_emails(value: Any) -> tuple[str, ...]:
+    """Recipients from a comma- (or semicolon-) separated list."""
+    return tuple(e.strip() for e in str(value or "").replace(";", ",").split(",") if e.strip())
+
+
+def load_alert_settings(get: VariableGetter | None = None) -> tuple[tuple[str, ...], str]:
+    """The alert recipients and sender only (a failure alert must not depend on the bucket being set)."""
+    var = _variable_getter(get)
+    return alert_emails(var("zoom_archive_alert_emails", "")), str(var("zoom_archive_alert_from", DEFAULT_ALERT_FROM))
+
+
 def _int(value: Any, name: str, low: int, high: int) -> int:
+    return int(_bounded(int, value, f"Variable {name}", low, high))
+
+
+def _bounded(kind: Callable[[str], float], value: Any, what: str, low: float, high: float) -> float:
     try:
-        number = int(str(value).strip())
+        number = kind(str(value).strip())
     except ValueError:
-        raise ConfigurationError(f"Variable {name} must be an integer, got {value!r}") from None
+        noun = "an integer" if kind is int else "a number"
+        raise ConfigurationError(f"{what} must be {noun}, got {value!r}") from None
     if not low <= number <= high:
-        raise ConfigurationError(f"Variable {name} must be between {low} and {high}, got {number}")
+        raise ConfigurationError(f"{what} must be between {low:g} and {high:g}, got {number:g}")
     return number

@@ -12,10 +12,8 @@ import pendulum
 import tenacity
 
 from zoom_archiver.errors import ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
+from zoom_archiver.retries import RETRIES
 
-#: Zoom's per-second limit for "Medium" APIs (list users, list recordings) is 20/s on Pro and is shared by
-#: every integration of the account, so the default stays well under it.
-DEFAULT_REQUESTS_PER_SECOND = 8.0
 #: A Retry-After further away than this (Zoom's *daily* limit answers with a date) fails the call instead.
 MAX_RETRY_AFTER_SECONDS = 300.0
 
@@ -112,7 +110,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 def api_retrying(
     *,
-    attempts: int = 8,
+    attempts: int = RETRIES.api_attempts,
     initial_wait: float = 0.5,
     max_wait: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,

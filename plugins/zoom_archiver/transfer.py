@@ -14,52 +14,25 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from zoom_archiver.errors import DownloadError, VerificationError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from zoom_archiver.errors import DownloadError, VerificationError, ZoomArchiverError
+from zoom_archiver.redaction import describe_exception
+from zoom_archiver.retries import RETRIES
+from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.settings import MIB, TransferSettings
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from zoom_archiver.download import OpenedDownload
+    from zoom_archiver.planning import PlannedFile
 
 log = logging.getLogger(__name__)
 
-SHA256_TAG = "sha256"
-MIB = 1024 * 1024
 MAX_READ = 64 * MIB  # one read of the body at most (a whole part: no re-joining of small pieces)
-
-
-@dataclass(frozen=True)
-class TransferSettings:
-    """How objects are written.
-
-    :param part_size: multipart threshold and part size in bytes (memory ≈ part_size × (concurrency + 1)).
-    :param max_concurrency: parts uploaded in parallel.
-    :param server_side_encryption: ``AES256`` or ``aws:kms`` (``None``: the bucket's default).
-    :param sse_kms_key_id: KMS key for ``aws:kms``.
-    :param storage_class: e.g. ``STANDARD_IA``, ``GLACIER_IR`` (``None``: the bucket's default).
-    """
-
-    part_size: int = 8 * MIB
-    max_concurrency: int = 4
-    server_side_encryption: str | None = None
-    sse_kms_key_id: str | None = None
-    storage_class: str | None = None
-
-    def transfer_config_args(self) -> dict[str, Any]:
-        return {
-            "multipart_threshold": self.part_size,
-            "multipart_chunksize": self.part_size,
-            "max_concurrency": self.max_concurrency,
-            "use_threads": True,
-            "preferred_transfer_client": "classic",
-        }
-
-    def extra_args(self, content_type: str, metadata: dict[str, str]) -> dict[str, Any]:
-        args: dict[str, Any] = {"ContentType": content_type, "Metadata": metadata}
-        if self.server_side_encryption:
-            args["ServerSideEncryption"] = self.server_side_encryption
-        if self.sse_kms_key_id:
-            args["SSEKMSKeyId"] = self.sse_kms_key_id
-        if self.storage_class:
-            args["StorageClass"] = self.storage_class
-        return args
 
 
 class VerifyingReader:
@@ -81,7 +54,7 @@ class VerifyingReader:
         expected_size: int | None,
         *,
         reopen: Callable[[int], Any] | None = None,
-        max_resumes: int = 3,
+        max_resumes: int = RETRIES.download_resumes,
     ) -> None:
         self._stream = stream
         self.expected_size = expected_size
@@ -151,28 +124,118 @@ class VerifyingReader:
         return self._sha.hexdigest()
 
 
-def sha256_of_object(s3_client: Any, bucket: str, key: str, *, version_id: str | None = None) -> tuple[str, int]:
-    """Hash an object's bytes by streaming them from S3 (used to repair a missing ``sha256`` tag)."""
-    kwargs = {"VersionId": version_id} if version_id else {}
-    body = s3_client.get_object(Bucket=bucket, Key=key, **kwargs)["Body"]
-    sha, total = hashlib.sha256(), 0
-    for chunk in iter(lambda: body.read(MIB), b""):
-        sha.update(chunk)
-        total += len(chunk)
-    return sha.hexdigest(), total
+class Downloader(Protocol):
+    """What the transfer needs from Zoom (a :class:`~zoom_archiver.hooks.zoom.ZoomHook`)."""
+
+    def open_download(self, url: str, *, range_start: int = 0) -> OpenedDownload: ...
 
 
-def get_sha256_tag(s3_client: Any, bucket: str, key: str) -> str | None:
-    tags = s3_client.get_object_tagging(Bucket=bucket, Key=key).get("TagSet", [])
-    return next((t["Value"] for t in tags if t.get("Key") == SHA256_TAG), None)
+@dataclass(frozen=True)
+class Transferred:
+    """What one transfer stored: the byte count, their SHA-256 and the resumes it took."""
+
+    size: int
+    sha256: str
+    resumes: int = 0
 
 
-def put_sha256_tag(s3_client: Any, bucket: str, key: str, sha256: str, *, version_id: str | None = None) -> None:
-    """Set the ``sha256`` tag, keeping any other tags the bucket owner added."""
-    kwargs = {"VersionId": version_id} if version_id else {}
-    tags = [
-        t for t in s3_client.get_object_tagging(Bucket=bucket, Key=key, **kwargs).get("TagSet", [])
-        if t.get("Key") != SHA256_TAG
-    ]  # fmt: skip
-    tags.append({"Key": SHA256_TAG, "Value": sha256})
-    s3_client.put_object_tagging(Bucket=bucket, Key=key, Tagging={"TagSet": tags}, **kwargs)
+class _Source:
+    """The download being streamed; :meth:`reopen` resumes it at an offset with a Range request."""
+
+    def __init__(self, zoom: Downloader, url: str) -> None:
+        self._zoom = zoom
+        self._url = url
+        self.download = zoom.open_download(url)
+
+    def reopen(self, offset: int) -> Any:
+        self.download.close()
+        self.download = self._zoom.open_download(self._url, range_start=offset)
+        content_range = self.download.response.headers.get("Content-Range", "")
+        if self.download.response.status_code != 206 or not content_range.startswith(f"bytes {offset}-"):
+            raise DownloadError("the CDN cannot resume this download (no Range support)", retryable=True)
+        return self.download.stream
+
+    def close(self) -> None:
+        self.download.close()
+
+
+def stream_to_s3(
+    planned: PlannedFile, zoom: Downloader, s3_hook: S3Hook, bucket: ArchiveBucket, settings: TransferSettings
+) -> Transferred:
+    """Stream ``planned`` from Zoom into its key, verified; tag it with its SHA-256.
+
+    On failure nothing is left at the key (the transfer manager aborts its multipart upload, and so do we), unless
+    S3 applied the upload although its answer was lost and the stored bytes prove it.
+    """
+    source = _Source(zoom, planned.download_url)
+    reader = VerifyingReader(
+        source.download.stream, planned.file_size, reopen=source.reopen, max_resumes=settings.max_resumes
+    )
+    try:
+        s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket.name, replace=True)
+    except Exception as exc:
+        error = archiver_error(exc)
+        if not _landed_despite(error, bucket, planned, reader):
+            bucket.abort_uploads_of_key(planned.key)  # the transfer manager aborts too; an abort can fail
+            raise error from None
+    finally:
+        source.close()
+    sha = reader.sha256
+    stored = bucket.head(planned.key)
+    if stored is None or stored["ContentLength"] != reader.bytes_read:
+        raise VerificationError(f"{bucket.url(planned.key)} is not the {reader.bytes_read} bytes just written")
+    bucket.put_sha256_tag(planned.key, sha, version_id=stored.get("VersionId"))
+    log.info(
+        "Archived %s (%d bytes, sha256 %s%s) to %s",
+        planned.file_type or "file",
+        reader.bytes_read,
+        sha,
+        f", {reader.resumes} resumes" if reader.resumes else "",
+        bucket.url(planned.key),
+    )
+    return Transferred(reader.bytes_read, sha, reader.resumes)
+
+
+def archiver_error(exc: BaseException) -> ZoomArchiverError:
+    """The error to report for a failed transfer: ours when one caused it, else a retryable upload failure."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ZoomArchiverError):
+        cause = cause.__context__
+    if isinstance(cause, ZoomArchiverError):
+        return cause
+    return DownloadError(f"upload to S3 failed: {describe_exception(exc)}", retryable=True)
+
+
+def _landed_despite(
+    error: ZoomArchiverError, bucket: ArchiveBucket, planned: PlannedFile, reader: VerifyingReader
+) -> bool:
+    """True when S3 applied the upload although its answer was lost (a dropped connection after the write).
+
+    Only possible once every byte was read and verified; then the stored object must have our file id, our size
+    and, read back, our SHA-256. Storing it again would only add a second version of the same bytes.
+    """
+    if isinstance(error, VerificationError):
+        return False
+    try:
+        sha = reader.sha256
+    except VerificationError:
+        return False  # the download did not reach its end: nothing complete can have been stored
+    if planned.file_size is not None and reader.bytes_read != planned.file_size:
+        return False
+    try:
+        found = bucket.head(planned.key)
+        if found is None or not bucket.holds(found, planned.file_id, reader.bytes_read):
+            return False
+        stored_sha, counted = bucket.sha256_of_object(planned.key, version_id=found.get("VersionId"))
+    except (ClientError, BotoCoreError) as exc:
+        log.warning("Could not check whether the failed upload landed anyway: %s", describe_exception(exc))
+        return False
+    if stored_sha != sha or counted != reader.bytes_read:
+        return False
+    log.warning(
+        "The upload of %s failed (%s) but S3 had applied it: the stored bytes have the expected sha256, so it is "
+        "not uploaded again",
+        bucket.url(planned.key),
+        error,
+    )
+    return True

@@ -14,6 +14,7 @@ import requests
 
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
 from zoom_archiver.redaction import safe_url
+from zoom_archiver.retries import RETRIES
 from zoom_archiver.throttling import RateLimiter, api_retrying, parse_retry_after
 from zoom_archiver.zoom_auth import S2SToken
 
@@ -68,7 +69,7 @@ class ZoomClient:
         session: requests.Session | None = None,
         requests_per_second: float | None = None,
         timeout: float = 30.0,
-        attempts: int = 8,
+        attempts: int = RETRIES.api_attempts,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.api_base = api_base.rstrip("/")

@@ -15,7 +15,6 @@ from zoom_archiver.throttling import parse_retry_after
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 - a URL, not a password
 #: Refresh this long before Zoom's ``expires_in`` runs out (Zoom's own SDK uses 60 s).
 REFRESH_MARGIN_SECONDS = 60.0
 

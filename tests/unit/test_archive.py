@@ -13,10 +13,11 @@ import tenacity
 from moto import mock_aws
 from urllib3.exceptions import ProtocolError
 
-from zoom_archiver.archive import ArchiveResult, archive_file, object_metadata
+from zoom_archiver.archive import ArchiveResult, archive_file
 from zoom_archiver.errors import DownloadError, VerificationError
 from zoom_archiver.planning import PlannedFile
-from zoom_archiver.transfer import MIB, TransferSettings
+from zoom_archiver.s3 import object_metadata
+from zoom_archiver.settings import MIB, TransferSettings
 
 BUCKET = "zoom-archive-test"
 SMALL = hashlib.sha256(b"seed").digest() * 4096  # 128 KiB

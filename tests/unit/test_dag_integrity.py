@@ -39,7 +39,15 @@ class TestDagIntegrity:
         assert {t.task_id for t in dag.tasks} == {"discover", "archive", "commit", "housekeeping"}
         assert dag.get_task("housekeeping").upstream_task_ids == set()
         assert dag.get_task("archive").upstream_task_ids == {"discover"}
-        assert dag.get_task("commit").upstream_task_ids == {"archive"}
+        # commit reads discover's summary through the wiring (no lookup by task id inside the task)
+        assert dag.get_task("commit").upstream_task_ids == {"archive", "discover"}
+
+    def test_commit_gets_the_summary_wired_from_discover(self, dag):
+        from airflow.sdk.definitions.xcom_arg import PlainXComArg
+
+        summary = dag.get_task("commit").op_args[1]
+        assert isinstance(summary, PlainXComArg)
+        assert (summary.operator.task_id, summary.key) == ("discover", "plan_summary")
 
     def test_archive_is_mapped_with_a_readable_label(self, dag):
         from airflow.sdk.definitions.mappedoperator import MappedOperator
@@ -58,7 +66,8 @@ class TestDagIntegrity:
     def test_commit_runs_whatever_happened_to_the_files(self, dag):
         from airflow.sdk import TriggerRule
 
-        assert dag.get_task("commit").trigger_rule == TriggerRule.ALL_DONE
+        # every archive task done, failed ones included; not when discover failed (nothing to commit)
+        assert dag.get_task("commit").trigger_rule == TriggerRule.ALL_DONE_MIN_ONE_SUCCESS
 
     def test_one_run_at_a_time_without_catchup(self, dag):
         assert dag.max_active_runs == 1

@@ -18,14 +18,16 @@ import tenacity
 from moto import mock_aws
 
 from zoom_archiver import ledger as ledger_mod
-from zoom_archiver.archive import archive_file, existing_copy, metadata_value, object_metadata
+from zoom_archiver.archive import archive_file, existing_copy
 from zoom_archiver.download import DownloadPolicy, open_download
 from zoom_archiver.errors import DownloadRejected, DownloadTokenRejected, InvalidRecord
-from zoom_archiver.housekeeping import abort_uploads_of_key
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-from zoom_archiver.planning import Filters, Plan, Window, parse_zoom_time, plan_meeting
+from zoom_archiver.planning import Filters, Planner
+from zoom_archiver.records import parse_zoom_time
 from zoom_archiver.redaction import redact
-from zoom_archiver.transfer import TransferSettings
+from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata
+from zoom_archiver.settings import TransferSettings
+from zoom_archiver.windows import Window
 
 BUCKET = "zoom-hardening"
 DATA = hashlib.sha256(b"x").digest() * 2048  # 64 KiB
@@ -130,7 +132,7 @@ class TestArchiveRecovery:
         mine = s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a/file.mp4")["UploadId"]
         s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a/file.mp4.other")
         s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/b/file.mp4")
-        assert abort_uploads_of_key(s3, BUCKET, "zoom/a/file.mp4") == 1
+        assert ArchiveBucket(s3, BUCKET).abort_uploads_of_key("zoom/a/file.mp4") == 1
         left = {u["Key"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]}
         assert left == {"zoom/a/file.mp4.other", "zoom/b/file.mp4"}
         assert mine not in {u["UploadId"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]}
@@ -142,7 +144,7 @@ class TestArchiveRecovery:
 
                 raise EndpointConnectionError(endpoint_url="http://s3")
 
-        assert abort_uploads_of_key(Broken(), BUCKET, "k") == 0
+        assert ArchiveBucket(Broken(), BUCKET).abort_uploads_of_key("k") == 0
 
 
 class TestMetadata:
@@ -155,10 +157,10 @@ class TestMetadata:
 
     def test_existing_copy_compares_the_stored_form_of_the_file_id(self, s3, make_planned):
         planned = make_planned(file_id="id-with-ü", file_size=len(DATA))
-        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=DATA, Metadata=object_metadata(planned),
-                      Tagging="sha256=abc")  # fmt: skip
+        meta = object_metadata(planned)
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=DATA, Metadata=meta, Tagging="sha256=abc")
         assert metadata_value(planned.file_id) == "id-with-?"
-        assert existing_copy(s3, BUCKET, planned).outcome == "already_archived"
+        assert existing_copy(ArchiveBucket(s3, BUCKET), planned).outcome == "already_archived"
 
 
 class TestDownloadHardening:
@@ -233,11 +235,10 @@ class TestDownloadHardening:
 class TestHostileListings:
     WINDOW = Window(date(2024, 11, 1), date(2024, 12, 5))
 
-    def plan(self, meeting: Any, host: Any = None) -> Plan:
-        plan = Plan()
-        plan_meeting(meeting, host if host is not None else {"email": "h@example.com"}, window=self.WINDOW,
-                     filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom", plan=plan)  # fmt: skip
-        return plan
+    def plan(self, meeting: Any, host: Any = None) -> Any:
+        planner = Planner(window=self.WINDOW, filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom")
+        planner.add(meeting, host if host is not None else {"email": "h@example.com"})
+        return planner.plan
 
     @staticmethod
     def meeting(**overrides: Any) -> dict[str, Any]:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from zoom_archiver.download import DEFAULT_DOWNLOAD_HOSTS
+from zoom_archiver.connection import DEFAULT_API_BASE, DEFAULT_DOWNLOAD_HOSTS
 from zoom_archiver.errors import ConfigurationError, DownloadRejected
-from zoom_archiver.hooks.zoom import DEFAULT_API_BASE, ZoomHook
+from zoom_archiver.hooks.zoom import ZoomHook
 from zoom_archiver.redaction import redact
 from zoom_archiver.zoom_api import ZoomClient
 
@@ -35,9 +35,10 @@ class TestConnectionParsing:
     def test_defaults(self, zoom_connection):
         zoom_connection()
         hook = ZoomHook()
-        settings = hook._settings
-        assert settings["token_url"] == TOKEN_URL
-        assert settings["account_id"] == "uET0tmHjSNKK9pR945WnSg"
+        settings = hook.settings
+        assert settings.oauth_token_url == TOKEN_URL
+        assert settings.account_id == "uET0tmHjSNKK9pR945WnSg"
+        assert settings.download_timeout == 120.0
         assert hook.download_policy.hosts == DEFAULT_DOWNLOAD_HOSTS
         assert hook.download_policy.allow_http is False
         assert hook.list_workers == 4
@@ -57,7 +58,7 @@ class TestConnectionParsing:
             }
         )
         hook = ZoomHook()
-        assert hook._settings["token_url"] == "http://127.0.0.1:9000/oauth/token"
+        assert hook.settings.oauth_token_url == "http://127.0.0.1:9000/oauth/token"
         assert hook.download_policy.hosts == ("127.0.0.1", "localhost")
         assert hook.download_policy.allow_http is True
         assert hook.client.limiter.interval == 0  # 0 disables the client-side cap
@@ -86,7 +87,7 @@ class TestConnectionParsing:
 
     def test_legacy_prefixed_account_id(self, zoom_connection):
         zoom_connection(extra={"extra__zoom__account_id": "legacy-acc"})
-        assert ZoomHook()._settings["account_id"] == "legacy-acc"
+        assert ZoomHook().settings.account_id == "legacy-acc"
 
     @pytest.mark.parametrize(
         "fields",
@@ -110,7 +111,7 @@ class TestConnectionParsing:
             "AIRFLOW_CONN_ZOOM_SECOND", '{"conn_type": "zoom", "login": "id2", "password": "secret-two-123456", '
             '"extra": {"account_id": "acc2"}}'
         )  # fmt: skip
-        assert ZoomHook("zoom_second")._settings["account_id"] == "acc2"
+        assert ZoomHook("zoom_second").settings.account_id == "acc2"
 
     def test_client_secret_is_masked(self, zoom_connection):
         conn = zoom_connection(password="a-brand-new-client-secret-7788")

@@ -8,16 +8,8 @@ import pytest
 
 from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, decode_uuid
-from zoom_archiver.planning import (
-    Filters,
-    Plan,
-    PlannedFile,
-    Window,
-    dedupe,
-    plan_meeting,
-    resolve_window,
-    select_batch,
-)
+from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, dedupe, select_batch
+from zoom_archiver.windows import Window, resolve_window
 
 PREFIX = "zoom"
 WINDOW_2024 = Window(date(2024, 11, 1), date(2024, 12, 5))
@@ -25,18 +17,10 @@ WINDOW_2019 = Window(date(2019, 7, 1), date(2019, 7, 31))
 
 
 def plan_of(meetings: list[Any], host: dict[str, Any], *, window: Window = WINDOW_2024, filters=None) -> Plan:
-    plan = Plan()
+    planner = Planner(window=window, filters=filters or Filters(), template=DEFAULT_KEY_TEMPLATE, prefix=PREFIX)
     for meeting in meetings:
-        plan_meeting(
-            meeting,
-            host,
-            window=window,
-            filters=filters or Filters(),
-            template=DEFAULT_KEY_TEMPLATE,
-            prefix=PREFIX,
-            plan=plan,
-        )
-    return plan
+        planner.add(meeting, host)
+    return planner.plan
 
 
 def completed_meeting(uuid: str = "2jQ60QnYThiV9cm+fdIbZQ==", **overrides: Any) -> dict[str, Any]:
@@ -403,9 +387,13 @@ class TestPlanMeeting:
         ],
     )
     def test_filter_by_host_email(self, real_listing, real_host, emails, expected):
-        plan = plan_of(real_listing["meetings"], real_host, filters=Filters.from_params(None, emails))
+        other = {"id": "other-user", "email": "other@example.com"}
+        users, missing = Filters.from_params(None, emails).select_users([real_host, other])
+        assert missing == (["someone@else.com"] if expected == 0 else [])
+        listed = [u for u in users if u is real_host]
+        plan = plan_of(real_listing["meetings"] if listed else [], real_host)
         assert len(plan.files) == expected
-        assert plan.filtered_out == 3 - expected
+        assert (other in users) == (not emails)
 
     def test_same_recording_type_files_get_distinct_keys(self):
         files = [
@@ -418,7 +406,7 @@ class TestPlanMeeting:
         plan = plan_of([completed_meeting(recording_files=files)], {"email": "h@example.com"})
         assert len(plan.files) == 4
         assert len({f.key for f in plan.files}) == 4
-        assert dedupe(plan.files, plan) == plan.files
+        assert dedupe(plan.files) == (plan.files, [])
         assert plan.rejected == []
 
     def test_recurring_meeting_instances_get_distinct_keys(self):
@@ -448,26 +436,26 @@ class TestDedupe:
     def test_same_file_in_two_windows_is_planned_once(self, real_listing, real_host):
         plan = plan_of(real_listing["meetings"] + copy.deepcopy(real_listing["meetings"]), real_host)
         assert len(plan.files) == 6
-        files = dedupe(plan.files, plan)
+        files, rejected = dedupe(plan.files)
         assert len(files) == 3
-        assert plan.rejected == []
+        assert rejected == []
 
     def test_same_file_id_in_two_meetings_is_flagged_and_kept_once(self, make_planned):
         a = make_planned(meeting_uuid="uuid-a", key="zoom/a/x.mp4")
         b = make_planned(meeting_uuid="uuid-b", key="zoom/b/x.mp4")
-        plan = Plan()
-        assert dedupe([a, b], plan) == [a]
-        assert len(plan.rejected) == 1
-        assert "duplicate file id" in plan.rejected[0].reason
+        files, rejected = dedupe([a, b])
+        assert files == [a]
+        assert len(rejected) == 1
+        assert "duplicate file id" in rejected[0].reason
 
     def test_key_collision_is_rejected(self, make_planned):
         a = make_planned(file_id="id-1", key="zoom/same.mp4")
         b = make_planned(file_id="id-2", key="zoom/same.mp4")
-        plan = Plan()
-        assert dedupe([a, b], plan) == [a]
-        assert len(plan.rejected) == 1
-        assert "collides" in plan.rejected[0].reason
-        assert "id-2" in plan.rejected[0].where
+        files, rejected = dedupe([a, b])
+        assert files == [a]
+        assert len(rejected) == 1
+        assert "collides" in rejected[0].reason
+        assert "id-2" in rejected[0].where
 
 
 class TestSelectBatch:

@@ -17,18 +17,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zoom_archiver.archive import object_metadata
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, MAX_KEY_BYTES
-from zoom_archiver.planning import (
-    MAX_REPORT_CHARS,
-    Filters,
-    Plan,
-    PlannedFile,
-    Window,
-    dedupe,
-    plan_meeting,
-    select_batch,
-)
+from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, select_batch
+from zoom_archiver.records import MAX_REPORT_CHARS
+from zoom_archiver.s3 import object_metadata
+from zoom_archiver.windows import Window
 
 PREFIX = "zoom"
 WINDOW = Window(date(2024, 11, 1), date(2024, 12, 5))
@@ -167,9 +160,9 @@ def is_good(record: Any) -> bool:
 
 
 def plan_one(record: Any, host: dict[str, Any], template: str, filters: Filters = Filters()) -> Plan:
-    plan = Plan()
-    plan_meeting(record, host, window=WINDOW, filters=filters, template=template, prefix=PREFIX, plan=plan)
-    return plan
+    planner = Planner(window=WINDOW, filters=filters, template=template, prefix=PREFIX)
+    planner.add(record, host)
+    return planner.plan
 
 
 def assert_plannable(planned: PlannedFile) -> None:
@@ -240,12 +233,12 @@ def test_every_good_file_of_a_valid_meeting_is_planned(record, host):
 @given(pages=st.lists(listing(), min_size=1, max_size=3), host=HOST, template=st.sampled_from(TEMPLATES),
        cap=st.integers(1, 50), types=st.lists(st.sampled_from(FILE_TYPES), max_size=2))  # fmt: skip
 def test_a_whole_listing_is_planned_deduplicated_and_batched(pages, host, template, cap, types):
-    plan = Plan()
-    filters = Filters.from_params(types, None)
+    planner = Planner(window=WINDOW, filters=Filters.from_params(types, None), template=template, prefix=PREFIX)
     for page in pages:
         for record in page:
-            plan_meeting(record, host, window=WINDOW, filters=filters, template=template, prefix=PREFIX, plan=plan)
-    files = dedupe(plan.files, plan)
+            planner.add(record, host)
+    files = planner.files()
+    plan = planner.plan
     assert_reported(plan)
     assert len({f.file_id for f in files}) == len(files), "a file id is archived once"
     assert len({f.key for f in files}) == len(files), "two files never share a key"
@@ -276,12 +269,12 @@ def test_webhook_shaped_payloads_never_crash_planning(record, host_email):
 @PROFILE
 @given(record=meeting(valid=True), copies=st.integers(2, 4))
 def test_duplicate_ids_are_archived_once(record, copies):
-    plan = Plan()
+    planner = Planner(window=WINDOW, filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix=PREFIX)
     for n in range(copies):  # the same meeting in overlapping windows, and its files re-listed under new uuids
         again = {**record, "uuid": record["uuid"] if n % 2 == 0 else f"{record['uuid']}-copy{n}"}
-        plan_meeting(again, {"email": "h@example.com"}, window=WINDOW, filters=Filters(),
-                     template=DEFAULT_KEY_TEMPLATE, prefix=PREFIX, plan=plan)  # fmt: skip
-    files = dedupe(plan.files, plan)
+        planner.add(again, {"email": "h@example.com"})
+    files = planner.files()
+    plan = planner.plan
     assert len({f.file_id for f in files}) == len(files)
     distinct = {f.file_id for f in plan.files}
     assert {f.file_id for f in files} == distinct

@@ -6,8 +6,7 @@ import pytest
 
 from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-from zoom_archiver.settings import load_settings
-from zoom_archiver.transfer import MIB
+from zoom_archiver.settings import MIB, load_settings
 
 
 def variables(**values: Any):

@@ -3,20 +3,12 @@ from __future__ import annotations
 import hashlib
 import io
 
-import boto3
 import pytest
-from moto import mock_aws
 from urllib3.exceptions import ProtocolError
 
 from zoom_archiver.errors import DownloadError, VerificationError
-from zoom_archiver.transfer import (
-    MIB,
-    TransferSettings,
-    VerifyingReader,
-    get_sha256_tag,
-    put_sha256_tag,
-    sha256_of_object,
-)
+from zoom_archiver.settings import MIB, TransferSettings
+from zoom_archiver.transfer import VerifyingReader
 
 BUCKET = "zoom-archive-test"
 DATA = bytes(range(256)) * 1000  # 256 000 bytes
@@ -167,37 +159,3 @@ class TestTransferSettings:
         assert args["ServerSideEncryption"] == "aws:kms"
         assert args["SSEKMSKeyId"] == "alias/zoom"
         assert args["StorageClass"] == "STANDARD_IA"
-
-
-@pytest.fixture
-def s3():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
-
-
-class TestObjectHelpers:
-    def test_sha256_of_object(self, s3):
-        s3.put_object(Bucket=BUCKET, Key="k", Body=DATA)
-        assert sha256_of_object(s3, BUCKET, "k") == (hashlib.sha256(DATA).hexdigest(), len(DATA))
-
-    def test_tag_round_trip_keeps_other_tags(self, s3):
-        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x", Tagging="owner=media&sha256=stale")
-        assert get_sha256_tag(s3, BUCKET, "k") == "stale"
-        put_sha256_tag(s3, BUCKET, "k", "a" * 64)
-        tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=BUCKET, Key="k")["TagSet"]}
-        assert tags == {"owner": "media", "sha256": "a" * 64}
-        assert get_sha256_tag(s3, BUCKET, "k") == "a" * 64
-
-    def test_missing_tag(self, s3):
-        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x")
-        assert get_sha256_tag(s3, BUCKET, "k") is None
-
-    def test_versioned_bucket(self, s3):
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        old = s3.put_object(Bucket=BUCKET, Key="k", Body=b"old")["VersionId"]
-        s3.put_object(Bucket=BUCKET, Key="k", Body=b"new")
-        assert sha256_of_object(s3, BUCKET, "k", version_id=old) == (hashlib.sha256(b"old").hexdigest(), 3)
-        put_sha256_tag(s3, BUCKET, "k", "b" * 64, version_id=old)
-        assert get_sha256_tag(s3, BUCKET, "k") is None  # the latest version is untouched

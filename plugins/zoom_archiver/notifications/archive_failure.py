@@ -14,9 +14,10 @@ import html
 import logging
 from typing import Any
 
-from airflow.sdk import BaseHook, BaseNotifier, Variable
+from airflow.sdk import BaseHook, BaseNotifier
 
 from zoom_archiver.redaction import describe_exception, redact
+from zoom_archiver.settings import load_alert_settings
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,6 @@ class ArchiveFailureNotifier(BaseNotifier):
 
     :param smtp_conn_id: SMTP connection for e-mail.
     :param slack_conn_id: Slack incoming-webhook connection.
-    :param emails_variable: Variable listing recipients (comma separated).
     """
 
     def __init__(
@@ -83,24 +83,18 @@ class ArchiveFailureNotifier(BaseNotifier):
         *,
         smtp_conn_id: str = "smtp_default",
         slack_conn_id: str = "slack_default",
-        emails_variable: str = "zoom_archive_alert_emails",
     ) -> None:
         super().__init__()
         self.smtp_conn_id = smtp_conn_id
         self.slack_conn_id = slack_conn_id
-        self.emails_variable = emails_variable
 
     def notify(self, context: dict[str, Any]) -> None:
         summary = failure_summary(context)
         text = render_text(summary)
         sent = []
-        emails = [
-            e.strip()
-            for e in str(Variable.get(self.emails_variable, default="") or "").replace(";", ",").split(",")
-            if e.strip()
-        ]
+        emails, from_email = load_alert_settings()
         if emails and _connection_exists(self.smtp_conn_id):
-            sent.append(self._try("email", self._send_email, emails, summary, text, context))
+            sent.append(self._try("email", self._send_email, list(emails), from_email, summary, text, context))
         if _connection_exists(self.slack_conn_id):
             sent.append(self._try("slack", self._send_slack, text, context))
         if not any(sent):
@@ -115,12 +109,13 @@ class ArchiveFailureNotifier(BaseNotifier):
             return False
         return True
 
-    def _send_email(self, emails: list[str], summary: dict[str, str], text: str, context: dict[str, Any]) -> None:
+    def _send_email(
+        self, emails: list[str], from_email: str, summary: dict[str, str], text: str, context: dict[str, Any]
+    ) -> None:
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
         subject = f"[Airflow] {summary['dag']}: {summary['task']} failed"
         body = "<pre>" + html.escape(text) + "</pre>"
-        from_email = Variable.get("zoom_archive_alert_from", default=None) or "airflow-zoom-archiver@localhost"
         SmtpNotifier(
             to=emails,
             from_email=from_email,

@@ -1,0 +1,176 @@
+"""Every call the archiver makes to S3, on one bucket: HEAD with our identity check, object metadata, the
+``sha256`` tag, hashing a stored object, and aborting incomplete multipart uploads.
+
+One predicate decides whether a key holds a given Zoom file: :meth:`ArchiveBucket.holds` (the object's
+``zoom-file-id`` is the file's id and its size the expected one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from zoom_archiver.errors import KeyConflict
+from zoom_archiver.settings import MIB
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
+
+    from zoom_archiver.planning import PlannedFile
+    from zoom_archiver.settings import TransferSettings
+
+log = logging.getLogger(__name__)
+
+SHA256_TAG = "sha256"
+FILE_ID_METADATA = "zoom-file-id"
+#: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
+MAX_METADATA_VALUE = 256
+_NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+
+
+def metadata_value(value: str) -> str:
+    """``value`` as a safe HTTP header value: printable ASCII only (anything else becomes ``?``), bounded."""
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
+
+
+def object_metadata(planned: PlannedFile) -> dict[str, str]:
+    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require)."""
+    meta = {
+        FILE_ID_METADATA: planned.file_id,
+        "zoom-meeting-uuid": planned.meeting_uuid,
+        "zoom-meeting-id": planned.meeting_id,
+        "zoom-recording-type": planned.recording_type,
+        "zoom-file-type": planned.file_type,
+        "zoom-start-time": planned.start_time,
+        "zoom-host-id": planned.host_id,
+    }
+    if planned.file_size is not None:
+        meta["zoom-file-size"] = str(planned.file_size)
+    return {k: metadata_value(v) for k, v in meta.items() if v}
+
+
+def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str) -> S3Hook:
+    """The ``S3Hook`` that writes ``planned``: its metadata and content type, our transfer settings.
+
+    Parts held in memory at once are bounded by the concurrency, never by the file's size.
+    """
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    hook = S3Hook(
+        aws_conn_id=aws_conn_id,
+        transfer_config_args=transfer.transfer_config_args(),
+        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
+    )
+    hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
+    return hook
+
+
+def _version(version_id: str | None) -> dict[str, str]:
+    return {"VersionId": version_id} if version_id else {}
+
+
+class ArchiveBucket:
+    """The archive's bucket, through one boto3 S3 client.
+
+    :param client: a boto3 S3 client (``S3Hook.get_conn()``).
+    :param name: the bucket.
+    """
+
+    def __init__(self, client: S3Client, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def url(self, key: str) -> str:
+        return f"s3://{self.name}/{key}"
+
+    def head(self, key: str) -> HeadObjectOutputTypeDef | None:
+        """The object's HEAD, or ``None`` when there is none at ``key``."""
+        try:
+            return self.client.head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _NOT_FOUND:
+                return None
+            raise
+
+    @staticmethod
+    def holds(found: HeadObjectOutputTypeDef | None, file_id: str, size: int | None) -> bool:
+        """Whether a HEAD shows the Zoom file ``file_id`` with ``size`` bytes (any size when ``None``)."""
+        if found is None or found.get("Metadata", {}).get(FILE_ID_METADATA) != metadata_value(file_id):
+            return False
+        return size is None or found.get("ContentLength") == size
+
+    def head_own(self, planned: PlannedFile) -> HeadObjectOutputTypeDef | None:
+        """The HEAD of ``planned``'s key; :class:`KeyConflict` when the key holds another Zoom file."""
+        found = self.head(planned.key)
+        if found is not None and not self.holds(found, planned.file_id, None):
+            stored = found.get("Metadata", {}).get(FILE_ID_METADATA)
+            raise KeyConflict(
+                f"{self.url(planned.key)} holds another file (zoom-file-id={stored!r}); refusing to overwrite it"
+            )
+        return found
+
+    def sha256_tag(self, key: str, *, version_id: str | None = None) -> str | None:
+        tags = self.client.get_object_tagging(Bucket=self.name, Key=key, **_version(version_id)).get("TagSet", [])
+        return next((t["Value"] for t in tags if t.get("Key") == SHA256_TAG), None)
+
+    def put_sha256_tag(self, key: str, sha256: str, *, version_id: str | None = None) -> None:
+        """Set the ``sha256`` tag, keeping any other tags the bucket owner added."""
+        kwargs = _version(version_id)
+        tags = self.client.get_object_tagging(Bucket=self.name, Key=key, **kwargs).get("TagSet", [])
+        kept = [{"Key": t["Key"], "Value": t["Value"]} for t in tags if t.get("Key") != SHA256_TAG]
+        kept.append({"Key": SHA256_TAG, "Value": sha256})
+        self.client.put_object_tagging(Bucket=self.name, Key=key, Tagging={"TagSet": kept}, **kwargs)
+
+    def sha256_of_object(self, key: str, *, version_id: str | None = None) -> tuple[str, int]:
+        """Hash an object's stored bytes by streaming them (bounded memory); returns the digest and byte count."""
+        body = self.client.get_object(Bucket=self.name, Key=key, **_version(version_id))["Body"]
+        sha, total = hashlib.sha256(), 0
+        for chunk in iter(lambda: body.read(MIB), b""):
+            sha.update(chunk)
+            total += len(chunk)
+        return sha.hexdigest(), total
+
+    def abort_stale_uploads(self, prefix: str, *, max_age: timedelta, now: datetime | None = None) -> int:
+        """Abort incomplete multipart uploads below ``prefix/`` initiated more than ``max_age`` ago.
+
+        A transfer that fails aborts its own upload; only a process killed mid-upload leaves one behind. Younger
+        uploads may belong to a running transfer and are left alone. The S3 lifecycle rule
+        ``AbortIncompleteMultipartUpload`` is the recommended second line of defence.
+        """
+        cutoff = (now or datetime.now(UTC)) - max_age
+        aborted = 0
+        for upload in self._uploads(prefix + "/"):
+            if upload["Initiated"] < cutoff:
+                self.client.abort_multipart_upload(Bucket=self.name, Key=upload["Key"], UploadId=upload["UploadId"])
+                log.warning("Aborted a stale multipart upload of %s (started %s)", upload["Key"], upload["Initiated"])
+                aborted += 1
+        return aborted
+
+    def abort_uploads_of_key(self, key: str) -> int:
+        """Abort every incomplete multipart upload of exactly ``key`` (after a transfer of that key failed).
+
+        Best effort: the transfer manager normally aborts its own upload already, and ``housekeeping`` plus the
+        bucket's lifecycle rule catch whatever this cannot (a failure here is logged, never raised).
+        """
+        aborted = 0
+        try:
+            for upload in self._uploads(key):
+                if upload["Key"] == key:
+                    self.client.abort_multipart_upload(Bucket=self.name, Key=key, UploadId=upload["UploadId"])
+                    aborted += 1
+        except (BotoCoreError, ClientError) as exc:
+            log.warning("Could not check for incomplete multipart uploads of %s: %s", key, type(exc).__name__)
+            return aborted
+        if aborted:
+            log.warning("Aborted %d incomplete multipart upload(s) of %s left by the failed transfer", aborted, key)
+        return aborted
+
+    def _uploads(self, prefix: str) -> Any:
+        for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.name, Prefix=prefix):
+            yield from page.get("Uploads", [])

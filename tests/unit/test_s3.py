@@ -1,0 +1,88 @@
+"""What we do to S3 (zoom_archiver.s3): the identity predicate, tags, hashing stored bytes, aborting uploads."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from zoom_archiver.errors import KeyConflict
+from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata
+
+BUCKET = "zoom-archive-test"
+DATA = bytes(range(256)) * 1000  # 256 000 bytes
+
+
+def bucket(client) -> ArchiveBucket:
+    return ArchiveBucket(client, BUCKET)
+
+
+@pytest.fixture
+def s3():
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+class TestObjectHelpers:
+    def test_sha256_of_object(self, s3):
+        s3.put_object(Bucket=BUCKET, Key="k", Body=DATA)
+        assert bucket(s3).sha256_of_object("k") == (hashlib.sha256(DATA).hexdigest(), len(DATA))
+
+    def test_tag_round_trip_keeps_other_tags(self, s3):
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x", Tagging="owner=media&sha256=stale")
+        assert bucket(s3).sha256_tag("k") == "stale"
+        bucket(s3).put_sha256_tag("k", "a" * 64)
+        tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=BUCKET, Key="k")["TagSet"]}
+        assert tags == {"owner": "media", "sha256": "a" * 64}
+        assert bucket(s3).sha256_tag("k") == "a" * 64
+
+    def test_missing_tag(self, s3):
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x")
+        assert bucket(s3).sha256_tag("k") is None
+
+    def test_versioned_bucket(self, s3):
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        old = s3.put_object(Bucket=BUCKET, Key="k", Body=b"old")["VersionId"]
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"new")
+        assert bucket(s3).sha256_of_object("k", version_id=old) == (hashlib.sha256(b"old").hexdigest(), 3)
+        bucket(s3).put_sha256_tag("k", "b" * 64, version_id=old)
+        assert bucket(s3).sha256_tag("k") is None  # the latest version is untouched
+
+
+class TestIdentity:
+    def test_holds_needs_our_file_id_and_the_size(self, s3, make_planned):
+        planned = make_planned(file_size=len(DATA))
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=DATA, Metadata=object_metadata(planned))
+        found = bucket(s3).head(planned.key)
+        assert ArchiveBucket.holds(found, planned.file_id, len(DATA))
+        assert ArchiveBucket.holds(found, planned.file_id, None)
+        assert not ArchiveBucket.holds(found, planned.file_id, len(DATA) + 1)
+        assert not ArchiveBucket.holds(found, "another-file", len(DATA))
+        assert not ArchiveBucket.holds(None, planned.file_id, None)
+
+    def test_head_own_refuses_a_key_holding_another_file(self, s3, make_planned):
+        planned = make_planned()
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=b"x", Metadata={"zoom-file-id": "someone-else"})
+        with pytest.raises(KeyConflict, match="someone-else"):
+            bucket(s3).head_own(planned)
+
+    def test_head_of_a_missing_key_is_none(self, s3):
+        assert bucket(s3).head("nothing/here") is None
+        assert metadata_value("id-with-ü") == "id-with-?"
+
+
+class TestStaleUploads:
+    def test_only_old_uploads_under_the_prefix_are_aborted(self, s3):
+        s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a.mp4")
+        s3.create_multipart_upload(Bucket=BUCKET, Key="other/b.mp4")
+        initiated = s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"][0]["Initiated"]
+        later = initiated + timedelta(hours=2)
+        assert bucket(s3).abort_stale_uploads("zoom", max_age=timedelta(hours=3), now=later) == 0
+        assert bucket(s3).abort_stale_uploads("zoom", max_age=timedelta(hours=1), now=later) == 1
+        left = {u["Key"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]}
+        assert left == {"other/b.mp4"}
