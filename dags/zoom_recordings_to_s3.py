@@ -131,7 +131,8 @@ def zoom_recordings_to_s3() -> None:
 
     files = discover()
     archived = archive.expand(file=files)
-    commit(archived, files["plan_summary"])
+    # discover's summary, as its "plan_summary" XCom (Airflow types a task's output as XComArg, which it indexes)
+    commit(archived, files["plan_summary"])  # type: ignore[index]
     housekeeping()
 
 

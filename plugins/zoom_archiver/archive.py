@@ -12,7 +12,8 @@ from zoom_archiver.errors import VerificationError
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.s3 import ArchiveBucket
-from zoom_archiver.transfer import Downloader, TransferSettings, stream_to_s3
+from zoom_archiver.settings import TransferSettings
+from zoom_archiver.transfer import Downloader, stream_to_s3
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook

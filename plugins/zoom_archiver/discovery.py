@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.archive import existing_copy
 from zoom_archiver.ledger import Ledger, RunRecord, rebuild_from_s3
-from zoom_archiver.planning import Filters, PlannedFile, Planner, plan_listing, select_batch
+from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, plan_listing, select_batch
 from zoom_archiver.records import Rejected
 from zoom_archiver.windows import Window
 
 if TYPE_CHECKING:
     from zoom_archiver.s3 import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
-    from zoom_archiver.zoom_api import ZoomClient
+    from zoom_archiver.zoom_api import ApiStats, ZoomClient
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,32 @@ class DiscoverSummary:
                 values[name] = tuple(value) if name == "window" else [(str(a), str(b)) for a, b in value]
         return cls(**values)
 
+    @classmethod
+    def of(
+        cls,
+        request: RunRequest,
+        plan: Plan,
+        *,
+        batch: Sequence[PlannedFile],
+        backlog: Sequence[PlannedFile],
+        rebuilt: Sequence[PlannedFile],
+        stats: ApiStats,
+    ) -> DiscoverSummary:
+        """The summary of a planned run."""
+        return cls(
+            window=(request.window.start.isoformat(), request.window.end.isoformat()),
+            scheduled=request.window.scheduled,
+            dry_run=request.dry_run,
+            planned=_pairs(batch),
+            backlog=len(backlog),
+            backlog_from=backlog[0].start_date if backlog else None,
+            rejected=[(r.where, r.reason) for r in plan.rejected[:MAX_REJECTIONS_LOGGED]],
+            rejected_count=len(plan.rejected),
+            rebuilt=_pairs(rebuilt),
+            api_calls=stats.calls,
+            rate_limited=stats.rate_limited,
+        )
+
     def run_record(self, archived: Sequence[tuple[str, str]]) -> RunRecord:
         """The ledger's view of this run, once ``archived`` is known."""
         return RunRecord(
@@ -78,61 +104,58 @@ class Discovery:
     summary: DiscoverSummary
 
 
+@dataclass(frozen=True)
+class RunRequest:
+    """What a run was asked to do: its window, its filters, its cap, and the trigger's switches."""
+
+    window: Window
+    filters: Filters = Filters()
+    cap: int = 500
+    force: bool = False
+    dry_run: bool = False
+
+
 def discover(
     client: ZoomClient,
     settings: ArchiveSettings,
+    request: RunRequest,
     *,
     ledger: Ledger,
-    window: Window,
-    filters: Filters,
-    cap: int,
     workers: int,
-    force: bool = False,
-    dry_run: bool = False,
     rebuild_from: ArchiveBucket | None = None,
 ) -> Discovery:
-    """List every user's recordings in ``window``, plan them and pick this run's batch.
+    """List every user's recordings in the request's window, plan them and pick this run's batch.
 
     :param rebuild_from: the bucket to find the window's files in when the ledger was lost (they are added to
         ``ledger`` and neither mapped nor downloaded).
     """
-    users, missing = filters.select_users(client.list_users())
+    users, missing = request.filters.select_users(client.list_users())
     for email in missing:
         log.warning("user_emails: no active or inactive Zoom user %s", email)
-    planner = Planner(window=window, filters=filters, template=settings.key_template, prefix=settings.prefix)
+    planner = Planner(
+        window=request.window, filters=request.filters, template=settings.key_template, prefix=settings.prefix
+    )
     files = plan_listing(client, users, planner, workers=workers)
-    rebuilt = _rebuild(rebuild_from, files, ledger) if rebuild_from is not None and not force else []
-    batch, backlog = select_batch(files, ledger.files, cap=cap, force=force)
+    rebuilt = _rebuild(rebuild_from, files, ledger) if rebuild_from is not None and not request.force else []
+    batch, backlog = select_batch(files, ledger.files, cap=request.cap, force=request.force)
     plan = planner.plan
     _log_rejections(plan.rejected)
+    counts = (len(users), planner.meetings, len(files), plan.not_ready, plan.filtered_out, len(plan.rejected))
     log.info(
         "%d users, %d meetings, %d completed files (%d still processing, %d filtered out, %d malformed); "
         "%d already archived, %d to archive now, %d left for later runs (cap %d)",
-        len(users),
-        planner.meetings,
-        len(files),
-        plan.not_ready,
-        plan.filtered_out,
-        len(plan.rejected),
+        *counts,
         len(files) - len(batch) - len(backlog),
         len(batch),
         len(backlog),
-        cap,
+        request.cap,
     )
-    summary = DiscoverSummary(
-        window=(window.start.isoformat(), window.end.isoformat()),
-        scheduled=window.scheduled,
-        dry_run=dry_run,
-        planned=[(f.file_id, f.start_date) for f in batch],
-        backlog=len(backlog),
-        backlog_from=backlog[0].start_date if backlog else None,
-        rejected=[(r.where, r.reason) for r in plan.rejected[:MAX_REJECTIONS_LOGGED]],
-        rejected_count=len(plan.rejected),
-        rebuilt=[(f.file_id, f.start_date) for f in rebuilt],
-        api_calls=client.stats.calls,
-        rate_limited=client.stats.rate_limited,
-    )
+    summary = DiscoverSummary.of(request, plan, batch=batch, backlog=backlog, rebuilt=rebuilt, stats=client.stats)
     return Discovery(batch, summary)
+
+
+def _pairs(files: Sequence[PlannedFile]) -> list[tuple[str, str]]:
+    return [(f.file_id, f.start_date) for f in files]
 
 
 def _log_rejections(rejected: Sequence[Rejected]) -> None:

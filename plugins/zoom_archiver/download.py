@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
@@ -77,21 +78,27 @@ def _host_matches(host: str, pattern: str) -> bool:
     return host == pattern
 
 
+class Readable(Protocol):
+    """A body to stream: ``read(n)`` returns up to ``n`` bytes, ``b""`` at the end."""
+
+    def read(self, amt: int = -1, /) -> bytes: ...
+
+
 class _PrefixedRaw:
     """A raw stream whose first bytes were already read (to inspect a small body)."""
 
-    def __init__(self, prefix: bytes, raw) -> None:
+    def __init__(self, prefix: bytes, raw: Any) -> None:
         self._prefix = prefix
         self._raw = raw
 
-    def read(self, amt: int = -1) -> bytes:
+    def read(self, amt: int = -1, /) -> bytes:
         if self._prefix:
             if amt is None or amt < 0:
-                data, self._prefix = self._prefix + self._raw.read(), b""
+                data, self._prefix = self._prefix + cast(bytes, self._raw.read()), b""
                 return data
             data, self._prefix = self._prefix[:amt], self._prefix[amt:]
             return data
-        return self._raw.read(amt)
+        return cast(bytes, self._raw.read(amt))
 
 
 @dataclass
@@ -99,7 +106,7 @@ class OpenedDownload:
     """A download whose body is ready to stream: ``stream.read(n)`` returns the file's bytes."""
 
     response: requests.Response
-    stream: object
+    stream: Readable
     content_type: str
     content_length: int | None
     source: str  # the final URL without its signed query
@@ -110,7 +117,7 @@ class OpenedDownload:
     def __enter__(self) -> OpenedDownload:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -229,7 +236,9 @@ def _accept(response: requests.Response, url: str, token: S2SToken, access_token
     return OpenedDownload(response, raw, content_type, content_length, where)
 
 
-def _raise_if_error_body(head: bytes, where: str, token: S2SToken, access_token: str, response) -> None:
+def _raise_if_error_body(
+    head: bytes, where: str, token: S2SToken, access_token: str, response: requests.Response
+) -> None:
     """Zoom's download errors come as HTTP 200 with ``{"status":false,"errorCode":...}``."""
     if len(head) > SMALL_JSON_LIMIT or not head.lstrip().startswith(b"{"):
         return

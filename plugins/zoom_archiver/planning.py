@@ -39,7 +39,7 @@ class Filters:
         """Whether the file-type filter keeps ``file`` (hosts are filtered once, in :meth:`select_users`)."""
         return not self.file_types or file.file_type in self.file_types
 
-    def select_users(self, users: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], list[str]]:
+    def select_users(self, users: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
         """The users whose meetings are listed, and the filter's e-mails that match no user."""
         if not self.user_emails:
             return list(users), []
@@ -233,7 +233,7 @@ def select_batch(
 
 
 def plan_listing(
-    client: ZoomClient, users: Sequence[Mapping[str, Any]], planner: Planner, *, workers: int
+    client: ZoomClient, users: Sequence[dict[str, Any]], planner: Planner, *, workers: int
 ) -> list[PlannedFile]:
     """List every user's meetings in the planner's window and plan them; the files, each id once."""
     window = planner.window

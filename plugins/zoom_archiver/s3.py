@@ -20,7 +20,7 @@ from zoom_archiver.settings import MIB
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, TagTypeDef
 
     from zoom_archiver.planning import PlannedFile
     from zoom_archiver.settings import TransferSettings
@@ -71,7 +71,7 @@ def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: s
     return hook
 
 
-def _version(version_id: str | None) -> dict[str, str]:
+def _version(version_id: str | None) -> dict[str, Any]:
     return {"VersionId": version_id} if version_id else {}
 
 
@@ -123,7 +123,7 @@ class ArchiveBucket:
         """Set the ``sha256`` tag, keeping any other tags the bucket owner added."""
         kwargs = _version(version_id)
         tags = self.client.get_object_tagging(Bucket=self.name, Key=key, **kwargs).get("TagSet", [])
-        kept = [{"Key": t["Key"], "Value": t["Value"]} for t in tags if t.get("Key") != SHA256_TAG]
+        kept: list[TagTypeDef] = [{"Key": t["Key"], "Value": t["Value"]} for t in tags if t.get("Key") != SHA256_TAG]
         kept.append({"Key": SHA256_TAG, "Value": sha256})
         self.client.put_object_tagging(Bucket=self.name, Key=key, Tagging={"TagSet": kept}, **kwargs)
 

@@ -112,9 +112,10 @@ class ArchiveSettings:
 
 
 VariableGetter = Callable[..., Any]
+VariableReader = Callable[..., Any]  # (name, default=None) -> value
 
 
-def _variable_getter(get: VariableGetter | None) -> Callable[[str, Any], Any]:
+def _variable_getter(get: VariableGetter | None) -> VariableReader:
     if get is None:
         from airflow.sdk import Variable
 
@@ -154,7 +155,7 @@ def load_settings(get: VariableGetter | None = None) -> ArchiveSettings:
     )
 
 
-def _transfer_settings(var: Callable[[str, Any], Any]) -> TransferSettings:
+def _transfer_settings(var: VariableReader) -> TransferSettings:
     return TransferSettings(
         part_size=_int(var("zoom_archive_part_size_mib", 8), "zoom_archive_part_size_mib", 5, 5120) * MIB,
         max_concurrency=_int(var("zoom_archive_max_concurrency", 4), "zoom_archive_max_concurrency", 1, 32),

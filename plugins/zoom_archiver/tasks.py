@@ -22,9 +22,12 @@ from airflow.sdk import conf, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
+from zoom_archiver.discovery import RunRequest
 from zoom_archiver.errors import ZoomArchiverError
 from zoom_archiver.notifications.archive_failure import FILE_CONTEXT_KEY
+from zoom_archiver.planning import Filters
 from zoom_archiver.settings import ArchiveSettings, load_settings
+from zoom_archiver.windows import resolve_window
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +82,31 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
     ``commit`` is its ``plan_summary`` XCom)."""
     from zoom_archiver.discovery import discover as run_discovery
     from zoom_archiver.hooks.zoom import ZoomHook
-    from zoom_archiver.planning import Filters
-    from zoom_archiver.windows import resolve_window
 
     settings = load_settings()
     ledger, ledger_lost = ledger_mod.read_ledger()
+    request = _run_request(params, context, settings, ledger)
+    log.info("Listing Zoom recordings with start dates %s (UTC, inclusive)", request.window)
+    hook = ZoomHook(settings.zoom_conn_id)
+    rebuild_from = _rebuild_source(settings) if ledger_lost else None
+    found = run_discovery(
+        hook.get_conn(), settings, request, ledger=ledger, workers=hook.list_workers, rebuild_from=rebuild_from
+    )
+    if request.dry_run:
+        for item in found.files:
+            log.info("DRY RUN would archive %s (%s bytes) -> %s", item.label, item.file_size, item.key)
+        log.info("DRY RUN: %d files would be archived; nothing was copied", len(found.files))
+    files = [] if request.dry_run else [item.to_dict() for item in found.files]
+    if not files:
+        log.info("Nothing new to archive for %s", request.window)
+    context["ti"].xcom_push(key=SUMMARY_KEY, value=found.summary.to_dict())
+    return files
+
+
+def _run_request(
+    params: dict[str, Any], context: dict[str, Any], settings: ArchiveSettings, ledger: ledger_mod.Ledger
+) -> RunRequest:
+    """The trigger's params as a request (a bad date or filter is a :class:`ConfigurationError`)."""
     window = resolve_window(
         params.get("from_date"),
         params.get("to_date"),
@@ -91,31 +114,13 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
         lookback_days=settings.lookback_days,
         backlog_from=ledger.backlog_from,
     )
-    filters = Filters.from_params(params.get("file_types"), params.get("user_emails"))
-    log.info("Listing Zoom recordings with start dates %s (UTC, inclusive)", window)
-    hook = ZoomHook(settings.zoom_conn_id)
-    force, dry_run = bool(params.get("force")), bool(params.get("dry_run"))
-    found = run_discovery(
-        hook.get_conn(),
-        settings,
-        ledger=ledger,
+    return RunRequest(
         window=window,
-        filters=filters,
-        workers=hook.list_workers,
+        filters=Filters.from_params(params.get("file_types"), params.get("user_emails")),
         cap=min(settings.max_files_per_run, conf.getint("core", "max_map_length", fallback=1024)),
-        force=force,
-        dry_run=dry_run,
-        rebuild_from=_rebuild_source(settings) if ledger_lost else None,
+        force=bool(params.get("force")),
+        dry_run=bool(params.get("dry_run")),
     )
-    if dry_run:
-        for item in found.files:
-            log.info("DRY RUN would archive %s (%s bytes) -> %s", item.label, item.file_size, item.key)
-        log.info("DRY RUN: %d files would be archived; nothing was copied", len(found.files))
-    files = [] if dry_run else [item.to_dict() for item in found.files]
-    if not files:
-        log.info("Nothing new to archive for %s", window)
-    context["ti"].xcom_push(key=SUMMARY_KEY, value=found.summary.to_dict())
-    return files
 
 
 @airflow_errors

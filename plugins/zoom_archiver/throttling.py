@@ -82,7 +82,7 @@ def parse_retry_after(value: str | None, *, now: pendulum.DateTime | None = None
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=pendulum.UTC)
-    return max(0.0, (when - now).total_seconds())
+    return max(0.0, float((when - now).total_seconds()))
 
 
 class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):

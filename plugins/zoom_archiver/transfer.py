@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -97,7 +97,7 @@ class VerifyingReader:
     def _read_some(self, amount: int) -> bytes:
         while True:
             try:
-                return self._stream.read(amount)
+                return cast(bytes, self._stream.read(amount))
             except Exception as exc:  # urllib3 ProtocolError / IncompleteRead / timeouts: the body dropped
                 if self._reopen is None or self._resumes_left <= 0 or isinstance(exc, VerificationError):
                     raise DownloadError(

@@ -84,8 +84,8 @@ class ZoomClient:
     # -- low level -------------------------------------------------------------------------------------
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET ``path`` (relative to the API base) and return its JSON object, retrying what can be retried."""
-        kwargs = {"sleep": self._sleep} if self._sleep else {}
-        for attempt in api_retrying(attempts=self.attempts, **kwargs):
+        retrying = api_retrying(attempts=self.attempts, sleep=self._sleep) if self._sleep else None
+        for attempt in retrying or api_retrying(attempts=self.attempts):
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
                     self.stats.retries += 1

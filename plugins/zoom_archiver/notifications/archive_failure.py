@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook, BaseNotifier
 
 from zoom_archiver.redaction import describe_exception, redact
 from zoom_archiver.settings import load_alert_settings
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ def _connection_exists(conn_id: str) -> bool:
     return True
 
 
-def failure_summary(context: dict[str, Any]) -> dict[str, str]:
+def failure_summary(context: Mapping[str, Any]) -> dict[str, str]:
     """The facts an on-call engineer needs, as plain strings with every known secret masked."""
     ti = context.get("ti")
     dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")
@@ -88,7 +92,7 @@ class ArchiveFailureNotifier(BaseNotifier):
         self.smtp_conn_id = smtp_conn_id
         self.slack_conn_id = slack_conn_id
 
-    def notify(self, context: dict[str, Any]) -> None:
+    def notify(self, context: Context) -> None:
         summary = failure_summary(context)
         text = render_text(summary)
         sent = []
@@ -101,7 +105,7 @@ class ArchiveFailureNotifier(BaseNotifier):
             log.warning("No alert channel is configured (or all failed); failure summary:\n%s", text)
 
     @staticmethod
-    def _try(channel: str, send, *args) -> bool:
+    def _try(channel: str, send: Callable[..., None], *args: Any) -> bool:
         try:
             send(*args)
         except Exception as exc:
@@ -110,7 +114,7 @@ class ArchiveFailureNotifier(BaseNotifier):
         return True
 
     def _send_email(
-        self, emails: list[str], from_email: str, summary: dict[str, str], text: str, context: dict[str, Any]
+        self, emails: list[str], from_email: str, summary: dict[str, str], text: str, context: Context
     ) -> None:
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
@@ -124,7 +128,8 @@ class ArchiveFailureNotifier(BaseNotifier):
             smtp_conn_id=self.smtp_conn_id,
         ).notify(context)
 
-    def _send_slack(self, text: str, context: dict[str, Any]) -> None:
+    def _send_slack(self, text: str, context: Context) -> None:
         from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
-        SlackWebhookNotifier(slack_webhook_conn_id=self.slack_conn_id, text=text).notify(context)
+        notifier: Any = SlackWebhookNotifier(slack_webhook_conn_id=self.slack_conn_id, text=text)
+        notifier.notify(context)  # the Slack provider's notify is not annotated
