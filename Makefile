@@ -4,23 +4,24 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint format unit e2e fullstack bench bench-smoke clean
+.PHONY: install demo test lint format typecheck unit e2e fullstack bench bench-smoke clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e sandbox
 	touch $(STAMP)
 
-install: $(STAMP)  ## Create .venv with the pinned requirements and this package
+install: $(STAMP)  ## Create .venv with the pinned requirements, this package and the development sandbox
 
 demo: $(STAMP)  ## Run the archiver end to end on the local sandbox (or real Zoom/S3 with a .env)
 	$(BIN)/python -m zoom_sandbox.demo
 
-test: $(STAMP)  ## Lint, then the whole test suite (unit, end-to-end, full stack, deployment)
+test: $(STAMP)  ## Lint and type-check, then the whole test suite (unit, end-to-end, full stack, deployment)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
@@ -35,6 +36,10 @@ fullstack: $(STAMP)  ## CeleryExecutor stack as processes (PostgreSQL, Redis), d
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+typecheck: $(STAMP)  ## mypy (strict) on plugins/ and dags/
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -96,7 +96,7 @@ def archive_file(
             return found
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(lambda e: getattr(e, "retryable", False)),
-        wait=tenacity.wait_exponential_jitter(initial=1, max=20),
+        wait=tenacity.wait_exponential_jitter(multiplier=1, max=20),
         stop=tenacity.stop_after_attempt(attempts),
         before_sleep=_log_retry,
         reraise=True,

@@ -89,7 +89,7 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
     """Wait what Zoom asked for in Retry-After, else exponential backoff with full jitter."""
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self._backoff = tenacity.wait_exponential_jitter(initial=initial, max=maximum)
+        self._backoff = tenacity.wait_exponential_jitter(multiplier=initial, max=maximum)
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None

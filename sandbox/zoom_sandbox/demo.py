@@ -84,10 +84,10 @@ def describe_run(api: AirflowApi, run: dict[str, Any]) -> str:
     for ti in tis:
         states.setdefault(ti["task_id"], []).append(ti["state"])
     archive = [ti for ti in tis if ti["task_id"] == "archive" and ti["map_index"] >= 0]
-    if states.get("discover") == ["skipped"]:
+    if states.get("discover") != ["success"]:
+        detail = f"discover {'/'.join(states.get('discover', ['did not run']))} (see its log)"
+    elif not archive:
         detail = "nothing new to archive"
-    elif states.get("discover") == ["failed"]:
-        detail = "discover failed (see its log)"
     else:
         done = sum(ti["state"] == "success" for ti in archive)
         failed = sum(ti["state"] in ("failed", "upstream_failed") for ti in archive)

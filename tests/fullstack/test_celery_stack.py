@@ -211,6 +211,9 @@ def test_killed_celery_worker_loses_nothing(stack: Stack) -> None:
     stack.emulator("POST", "stats/reset")
     again = stack.api.trigger(conf)
     assert finish(stack, again) == "success"
-    assert task_instances(stack, again)[("discover", -1)]["state"] == "skipped"
+    states = task_instances(stack, again)
+    assert states[("discover", -1)]["state"] == "success"
+    assert archive_tis(states) == {}, "nothing new: no archive task is mapped"
+    assert states[("commit", -1)]["state"] == "skipped"
     assert downloads(stack) == {}
     assert_archived(stack, prefix, expected)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from zoom_archiver.ledger import LEDGER_VERSION, Ledger, loads
+from zoom_archiver.ledger import LEDGER_VERSION, Ledger, LedgerUpdate, RunRecord, loads, read_ledger, write_ledger
 
 
 class TestLoads:
@@ -137,3 +138,63 @@ class TestRetainFrom:
         restored, warning = loads(ledger.dumps())
         assert warning is None
         assert restored == ledger
+
+
+class TestRecordRun:
+    """The commit's rules: what is added, what is owed (the backlog), what is retained and pruned."""
+
+    TODAY = date(2026, 3, 10)
+
+    def record(self, ledger: Ledger, **run: Any) -> LedgerUpdate:
+        fields = {"window_start": date(2026, 3, 3), "planned": [], "archived": [], **run}
+        return ledger.record_run(RunRecord(**fields), today=self.TODAY, lookback_days=7)
+
+    def test_archived_and_rebuilt_files_are_added(self):
+        ledger = Ledger()
+        update = self.record(
+            ledger, planned=[("a", "2026-03-05")], archived=[("a", "2026-03-05")], rebuilt=[("r", "2026-03-04")]
+        )
+        assert (update.added, update.failed) == (2, [])
+        assert ledger.files == {"a": "2026-03-05", "r": "2026-03-04"}
+        assert ledger.backlog_from is None
+
+    def test_a_planned_file_that_was_not_archived_is_owed_from_its_date(self):
+        ledger = Ledger()
+        update = self.record(ledger, planned=[("a", "2026-03-05"), ("b", "2026-03-04")], archived=[("a", "2026-03-05")])
+        assert update.failed == [("b", "2026-03-04")]
+        assert ledger.backlog_from == date(2026, 3, 4)
+        assert ledger.retain_from == date(2026, 3, 3)  # the window that left it
+
+    def test_the_cap_leaves_a_backlog_that_keeps_its_window_retained(self):
+        ledger = Ledger({"old": "2026-01-02"})
+        self.record(ledger, window_start=date(2026, 1, 1), archived=[("x", "2026-01-01")], backlog_from="2026-01-05")
+        assert ledger.backlog_from == date(2026, 1, 5)
+        assert ledger.files == {"old": "2026-01-02", "x": "2026-01-01"}  # not pruned: the backlog is not done
+
+    def test_an_older_backlog_survives_a_run_that_did_not_reach_it(self):
+        ledger = Ledger(backlog_from=date(2026, 1, 5), retain_from=date(2026, 1, 1))
+        self.record(ledger, window_start=date(2026, 3, 3))
+        assert ledger.backlog_from == date(2026, 1, 5)
+
+    def test_a_run_covering_the_backlog_clears_it_and_prunes(self):
+        ledger = Ledger({"old": "2026-01-02", "new": "2026-03-05"}, backlog_from=date(2026, 1, 5))
+        update = self.record(ledger, window_start=date(2026, 1, 5))
+        assert ledger.backlog_from is None
+        assert ledger.retain_from is None
+        assert ledger.files == {"new": "2026-03-05"}  # pruned to the look-back horizon
+        assert update.pruned == 1
+
+
+class TestVariableIO:
+    def test_read_and_write_round_trip_through_the_variable(self):
+        store: dict[str, str] = {}
+        ledger = Ledger({"a": "2026-03-05"}, backlog_from=date(2026, 3, 1))
+        write_ledger(ledger, lambda key, value: store.__setitem__(key, value))
+        again, warning = read_ledger(lambda key, default=None: store.get(key, default))
+        assert warning is None
+        assert again == ledger
+
+    def test_a_missing_variable_reads_as_an_empty_ledger_with_a_warning(self):
+        ledger, warning = read_ledger(lambda key, default=None: default)
+        assert ledger == Ledger()
+        assert "missing" in warning

@@ -1,0 +1,74 @@
+"""The ``zoom`` connection (zoom_archiver.connection): every extra declared once, for the form and the reader."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from zoom_archiver import get_provider_info
+from zoom_archiver.connection import EXTRAS, ZoomConnectionSettings, conn_fields, read_zoom_connection
+from zoom_archiver.errors import ConfigurationError
+
+
+def connection(**extra: Any) -> SimpleNamespace:
+    return SimpleNamespace(
+        login="client-id", password="client-secret-0001", host=None, port=None, schema=None,
+        extra_dejson={"account_id": "acc", **extra},
+    )  # fmt: skip
+
+
+class TestDeclarations:
+    def test_every_extra_the_reader_takes_is_a_form_field_with_label_type_default_and_description(self):
+        fields = get_provider_info()["connection-types"][0]["conn-fields"]
+        settings_fields = set(ZoomConnectionSettings.__dataclass_fields__) - {"api_base", "client_id", "client_secret"}
+        assert set(fields) == {e.name for e in EXTRAS} == settings_fields
+        for name, field in fields.items():
+            assert field["label"], name
+            assert field["description"], name
+            assert field["schema"]["type"], name
+        assert fields["list_workers"]["schema"]["default"] == 4
+        assert fields["download_hosts"]["schema"]["default"] == ["zoom.us", "*.zoom.us"]
+
+    def test_defaults_of_the_form_are_the_reader_defaults(self):
+        read = read_zoom_connection(connection(), "zoom_default")
+        for name, field in conn_fields().items():
+            if "default" in field["schema"]:
+                value = getattr(read, name)
+                assert (list(value) if isinstance(value, tuple) else value) == field["schema"]["default"], name
+
+
+class TestReading:
+    def test_values_are_typed(self):
+        read = read_zoom_connection(
+            connection(list_workers="3", timeout="12.5", allow_http_downloads="yes", download_hosts="a.example, b"),
+            "zoom_default",
+        )
+        assert (read.list_workers, read.timeout, read.allow_http_downloads) == (3, 12.5, True)
+        assert read.download_hosts == ("a.example", "b")
+
+    def test_zero_rate_means_no_client_side_cap(self):
+        assert read_zoom_connection(connection(max_requests_per_second=0), "z").rate is None
+
+    @pytest.mark.parametrize(
+        ("extra", "named"),
+        [
+            pytest.param({"list_workers": "many"}, "list_workers", id="not-a-number"),
+            pytest.param({"list_workers": 0}, "list_workers", id="out-of-range"),
+            pytest.param({"timeout": -1}, "timeout", id="negative-timeout"),
+            pytest.param({"allow_http_downloads": "perhaps"}, "allow_http_downloads", id="not-a-flag"),
+            pytest.param({"download_hosts": [1, 2]}, "download_hosts", id="hosts-not-strings"),
+            pytest.param({"download_hosts": " , "}, "download_hosts", id="no-host"),
+        ],
+    )
+    def test_a_bad_value_names_the_extra_and_the_value(self, extra, named):
+        with pytest.raises(ConfigurationError, match=named):
+            read_zoom_connection(connection(**extra), "zoom_default")
+
+    def test_the_client_secret_never_appears_in_an_error(self):
+        conn = connection()
+        conn.extra_dejson = {}
+        with pytest.raises(ConfigurationError) as info:
+            read_zoom_connection(conn, "zoom_default")
+        assert "client-secret-0001" not in str(info.value)

@@ -1,0 +1,185 @@
+"""The task bodies (zoom_archiver.tasks): glue between Airflow's context, params and XComs and the package.
+
+Variables live in a dict behind ``Variable.get``/``Variable.set``; Zoom and S3 are replaced by fakes at the
+package's seams (``discovery.discover``, ``archive.archive_file``, ``tasks._bucket``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from zoom_archiver import tasks
+from zoom_archiver.discovery import DiscoverSummary, Discovery
+from zoom_archiver.errors import DownloadError, KeyConflict, ZoomAuthError
+from zoom_archiver.ledger import LEDGER_VARIABLE
+
+TODAY = datetime(2026, 3, 10, 12, tzinfo=UTC)
+
+
+class FakeTI:
+    def __init__(self) -> None:
+        self.xcoms: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcoms[key] = json.loads(json.dumps(value))  # what an XCom holds: JSON
+
+
+@pytest.fixture
+def variables(monkeypatch) -> dict[str, str]:
+    from airflow.sdk import Variable
+
+    store: dict[str, str] = {"zoom_archive_bucket": "archive-bucket"}
+    missing = object()
+
+    def get(key: str, default: Any = missing) -> Any:
+        if key in store:
+            return store[key]
+        if default is missing:
+            raise KeyError(key)
+        return default
+
+    monkeypatch.setattr(Variable, "get", staticmethod(get))
+    monkeypatch.setattr(Variable, "set", staticmethod(lambda key, value: store.__setitem__(key, value)))
+    return store
+
+
+@pytest.fixture
+def context() -> dict[str, Any]:
+    return {"ti": FakeTI(), "data_interval_end": TODAY}
+
+
+def summary(**overrides: Any) -> dict[str, Any]:
+    base = DiscoverSummary(window=("2026-03-03", "2026-03-10"), scheduled=True, dry_run=False, planned=[])
+    return {**base.to_dict(), **overrides}
+
+
+def result(file_id: str, day: str = "2026-03-05", outcome: str = "archived") -> dict[str, Any]:
+    return {"file_id": file_id, "start_date": day, "outcome": outcome, "key": f"zoom/{file_id}", "size": 1,
+            "sha256": "0" * 64, "resumes": 0}  # fmt: skip
+
+
+class TestAirflowErrors:
+    @pytest.mark.parametrize("error", [KeyConflict("k holds another file"), ZoomAuthError("invalid_client")])
+    def test_a_permanent_error_fails_the_task_without_retries(self, error):
+        body = tasks.airflow_errors(lambda: (_ for _ in ()).throw(error))
+        with pytest.raises(AirflowFailException, match=type(error).__name__):
+            body()
+
+    def test_a_transient_error_is_left_to_airflow_retries(self):
+        error = DownloadError("CDN dropped", retryable=True)
+        body = tasks.airflow_errors(lambda: (_ for _ in ()).throw(error))
+        with pytest.raises(DownloadError):
+            body()
+
+
+class FakeHook:
+    list_workers = 2
+
+    def __init__(self, conn_id: str) -> None:
+        self.conn_id = conn_id
+
+    def get_conn(self) -> str:
+        return f"client of {self.conn_id}"
+
+
+class TestDiscover:
+    @pytest.fixture
+    def discovered(self, monkeypatch, make_planned):
+        import zoom_archiver.discovery
+        import zoom_archiver.hooks.zoom
+
+        calls: list[dict[str, Any]] = []
+        files = [make_planned(file_id="f1"), make_planned(file_id="f2", key="zoom/other.mp4")]
+
+        def fake(client, settings, request, *, ledger, workers, rebuild_from=None):
+            calls.append({"client": client, "request": request, "workers": workers, "rebuild": rebuild_from})
+            planned = [(f.file_id, f.start_date) for f in files]
+            return Discovery(files, DiscoverSummary(("a", "b"), True, request.dry_run, planned))
+
+        monkeypatch.setattr(zoom_archiver.discovery, "discover", fake)
+        monkeypatch.setattr(zoom_archiver.hooks.zoom, "ZoomHook", FakeHook)
+        monkeypatch.setattr(tasks, "_rebuild_source", lambda settings: "bucket-for-rebuild")
+        return calls
+
+    def test_returns_the_files_and_pushes_the_summary(self, variables, context, discovered):
+        variables[LEDGER_VARIABLE] = json.dumps({"files": {}})
+        files = tasks.discover({}, context)
+        assert [f["file_id"] for f in files] == ["f1", "f2"]
+        assert context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"] == [["f1", "2024-11-29"], ["f2", "2024-11-29"]]
+        [call] = discovered
+        assert call["client"] == "client of zoom_default"
+        assert call["request"].window.end.isoformat() == "2026-03-10"  # the run's data interval end
+        assert call["rebuild"] is None  # the ledger was readable
+
+    def test_dry_run_maps_nothing_but_says_what_it_would_archive(self, variables, context, discovered):
+        assert tasks.discover({"dry_run": True}, context) == []
+        assert context["ti"].xcoms[tasks.SUMMARY_KEY]["dry_run"] is True
+        assert len(context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"]) == 2
+
+    def test_a_lost_ledger_is_rebuilt_from_s3(self, variables, context, discovered):
+        tasks.discover({}, context)
+        assert discovered[0]["rebuild"] == "bucket-for-rebuild"
+
+    @pytest.mark.parametrize(
+        ("params", "message"),
+        [
+            pytest.param({"from_date": "yesterday"}, "from_date", id="bad-date"),
+            pytest.param({"from_date": "2026-02-01", "to_date": "2026-01-01"}, "before", id="reversed"),
+        ],
+    )
+    def test_bad_params_fail_at_once_without_calling_zoom(self, variables, context, discovered, params, message):
+        with pytest.raises(AirflowFailException, match=message):
+            tasks.discover(params, context)
+        assert discovered == []
+
+    def test_a_missing_bucket_fails_at_once(self, variables, context, discovered):
+        del variables["zoom_archive_bucket"]
+        with pytest.raises(AirflowFailException, match="zoom_archive_bucket"):
+            tasks.discover({}, context)
+
+
+class TestCommit:
+    def test_records_the_archived_files_in_the_ledger(self, variables, context):
+        planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
+        report = tasks.commit([result("a"), result("b", "2026-03-06")], summary(planned=planned), {}, context)
+        assert report["archived"] == 2
+        assert report["ledger_added"] == 2
+        assert json.loads(variables[LEDGER_VARIABLE])["files"] == {"a": "2026-03-05", "b": "2026-03-06"}
+
+    def test_a_failed_file_fails_the_run_but_the_others_are_recorded(self, variables, context):
+        planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
+        with pytest.raises(AirflowFailException, match="1 of 2 files failed.*b"):
+            tasks.commit([result("a"), None], summary(planned=planned), {}, context)
+        ledger = json.loads(variables[LEDGER_VARIABLE])
+        assert ledger["files"] == {"a": "2026-03-05"}
+        assert ledger["backlog_from"] == "2026-03-06"  # b is owed
+
+    def test_dry_run_leaves_the_ledger_alone(self, variables, context):
+        report = tasks.commit([], summary(dry_run=True, planned=[["a", "2026-03-05"]]), {}, context)
+        assert report == {"dry_run": True, "would_archive": 1}
+        assert LEDGER_VARIABLE not in variables
+
+    def test_nothing_planned_is_skipped_after_writing_the_ledger(self, variables, context):
+        with pytest.raises(AirflowSkipException):
+            tasks.commit([], summary(), {}, context)
+        assert json.loads(variables[LEDGER_VARIABLE])["files"] == {}
+
+
+class TestHousekeeping:
+    def test_aborts_stale_uploads_under_the_prefix_with_the_configured_age(self, variables, context, monkeypatch):
+        seen: dict[str, Any] = {}
+
+        class Bucket:
+            def abort_stale_uploads(self, prefix, *, max_age):
+                seen.update(prefix=prefix, max_age=max_age)
+                return 2
+
+        variables.update(zoom_archive_prefix="archive", zoom_archive_abort_uploads_after_hours="6")
+        monkeypatch.setattr(tasks, "_bucket", lambda settings: Bucket())
+        assert tasks.housekeeping(context) == {"aborted_uploads": 2}
+        assert seen == {"prefix": "archive", "max_age": __import__("datetime").timedelta(hours=6)}
