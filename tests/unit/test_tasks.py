@@ -49,7 +49,7 @@ def variables(monkeypatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def context() -> dict[str, Any]:
+def task_context() -> dict[str, Any]:
     return {"ti": FakeTI(), "data_interval_end": TODAY}
 
 
@@ -106,23 +106,23 @@ class TestDiscover:
         monkeypatch.setattr(tasks, "_rebuild_source", lambda settings: "bucket-for-rebuild")
         return calls
 
-    def test_returns_the_files_and_pushes_the_summary(self, variables, context, discovered):
+    def test_returns_the_files_and_pushes_the_summary(self, variables, task_context, discovered):
         variables[LEDGER_VARIABLE] = json.dumps({"files": {}})
-        files = tasks.discover({}, context)
+        files = tasks.discover({}, task_context)
         assert [f["file_id"] for f in files] == ["f1", "f2"]
-        assert context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"] == [["f1", "2024-11-29"], ["f2", "2024-11-29"]]
+        assert task_context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"] == [["f1", "2024-11-29"], ["f2", "2024-11-29"]]
         [call] = discovered
         assert call["client"] == "client of zoom_default"
         assert call["request"].window.end.isoformat() == "2026-03-10"  # the run's data interval end
         assert call["rebuild"] is None  # the ledger was readable
 
-    def test_dry_run_maps_nothing_but_says_what_it_would_archive(self, variables, context, discovered):
-        assert tasks.discover({"dry_run": True}, context) == []
-        assert context["ti"].xcoms[tasks.SUMMARY_KEY]["dry_run"] is True
-        assert len(context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"]) == 2
+    def test_dry_run_maps_nothing_but_says_what_it_would_archive(self, variables, task_context, discovered):
+        assert tasks.discover({"dry_run": True}, task_context) == []
+        assert task_context["ti"].xcoms[tasks.SUMMARY_KEY]["dry_run"] is True
+        assert len(task_context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"]) == 2
 
-    def test_a_lost_ledger_is_rebuilt_from_s3(self, variables, context, discovered):
-        tasks.discover({}, context)
+    def test_a_lost_ledger_is_rebuilt_from_s3(self, variables, task_context, discovered):
+        tasks.discover({}, task_context)
         assert discovered[0]["rebuild"] == "bucket-for-rebuild"
 
     @pytest.mark.parametrize(
@@ -132,46 +132,46 @@ class TestDiscover:
             pytest.param({"from_date": "2026-02-01", "to_date": "2026-01-01"}, "before", id="reversed"),
         ],
     )
-    def test_bad_params_fail_at_once_without_calling_zoom(self, variables, context, discovered, params, message):
+    def test_bad_params_fail_at_once_without_calling_zoom(self, variables, task_context, discovered, params, message):
         with pytest.raises(AirflowFailException, match=message):
-            tasks.discover(params, context)
+            tasks.discover(params, task_context)
         assert discovered == []
 
-    def test_a_missing_bucket_fails_at_once(self, variables, context, discovered):
+    def test_a_missing_bucket_fails_at_once(self, variables, task_context, discovered):
         del variables["zoom_archive_bucket"]
         with pytest.raises(AirflowFailException, match="zoom_archive_bucket"):
-            tasks.discover({}, context)
+            tasks.discover({}, task_context)
 
 
 class TestCommit:
-    def test_records_the_archived_files_in_the_ledger(self, variables, context):
+    def test_records_the_archived_files_in_the_ledger(self, variables, task_context):
         planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
-        report = tasks.commit([result("a"), result("b", "2026-03-06")], summary(planned=planned), {}, context)
+        report = tasks.commit([result("a"), result("b", "2026-03-06")], summary(planned=planned), {}, task_context)
         assert report["archived"] == 2
         assert report["ledger_added"] == 2
         assert json.loads(variables[LEDGER_VARIABLE])["files"] == {"a": "2026-03-05", "b": "2026-03-06"}
 
-    def test_a_failed_file_fails_the_run_but_the_others_are_recorded(self, variables, context):
+    def test_a_failed_file_fails_the_run_but_the_others_are_recorded(self, variables, task_context):
         planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
         with pytest.raises(AirflowFailException, match="1 of 2 files failed.*b"):
-            tasks.commit([result("a"), None], summary(planned=planned), {}, context)
+            tasks.commit([result("a"), None], summary(planned=planned), {}, task_context)
         ledger = json.loads(variables[LEDGER_VARIABLE])
         assert ledger["files"] == {"a": "2026-03-05"}
         assert ledger["backlog_from"] == "2026-03-06"  # b is owed
 
-    def test_dry_run_leaves_the_ledger_alone(self, variables, context):
-        report = tasks.commit([], summary(dry_run=True, planned=[["a", "2026-03-05"]]), {}, context)
+    def test_dry_run_leaves_the_ledger_alone(self, variables, task_context):
+        report = tasks.commit([], summary(dry_run=True, planned=[["a", "2026-03-05"]]), {}, task_context)
         assert report == {"dry_run": True, "would_archive": 1}
         assert LEDGER_VARIABLE not in variables
 
-    def test_nothing_planned_is_skipped_after_writing_the_ledger(self, variables, context):
+    def test_nothing_planned_is_skipped_after_writing_the_ledger(self, variables, task_context):
         with pytest.raises(AirflowSkipException):
-            tasks.commit([], summary(), {}, context)
+            tasks.commit([], summary(), {}, task_context)
         assert json.loads(variables[LEDGER_VARIABLE])["files"] == {}
 
 
 class TestHousekeeping:
-    def test_aborts_stale_uploads_under_the_prefix_with_the_configured_age(self, variables, context, monkeypatch):
+    def test_aborts_stale_uploads_under_the_prefix_with_the_configured_age(self, variables, task_context, monkeypatch):
         seen: dict[str, Any] = {}
 
         class Bucket:
@@ -181,5 +181,5 @@ class TestHousekeeping:
 
         variables.update(zoom_archive_prefix="archive", zoom_archive_abort_uploads_after_hours="6")
         monkeypatch.setattr(tasks, "_bucket", lambda settings: Bucket())
-        assert tasks.housekeeping(context) == {"aborted_uploads": 2}
+        assert tasks.housekeeping(task_context) == {"aborted_uploads": 2}
         assert seen == {"prefix": "archive", "max_age": __import__("datetime").timedelta(hours=6)}
