@@ -79,6 +79,13 @@ DEPLOYMENT = deployment_settings()
             title="Hosts",
             description="Only meetings hosted by these Zoom users (e-mail, one per line). Empty: everybody.",
         ),
+        "release_quarantine": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string"},
+            title="Release from quarantine",
+            description="Zoom file ids to try again although they are quarantined (one per line; 'all' for every one).",
+        ),
         "force": Param(
             False,
             type="boolean",
@@ -109,18 +116,22 @@ def zoom_recordings_to_s3() -> None:
 
         return run(file, params or {}, context)
 
-    # Runs when every archive task is done, failed ones included, unless discover itself failed.
+    # Runs when every archive task is done, failed ones included, unless discover itself failed; one commit at a
+    # time across all runs (scheduled, manual, backfill): the only writer of the ledger Variable.
     @task(
         multiple_outputs=False,
         trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS,
         retries=RETRIES.commit_task,
         retry_delay=timedelta(seconds=30),
+        max_active_tis_per_dag=1,
     )
-    def commit(results: Any, summary: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> Any:
-        """Record the archived files in the ledger (one write per run); fail the run if a file failed."""
+    def commit(
+        results: Any, summary: dict[str, Any], failures: Any, params: dict[str, Any] | None = None, **context: Any
+    ) -> Any:
+        """Record the run in the ledger (one write per run); fail the run if a file or a user's listing failed."""
         from zoom_archiver.tasks import commit as run
 
-        return run(results, summary, params or {}, context)
+        return run(results, summary, failures, params or {}, context)
 
     @task(multiple_outputs=False, retries=RETRIES.housekeeping_task)
     def housekeeping(**context: Any) -> dict[str, Any]:
@@ -131,8 +142,9 @@ def zoom_recordings_to_s3() -> None:
 
     files = discover()
     archived = archive.expand(file=files)
-    # discover's summary, as its "plan_summary" XCom (Airflow types a task's output as XComArg, which it indexes)
-    commit(archived, files["plan_summary"])  # type: ignore[index]
+    # discover's summary and the archive tasks' failures, as XComs of their own keys (Airflow types a task's output
+    # as XComArg, which it indexes by key)
+    commit(archived, files["plan_summary"], archived["failure"])  # type: ignore[index]
     housekeeping()
 
 

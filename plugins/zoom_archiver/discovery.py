@@ -1,21 +1,24 @@
-"""The discover step: list the window's recordings, plan them, and pick this run's files (oldest first, capped).
+"""The discover step: list the run's windows, plan the files, and pick this run's batch (oldest first, capped).
 
-Its result is what the DAG wires to the other tasks: the files (one ``archive`` task each) and a
-:class:`DiscoverSummary` for ``commit``.
+Nothing is mapped that needs no work: a file the ledger knows is skipped; a file it does not know is checked
+against S3 first (parallel HEADs: our ``zoom-file-id`` and size on the key), so a second run of any window maps
+no archive task; a quarantined file is skipped (and counted) until a run releases it. Its result is what the DAG
+wires to the other tasks: the files (one ``archive`` task each) and a :class:`DiscoverSummary` for ``commit``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zoom_archiver.archive import existing_copy
-from zoom_archiver.ledger import Ledger, RunRecord, rebuild_from_s3
-from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, plan_listing, select_batch
-from zoom_archiver.records import Rejected
+from zoom_archiver.ledger import Ledger, RunRecord
+from zoom_archiver.listing import plan_listing
+from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, select_batch
 from zoom_archiver.windows import Window
 
 if TYPE_CHECKING:
@@ -27,22 +30,51 @@ log = logging.getLogger(__name__)
 
 #: Malformed records logged (and kept in the summary) one by one; the rest are counted.
 MAX_REJECTIONS_LOGGED = 200
+#: Parallel HEAD requests of the S3 check.
+S3_CHECK_WORKERS = 8
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a run was asked to do: its windows, its filters, its cap, and the trigger's switches.
+
+    :param release: quarantined file ids to try again (``"all"`` in it: every quarantined file).
+    """
+
+    windows: Sequence[Window]
+    filters: Filters = Filters()
+    cap: int = 500
+    force: bool = False
+    dry_run: bool = False
+    release: frozenset[str] = frozenset()
+
+    @property
+    def unfiltered(self) -> bool:
+        return not self.filters.file_types and not self.filters.user_emails
+
+    def releases(self, file_id: str) -> bool:
+        return "all" in self.release or file_id in self.release
 
 
 @dataclass(frozen=True)
 class DiscoverSummary:
     """What ``discover`` hands to ``commit`` (an XCom: JSON types only, no secrets)."""
 
-    window: tuple[str, str]
-    scheduled: bool
+    windows: list[tuple[str, str]]
     dry_run: bool
-    planned: list[tuple[str, str]]  # (file id, meeting start date) of this run's files
+    unfiltered: bool = True
+    planned: list[tuple[str, str]] = field(default_factory=list)  # (file id, meeting date) of this run's files
     backlog: int = 0
-    backlog_from: str | None = None
-    not_ready_from: str | None = None
+    leftover_days: list[str] = field(default_factory=list)  # meeting dates left for later runs
+    rebuilt: list[tuple[str, str]] = field(default_factory=list)  # found in S3, recorded without a download
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file id, reason), skipped
+    released: list[str] = field(default_factory=list)
+    user_failures: list[tuple[str, str]] = field(default_factory=list)
+    stale_processing: int = 0
+    outside_window: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
     rejected_count: int = 0
-    rebuilt: list[tuple[str, str]] = field(default_factory=list)
     api_calls: int = 0
     rate_limited: int = 0
 
@@ -51,48 +83,23 @@ class DiscoverSummary:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DiscoverSummary:
-        pairs = ("window", "planned", "rejected", "rebuilt")
         values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        for name in pairs:
-            if name in values:
-                value = values[name]
-                values[name] = tuple(value) if name == "window" else [(str(a), str(b)) for a, b in value]
+        for name in ("windows", "planned", "rebuilt", "quarantined", "user_failures", "rejected"):
+            values[name] = [(str(a), str(b)) for a, b in values.get(name) or []]
         return cls(**values)
 
-    @classmethod
-    def of(
-        cls,
-        request: RunRequest,
-        plan: Plan,
-        *,
-        batch: Sequence[PlannedFile],
-        backlog: Sequence[PlannedFile],
-        rebuilt: Sequence[PlannedFile],
-        stats: ApiStats,
-    ) -> DiscoverSummary:
-        """The summary of a planned run."""
-        return cls(
-            window=(request.window.start.isoformat(), request.window.end.isoformat()),
-            scheduled=request.window.scheduled,
-            dry_run=request.dry_run,
-            planned=_pairs(batch),
-            backlog=len(backlog),
-            backlog_from=backlog[0].start_date if backlog else None,
-            rejected=[(r.where, r.reason) for r in plan.rejected[:MAX_REJECTIONS_LOGGED]],
-            rejected_count=len(plan.rejected),
-            rebuilt=_pairs(rebuilt),
-            api_calls=stats.calls,
-            rate_limited=stats.rate_limited,
-        )
-
-    def run_record(self, archived: Sequence[tuple[str, str]]) -> RunRecord:
-        """The ledger's view of this run, once ``archived`` is known."""
+    def run_record(self, archived: Sequence[tuple[str, str]], failures: Mapping[str, Mapping[str, Any]]) -> RunRecord:
+        """The ledger's view of this run, once its archive tasks are done."""
+        windows = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in self.windows]
         return RunRecord(
-            window_start=date.fromisoformat(self.window[0]),
             planned=self.planned,
             archived=archived,
             rebuilt=self.rebuilt,
-            backlog_from=self.backlog_from,
+            covered=windows if self.unfiltered else [],
+            leftover_days=self.leftover_days,
+            owed=windows if self.user_failures else [],
+            failures=failures,
+            released=self.released,
         )
 
 
@@ -104,17 +111,6 @@ class Discovery:
     summary: DiscoverSummary
 
 
-@dataclass(frozen=True)
-class RunRequest:
-    """What a run was asked to do: its window, its filters, its cap, and the trigger's switches."""
-
-    window: Window
-    filters: Filters = Filters()
-    cap: int = 500
-    force: bool = False
-    dry_run: bool = False
-
-
 def discover(
     client: ZoomClient,
     settings: ArchiveSettings,
@@ -122,61 +118,154 @@ def discover(
     *,
     ledger: Ledger,
     workers: int,
-    rebuild_from: ArchiveBucket | None = None,
+    bucket: ArchiveBucket | None,
+    today: date,
 ) -> Discovery:
-    """List every user's recordings in the request's window, plan them and pick this run's batch.
+    """List every user's recordings in the request's windows, plan them and pick this run's batch.
 
-    :param rebuild_from: the bucket to find the window's files in when the ledger was lost (they are added to
-        ``ledger`` and neither mapped nor downloaded).
+    :param bucket: the archive's bucket, to find files the ledger does not know in S3 (``None``: no check).
     """
     users, missing = request.filters.select_users(client.list_users())
     for email in missing:
         log.warning("user_emails: no active or inactive Zoom user %s", email)
     planner = Planner(
-        window=request.window, filters=request.filters, template=settings.key_template, prefix=settings.prefix
+        window=request.windows, filters=request.filters, template=settings.key_template, prefix=settings.prefix
     )
-    files = plan_listing(client, users, planner, workers=workers)
-    rebuilt = _rebuild(rebuild_from, files, ledger) if rebuild_from is not None and not request.force else []
-    batch, backlog = select_batch(files, ledger.files, cap=request.cap, force=request.force)
+    listing = plan_listing(client, users, request.windows, planner, workers=workers)
+    candidates, quarantined = _without_quarantined(listing.files, ledger, request)
+    rebuilt, batch, backlog = _select(candidates, ledger, request, bucket)
     plan = planner.plan
-    _log_rejections(plan.rejected)
-    counts = (len(users), planner.meetings, len(files), plan.not_ready, plan.filtered_out, len(plan.rejected))
-    log.info(
-        "%d users, %d meetings, %d completed files (%d still processing, %d filtered out, %d malformed); "
-        "%d already archived, %d to archive now, %d left for later runs (cap %d)",
-        *counts,
-        len(files) - len(batch) - len(backlog),
-        len(batch),
-        len(backlog),
-        request.cap,
+    horizon = (today - timedelta(days=settings.ledger.processing_max_days)).isoformat()
+    waiting = [day for day in plan.not_ready_days if day >= horizon]
+    _log_outcome(plan, listing.files, batch, backlog, rebuilt, quarantined, request, len(users))
+    summary = DiscoverSummary(
+        windows=[(w.start.isoformat(), w.end.isoformat()) for w in request.windows],
+        dry_run=request.dry_run,
+        unfiltered=request.unfiltered,
+        planned=_pairs(batch),
+        backlog=len(backlog),
+        leftover_days=sorted({f.start_date for f in backlog} | set(waiting)),
+        rebuilt=_pairs(rebuilt),
+        quarantined=quarantined,
+        released=sorted(fid for fid in ledger.quarantine if request.releases(fid)),
+        user_failures=[(f.user, f.error) for f in listing.failures],
+        stale_processing=len(plan.not_ready_days) - len(waiting),
+        **_plan_counts(plan, client.stats),
     )
-    summary = DiscoverSummary.of(request, plan, batch=batch, backlog=backlog, rebuilt=rebuilt, stats=client.stats)
     return Discovery(batch, summary)
+
+
+def _select(
+    candidates: Sequence[PlannedFile], ledger: Ledger, request: RunRequest, bucket: ArchiveBucket | None
+) -> tuple[list[PlannedFile], list[PlannedFile], list[PlannedFile]]:
+    """``(found in S3, this run's batch, backlog)``: files the ledger does not know are looked up in S3 first."""
+    rebuilt = _check_s3(bucket, [f for f in candidates if f.file_id not in ledger]) if not request.force else []
+    found = {f.file_id for f in rebuilt}
+    remaining = [f for f in candidates if f.file_id not in found]
+    batch, backlog = select_batch(remaining, ledger.archived, cap=request.cap, force=request.force)
+    return rebuilt, batch, backlog
+
+
+def _plan_counts(plan: Plan, stats: ApiStats) -> dict[str, Any]:
+    return {
+        "outside_window": plan.outside_window,
+        "rejected": [(r.where, r.reason) for r in plan.rejected[:MAX_REJECTIONS_LOGGED]],
+        "rejected_count": len(plan.rejected),
+        "api_calls": stats.calls,
+        "rate_limited": stats.rate_limited,
+    }
 
 
 def _pairs(files: Sequence[PlannedFile]) -> list[tuple[str, str]]:
     return [(f.file_id, f.start_date) for f in files]
 
 
-def _log_rejections(rejected: Sequence[Rejected]) -> None:
-    for item in rejected[:MAX_REJECTIONS_LOGGED]:
-        log.error("Skipped malformed record (%s): %s", item.where, item.reason)
-    if len(rejected) > MAX_REJECTIONS_LOGGED:
-        log.error("... and %d more malformed records", len(rejected) - MAX_REJECTIONS_LOGGED)
+def _without_quarantined(
+    files: Sequence[PlannedFile], ledger: Ledger, request: RunRequest
+) -> tuple[list[PlannedFile], list[tuple[str, str]]]:
+    """The files to consider, and the quarantined ones left out (with their reason)."""
+    kept: list[PlannedFile] = []
+    skipped: list[tuple[str, str]] = []
+    for item in files:
+        entry = ledger.quarantine.get(item.file_id)
+        if entry is not None and not request.releases(item.file_id):
+            skipped.append((item.file_id, str(entry.get("reason", ""))))
+        else:
+            kept.append(item)
+    return kept, skipped
 
 
-def _rebuild(bucket: ArchiveBucket, files: Sequence[PlannedFile], ledger: Ledger) -> list[PlannedFile]:
-    """After the ledger was lost: find the window's files S3 already holds (the same HEAD check as ``archive``:
-    ``zoom-file-id`` and size on the key) and add them to ``ledger``."""
-    candidates = [f for f in files if f.file_id not in ledger]
-    found, unchecked = rebuild_from_s3(candidates, lambda f: existing_copy(bucket, f))
-    ledger.merge((f.file_id, f.start_date) for f in found)
-    log.warning(
-        "Rebuilt the ledger from S3: %d of the %d files of the window are already archived (not downloaded "
-        "again), %d are not%s",
-        len(found),
+def _check_s3(bucket: ArchiveBucket | None, candidates: Sequence[PlannedFile]) -> list[PlannedFile]:
+    """The candidates S3 already holds (HEAD: our ``zoom-file-id`` and size on the key)."""
+    if bucket is None or not candidates:
+        return []
+    found, unchecked = find_in_s3(candidates, lambda f: existing_copy(bucket, f))
+    log.info(
+        "Checked S3 for the %d files the ledger does not know: %d already archived (recorded, not downloaded "
+        "again), %d not%s",
         len(candidates),
+        len(found),
         len(candidates) - len(found),
         f", {unchecked} could not be checked (their archive tasks check again)" if unchecked else "",
     )
     return found
+
+
+def find_in_s3(
+    candidates: Sequence[T], find_existing: Callable[[T], Any], *, workers: int = S3_CHECK_WORKERS
+) -> tuple[list[T], int]:
+    """The ``candidates`` S3 already holds, found with ``find_existing`` in parallel. Returns them and how many
+    could not be checked (those stay candidates: their own archive task checks again before any download)."""
+    found: list[T] = []
+    unchecked = 0
+
+    def check(item: T) -> tuple[T, Any, bool]:
+        try:
+            return item, find_existing(item), True
+        except Exception as exc:  # an S3 error, or another file at the key: the archive task reports it
+            log.debug("Could not check %r in S3: %s", getattr(item, "key", item), type(exc).__name__)
+            return item, None, False
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="s3-check") as pool:
+        for item, existing, checked in pool.map(check, candidates):
+            if existing is not None:
+                found.append(item)
+            unchecked += not checked
+    return found, unchecked
+
+
+def _log_outcome(
+    plan: Plan,
+    files: Sequence[PlannedFile],
+    batch: Sequence[PlannedFile],
+    backlog: Sequence[PlannedFile],
+    rebuilt: Sequence[PlannedFile],
+    quarantined: Sequence[tuple[str, str]],
+    request: RunRequest,
+    users: int,
+) -> None:
+    for item in plan.rejected[:MAX_REJECTIONS_LOGGED]:
+        log.error("Skipped malformed record (%s): %s", item.where, item.reason)
+    if len(plan.rejected) > MAX_REJECTIONS_LOGGED:
+        log.error("... and %d more malformed records", len(plan.rejected) - MAX_REJECTIONS_LOGGED)
+    for file_id, reason in quarantined:
+        log.warning("Quarantined, not archived (release it with the release_quarantine param): %s: %s", file_id, reason)
+    if plan.outside_window:
+        log.info(
+            "%d files belong to meetings that started outside the listed dates (archived too)", plan.outside_window
+        )
+    log.info(
+        "%d users, %d completed files (%d still processing, %d filtered out, %d malformed, %d quarantined); "
+        "%d already archived, %d found in S3, %d to archive now, %d left for later runs (cap %d)",
+        users,
+        len(files),
+        plan.not_ready,
+        plan.filtered_out,
+        len(plan.rejected),
+        len(quarantined),
+        len(files) - len(quarantined) - len(rebuilt) - len(batch) - len(backlog),
+        len(rebuilt),
+        len(batch),
+        len(backlog),
+        request.cap,
+    )

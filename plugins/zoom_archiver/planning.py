@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zoom_archiver.errors import InvalidRecord
 from zoom_archiver.formats import content_type, download_form, file_extension
 from zoom_archiver.keys import file_key, meeting_fields
 from zoom_archiver.records import MeetingRecord, Rejected, clean_text, meeting_where, read_file, read_meeting
 from zoom_archiver.windows import Window
-
-if TYPE_CHECKING:
-    from zoom_archiver.zoom_api import ZoomClient
 
 
 @dataclass(frozen=True)
@@ -91,20 +88,29 @@ class Plan:
 
     files: list[PlannedFile] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
-    not_ready: int = 0  # files still processing: a later run takes them
+    not_ready_days: list[str] = field(default_factory=list)  # meeting dates of files still processing
     filtered_out: int = 0
+    #: files of meetings that started outside the listed window (Zoom lists recurring meetings by their recording
+    #: dates): archived like the others, and counted so the log says why a file of another date appears
+    outside_window: int = 0
+
+    @property
+    def not_ready(self) -> int:
+        """Files still processing: they stay owed and a later run takes them."""
+        return len(self.not_ready_days)
 
 
 class Planner:
     """Plans the meetings of one run's listing into :attr:`plan`.
 
-    :param window: the meeting dates this run covers (meetings outside it are left out).
+    :param window: the meeting dates this run lists (a meeting Zoom lists with another start date is planned too,
+        and counted in :attr:`Plan.outside_window`).
     :param filters: the trigger's file-type and host filters.
     :param template: the key template; :param prefix: the archive prefix.
     """
 
-    def __init__(self, *, window: Window, filters: Filters, template: str, prefix: str) -> None:
-        self.window = window
+    def __init__(self, *, window: Window | Sequence[Window], filters: Filters, template: str, prefix: str) -> None:
+        self.windows = (window,) if isinstance(window, Window) else tuple(window)
         self.filters = filters
         self.template = template
         self.prefix = prefix
@@ -128,7 +134,7 @@ class Planner:
         except InvalidRecord as exc:
             self.plan.rejected.append(Rejected(where, str(exc)))
             return
-        if record.start.date() not in self.window or record.files is None:
+        if record.files is None:
             return  # no files: "Recording was not saved because it is too short"
         if not isinstance(record.files, list):
             self.plan.rejected.append(Rejected(where, "recording_files is not a list"))
@@ -141,8 +147,11 @@ class Planner:
             uuid=record.uuid,
             meeting_id=record.meeting_id,
         )
+        before = len(self.plan.files)
         for index, raw in enumerate(record.files):
             self._add_file(raw, record, fields, f"{where} file #{index}")
+        if not any(record.start.date() in window for window in self.windows):
+            self.plan.outside_window += len(self.plan.files) - before
 
     def _add_file(self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], where: str) -> None:
         try:
@@ -154,7 +163,7 @@ class Planner:
             self.plan.rejected.append(Rejected(f"{where} {label}".strip(), reason))
             return
         if planned is None:
-            self.plan.not_ready += 1
+            self.plan.not_ready_days.append(meeting.start.date().isoformat())
         elif not self.filters.admits(planned):
             self.plan.filtered_out += 1
         else:
@@ -230,13 +239,3 @@ def select_batch(
     new = [f for f in files if force or f.file_id not in archived]
     new.sort(key=lambda f: (f.start_time, f.meeting_uuid, f.file_id))
     return new[:cap], new[cap:]
-
-
-def plan_listing(
-    client: ZoomClient, users: Sequence[dict[str, Any]], planner: Planner, *, workers: int
-) -> list[PlannedFile]:
-    """List every user's meetings in the planner's window and plan them; the files, each id once."""
-    window = planner.window
-    for user, meeting in client.list_recordings(list(users), window.start, window.end, workers=workers):
-        planner.add(meeting, user)
-    return planner.files()

@@ -3,9 +3,10 @@
 The DAG file imports this module inside its tasks only, so parsing stays cheap. Every body runs under
 :func:`airflow_errors`, the one translation of our errors into Airflow's.
 
-* :func:`discover` lists recordings, plans the files and returns the new ones with a summary for ``commit``;
-* :func:`archive` archives one file;
-* :func:`commit` records what was archived in the ledger, once per run, and fails the run if any file failed;
+* :func:`discover` lists recordings, plans the files and returns the new ones (its summary for ``commit`` is its
+  ``plan_summary`` XCom);
+* :func:`archive` archives one file (a failure leaves a ``failure`` XCom: what ``commit`` counts);
+* :func:`commit` records the run in the ledger, once per run, and fails the run if a file or a user failed;
 * :func:`housekeeping` aborts multipart uploads a killed task left behind.
 """
 
@@ -22,18 +23,21 @@ from airflow.sdk import conf, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
-from zoom_archiver.discovery import RunRequest
+from zoom_archiver.discovery import DiscoverSummary, RunRequest
 from zoom_archiver.errors import ZoomArchiverError
 from zoom_archiver.notifications.archive_failure import FILE_CONTEXT_KEY
 from zoom_archiver.planning import Filters
+from zoom_archiver.redaction import describe_exception
 from zoom_archiver.settings import ArchiveSettings, load_settings
-from zoom_archiver.windows import resolve_window
+from zoom_archiver.windows import Window, backfill_window, resolve_windows
 
 log = logging.getLogger(__name__)
 
 #: The XCom key of ``discover``'s summary for ``commit`` (its return value is the files ``archive`` maps over;
-#: Airflow maps over return values only). The DAG wires it: ``commit(..., found["plan_summary"])``.
+#: Airflow maps over return values only). The DAG wires it: ``commit(..., files["plan_summary"])``.
 SUMMARY_KEY = "plan_summary"
+#: The XCom key of a failed ``archive`` task's failure (the DAG wires ``archived["failure"]`` to ``commit``).
+FAILURE_KEY = "failure"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,29 +72,22 @@ def _bucket(settings: ArchiveSettings) -> Any:
     return ArchiveBucket(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
 
 
-def _rebuild_source(settings: ArchiveSettings) -> Any:
-    try:
-        return _bucket(settings)
-    except Exception as exc:
-        log.warning("Cannot rebuild the ledger from S3 (%s); every archive task checks S3 itself", type(exc).__name__)
-        return None
-
-
 @airflow_errors
 def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, Any]]:
-    """List every user's recordings in the window; return the files to archive this run (the summary for
-    ``commit`` is its ``plan_summary`` XCom)."""
+    """List every user's recordings in the run's windows; return the files to archive this run."""
     from zoom_archiver.discovery import discover as run_discovery
     from zoom_archiver.hooks.zoom import ZoomHook
 
     settings = load_settings()
-    ledger, ledger_lost = ledger_mod.read_ledger()
-    request = _run_request(params, context, settings, ledger)
-    log.info("Listing Zoom recordings with start dates %s (UTC, inclusive)", request.window)
+    today = _today(context)
+    ledger, _ = ledger_mod.read_ledger(today=today)
+    request = run_request(params, context, settings, ledger)
+    log.info("Listing Zoom recordings with start dates %s (UTC, inclusive)", ", ".join(map(str, request.windows)))
+    bucket = _bucket(settings)
+    bucket.check()  # once per run: a missing bucket or no permission is a clear, permanent configuration error
     hook = ZoomHook(settings.zoom_conn_id)
-    rebuild_from = _rebuild_source(settings) if ledger_lost else None
     found = run_discovery(
-        hook.get_conn(), settings, request, ledger=ledger, workers=hook.list_workers, rebuild_from=rebuild_from
+        hook.get_conn(), settings, request, ledger=ledger, workers=hook.list_workers, bucket=bucket, today=today
     )
     if request.dry_run:
         for item in found.files:
@@ -98,34 +95,60 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
         log.info("DRY RUN: %d files would be archived; nothing was copied", len(found.files))
     files = [] if request.dry_run else [item.to_dict() for item in found.files]
     if not files:
-        log.info("Nothing new to archive for %s", request.window)
+        log.info("Nothing new to archive")
     context["ti"].xcom_push(key=SUMMARY_KEY, value=found.summary.to_dict())
     return files
 
 
-def _run_request(
+def run_request(
     params: dict[str, Any], context: dict[str, Any], settings: ArchiveSettings, ledger: ledger_mod.Ledger
 ) -> RunRequest:
-    """The trigger's params as a request (a bad date or filter is a :class:`ConfigurationError`)."""
-    window = resolve_window(
-        params.get("from_date"),
-        params.get("to_date"),
-        today=_today(context),
-        lookback_days=settings.lookback_days,
-        backlog_from=ledger.backlog_from,
-    )
+    """The run's params as a request (a bad date or filter is a :class:`ConfigurationError`).
+
+    A run of Airflow's own backfill lists the dates of its data interval (each date once: an hourly backfill lists
+    it in its 00:00 run), never the look-back; a scheduled run lists the look-back and the owed work.
+    """
+    run = context.get("dag_run")
+    windows: list[Window]
+    if str(getattr(run, "run_type", "")) in ("backfill", "DagRunType.BACKFILL_JOB") and not params.get("from_date"):
+        window = backfill_window(context["data_interval_start"], context["data_interval_end"])
+        windows = [window] if window else []
+    else:
+        windows = resolve_windows(
+            params.get("from_date"),
+            params.get("to_date"),
+            today=_today(context),
+            lookback_days=settings.lookback_days,
+            owed=ledger.owed,
+        )
     return RunRequest(
-        window=window,
+        windows=windows,
         filters=Filters.from_params(params.get("file_types"), params.get("user_emails")),
         cap=min(settings.max_files_per_run, conf.getint("core", "max_map_length", fallback=1024)),
         force=bool(params.get("force")),
         dry_run=bool(params.get("dry_run")),
+        release=frozenset(str(i).strip() for i in params.get("release_quarantine") or () if str(i).strip()),
     )
 
 
 @airflow_errors
 def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
-    """Archive one file (skipped cheaply when S3 already has it)."""
+    """Archive one file (skipped cheaply when S3 already has it); a failure is left for ``commit`` to count."""
+    try:
+        return _archive(file, params)
+    except Exception as exc:
+        permanent = isinstance(exc, ZoomArchiverError) and exc.permanent
+        failure = {
+            "file_id": file.get("file_id"),
+            "key": file.get("key"),
+            "permanent": permanent,
+            "error": describe_exception(exc)[:300],
+        }
+        context["ti"].xcom_push(key=FAILURE_KEY, value=failure)
+        raise
+
+
+def _archive(file: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from zoom_archiver.archive import archive_file
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.planning import PlannedFile
@@ -143,13 +166,11 @@ def archive(file: dict[str, Any], params: dict[str, Any], context: dict[str, Any
         "key": planned.key,
     }
     settings = load_settings()
+    s3_hook = s3_hook_for(planned, settings.transfer, settings.aws_conn_id)
+    zoom = ZoomHook(settings.zoom_conn_id)
+    force = bool(params.get("force"))
     result = archive_file(
-        planned,
-        zoom=ZoomHook(settings.zoom_conn_id),
-        s3_hook=s3_hook_for(planned, settings.transfer, settings.aws_conn_id),
-        bucket=settings.bucket,
-        settings=settings.transfer,
-        force=bool(params.get("force")),
+        planned, zoom=zoom, s3_hook=s3_hook, bucket=settings.bucket, settings=settings.transfer, force=force
     )
     return result.to_dict()
 
@@ -162,50 +183,85 @@ def housekeeping(context: dict[str, Any]) -> dict[str, Any]:
     return {"aborted_uploads": aborted}
 
 
+def _items(sequence: Sequence[Any]) -> list[Any]:
+    """The values of a (lazy) XCom sequence, without the empty ones."""
+    return [item for item in (sequence[i] for i in range(len(sequence))) if item]
+
+
 @airflow_errors
 def commit(
-    results: Sequence[dict[str, Any]], summary: dict[str, Any], params: dict[str, Any], context: dict[str, Any]
+    results: Sequence[dict[str, Any]],
+    summary: dict[str, Any],
+    failures: Sequence[dict[str, Any]],
+    params: dict[str, Any],
+    context: dict[str, Any],
 ) -> dict[str, Any]:
-    """Merge the archived files into the ledger in one read-modify-write; fail the run if any file failed."""
-    from zoom_archiver.discovery import DiscoverSummary
-
+    """Record the run in the ledger in one read-modify-write; fail the run if a file or a user's listing failed."""
     plan = DiscoverSummary.from_dict(summary)
     if plan.dry_run:
         log.info("Dry run: the ledger is left untouched")
-        return {"dry_run": True, "would_archive": len(plan.planned)}
+        return {"dry_run": True, "would_archive": len(plan.planned), "quarantined": len(plan.quarantined)}
     settings = load_settings()
+    today = _today(context)
     # Only read the mapped results when something was mapped (a skipped map has none to fetch).
-    done = [r for r in (results[i] for i in range(len(results))) if r] if plan.planned else []
-    ledger, _ = ledger_mod.read_ledger()
-    run = plan.run_record([(r["file_id"], r["start_date"]) for r in done])
-    update = ledger.record_run(run, today=_today(context), lookback_days=settings.lookback_days)
+    done = _items(results) if plan.planned else []
+    failed = {str(f["file_id"]): f for f in _items(failures)} if plan.planned else {}
+    ledger, _ = ledger_mod.read_ledger(today=today)
+    update = ledger.record_run(
+        plan.run_record([(r["file_id"], r["start_date"]) for r in done], failed),
+        today=today,
+        retention_days=settings.ledger.retention_days,
+        quarantine_after=settings.ledger.quarantine_after_runs,
+    )
     ledger_mod.write_ledger(ledger)
-    report = _report(done, update, ledger, rebuilt=len(plan.rebuilt))
+    report = _report(done, update, ledger, plan)
     log.info("Ledger updated: %s", report)
-    if update.failed:
-        raise AirflowFailException(
-            f"{len(update.failed)} of {len(plan.planned)} files failed and will be retried by the next run: "
-            + ", ".join(fid for fid, _ in update.failed[:20])
-        )
+    for file_id in update.quarantined:
+        log.error("Quarantined %s: %s", file_id, ledger.quarantine[file_id]["reason"])
+    _raise_for_failures(plan, update)
     if not plan.planned:
         raise AirflowSkipException("Nothing was archived in this run")
     return report
 
 
+def _raise_for_failures(plan: DiscoverSummary, update: ledger_mod.LedgerUpdate) -> None:
+    problems = []
+    if update.failed:
+        problems.append(
+            f"{len(update.failed)} of {len(plan.planned)} files failed ("
+            + ", ".join(fid for fid, _ in update.failed[:20])
+            + (f"; {len(update.quarantined)} now quarantined" if update.quarantined else "; retried by the next run")
+            + ")"
+        )
+    if plan.user_failures:
+        problems.append(
+            "the listing failed for "
+            + "; ".join(f"{user} ({error})" for user, error in plan.user_failures[:20])
+            + " (their dates stay owed; the other users were archived)"
+        )
+    if problems:
+        raise AirflowFailException(" and ".join(problems))
+
+
 def _report(
-    done: Sequence[dict[str, Any]], update: ledger_mod.LedgerUpdate, ledger: ledger_mod.Ledger, *, rebuilt: int
+    done: Sequence[dict[str, Any]], update: ledger_mod.LedgerUpdate, ledger: ledger_mod.Ledger, plan: DiscoverSummary
 ) -> dict[str, Any]:
     outcomes: dict[str, int] = {}
     for r in done:
         outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
     return {
         "archived": outcomes.get("archived", 0),
-        "already_archived": outcomes.get("already_archived", 0),
+        "already_archived": outcomes.get("already_archived", 0) + len(plan.rebuilt),
         "tag_repaired": outcomes.get("tag_repaired", 0),
         "failed": len(update.failed),
+        "quarantined_now": update.quarantined,
+        "quarantined": sorted(ledger.quarantine),
+        "released": plan.released,
+        "user_failures": [user for user, _ in plan.user_failures],
         "ledger_added": update.added,
         "ledger_pruned": update.pruned,
-        "ledger_size": len(ledger.files),
-        "ledger_rebuilt_from_s3": rebuilt,
-        "backlog_from": ledger.backlog_from.isoformat() if ledger.backlog_from else None,
+        "ledger_size": len(ledger.archived),
+        "ledger_rebuilt_from_s3": len(plan.rebuilt),
+        "owed": [[a.isoformat(), b.isoformat()] for a, b in ledger.owed],
+        "still_processing_given_up": plan.stale_processing,
     }

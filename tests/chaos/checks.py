@@ -96,7 +96,8 @@ def archive_state(s3, bucket: str, prefix: str, expected_files: list[dict]) -> A
 
 
 def ledger_ids(raw: str | None) -> set[str]:
-    return set(json.loads(raw)["files"]) if raw else set()
+    """The file ids a ledger Variable lists as archived (its ``archived`` groups them by archive date)."""
+    return {fid for ids in json.loads(raw)["archived"].values() for fid in ids} if raw else set()
 
 
 def secrets_found(text: str, secrets: dict[str, Any]) -> list[str]:

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.chaos.checks import archive_state, ledger_ids, secrets_found
-from tests.chaos.conftest import PREFIX, make_airflow, start_stack, write_figures
+from tests.chaos.conftest import write_figures
+from tests.support.stack import PREFIX, make_airflow, start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +82,8 @@ def test_lost_or_corrupt_ledger_is_rebuilt_from_s3_without_downloading(ledger_st
     deleted = airflow.run(conf())
     assert deleted.state == "success", deleted.output[-3000:]
     assert "ledger Variable zoom_archive_ledger is missing" in deleted.output
-    assert f"Rebuilt the ledger from S3: {len(expected)} of the {len(expected)} files" in deleted.output
+    n = len(expected)
+    assert f"Checked S3 for the {n} files the ledger does not know: {n} already archived" in deleted.output
     assert downloads(stack) == [], "a file already in S3 was downloaded again"
     assert [t for (t, _), ti in deleted.tis.items() if t == "archive" and ti["state"] == "success"] == []
     assert ledger_ids(airflow.variable(LEDGER)) == original
@@ -99,7 +101,7 @@ def test_lost_or_corrupt_ledger_is_rebuilt_from_s3_without_downloading(ledger_st
     corrupt = airflow.run(conf())
     assert corrupt.state == "success", corrupt.output[-3000:]
     assert "ledger Variable zoom_archive_ledger holds invalid JSON" in corrupt.output
-    assert f"Rebuilt the ledger from S3: {len(expected) - 1} of the {len(expected)} files" in corrupt.output
+    assert f"Checked S3 for the {n} files the ledger does not know: {n - 1} already archived" in corrupt.output
     assert downloads(stack) == [gone["file_key"]], "only the file missing from S3 may be downloaded"
     final = archive_state(s3, airflow.bucket, PREFIX, expected)
     assert final.converged, (final.missing, final.corrupt)

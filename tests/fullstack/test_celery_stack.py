@@ -78,7 +78,7 @@ def downloads(stack: Stack) -> dict[str, Any]:
 
 def ledger_ids(stack: Stack) -> set[str]:
     value = stack.api.get_variable(LEDGER)
-    return set(json.loads(value)["files"]) if value else set()
+    return {fid for ids in json.loads(value)["archived"].values() for fid in ids} if value else set()
 
 
 def task_instances(stack: Stack, run_id: str) -> dict[tuple[str, int], dict[str, Any]]:

@@ -45,9 +45,14 @@ class TestDagIntegrity:
     def test_commit_gets_the_summary_wired_from_discover(self, dag):
         from airflow.sdk.definitions.xcom_arg import PlainXComArg
 
-        summary = dag.get_task("commit").op_args[1]
+        summary, failures = dag.get_task("commit").op_args[1:3]
         assert isinstance(summary, PlainXComArg)
         assert (summary.operator.task_id, summary.key) == ("discover", "plan_summary")
+        assert (failures.operator.task_id, failures.key) == ("archive", "failure")
+
+    def test_one_commit_at_a_time_across_every_run(self, dag):
+        # the ledger Variable's only writer: scheduled, manual and backfill runs never commit at once
+        assert dag.get_task("commit").max_active_tis_per_dag == 1
 
     def test_archive_is_mapped_with_a_readable_label(self, dag):
         from airflow.sdk.definitions.mappedoperator import MappedOperator
@@ -96,6 +101,7 @@ class TestDagIntegrity:
             "dry_run": False,
             "file_types": None,
             "user_emails": None,
+            "release_quarantine": None,
             "force": False,
         }
 

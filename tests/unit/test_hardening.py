@@ -19,6 +19,7 @@ from moto import mock_aws
 
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.archive import archive_file, existing_copy
+from zoom_archiver.discovery import find_in_s3
 from zoom_archiver.download import DownloadPolicy, open_download
 from zoom_archiver.errors import DownloadRejected, DownloadTokenRejected, InvalidRecord
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
@@ -299,13 +300,13 @@ class TestLedgerRebuild:
                 raise RuntimeError("S3 said 503")
             return {"key": item} if item.startswith("in-s3") else None
 
-        found, unchecked = ledger_mod.rebuild_from_s3(["in-s3-1", "absent", "broken", "in-s3-2"], find, workers=2)
+        found, unchecked = find_in_s3(["in-s3-1", "absent", "broken", "in-s3-2"], find, workers=2)
         assert found == ["in-s3-1", "in-s3-2"]
         assert unchecked == 1
 
     def test_missing_or_invalid_ledger_is_reported(self):
-        assert "missing" in ledger_mod.loads(None)[1]
-        assert "invalid JSON" in ledger_mod.loads('{"files": {"truncated')[1]
+        assert "missing" in ledger_mod.loads(None, today=date(2026, 3, 1))[1]
+        assert "invalid JSON" in ledger_mod.loads('{"files": {"truncated', today=date(2026, 3, 1))[1]
 
 
 class TestTls:

@@ -1,12 +1,25 @@
+"""The ledger (zoom_archiver.ledger): its format, its migration from version 1, and every rule of a commit."""
+
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from zoom_archiver.ledger import LEDGER_VERSION, Ledger, LedgerUpdate, RunRecord, loads, read_ledger, write_ledger
+from zoom_archiver.ledger import (
+    LEDGER_VERSION,
+    Ledger,
+    LedgerUpdate,
+    RunRecord,
+    loads,
+    read_ledger,
+    write_ledger,
+)
+
+TODAY = date(2026, 3, 10)
+D = lambda day: date(2026, 3, day)  # noqa: E731
 
 
 class TestLoads:
@@ -20,181 +33,165 @@ class TestLoads:
             pytest.param("[]", "unknown shape", id="list"),
             pytest.param('"a string"', "unknown shape", id="string"),
             pytest.param("42", "unknown shape", id="number"),
-            pytest.param('{"version": 1}', "unknown shape", id="no-files"),
+            pytest.param('{"version": 2}', "unknown shape", id="no-archived"),
             pytest.param('{"files": ["a", "b"]}', "unknown shape", id="files-list"),
         ],
     )
     def test_unusable_values_give_an_empty_ledger_and_a_warning(self, raw, warning):
-        ledger, message = loads(raw)
-        assert ledger.files == {}
-        assert ledger.backlog_from is None
+        ledger, message = loads(raw, today=TODAY)
+        assert ledger == Ledger()
         assert message is not None
         assert warning in message
 
-    def test_valid_value(self):
-        raw = json.dumps({"version": 1, "files": {"a": "2024-11-29", "b": "2024-11-30"}, "backlog_from": "2024-11-01"})
-        ledger, warning = loads(raw)
-        assert warning is None
-        assert ledger.files == {"a": "2024-11-29", "b": "2024-11-30"}
-        assert ledger.backlog_from == date(2024, 11, 1)
-        assert "a" in ledger
-        assert "c" not in ledger
+    def test_version_1_is_migrated(self):
+        raw = json.dumps({"version": 1, "files": {"a": "2024-11-29", "b": 5}, "backlog_from": "2026-03-01"})
+        ledger, warning = loads(raw, today=TODAY)
+        assert ledger.archived == {"a": TODAY}  # archived at the latest today: kept a whole retention from now
+        assert ledger.owed == [(D(1), TODAY)]
+        assert "1 malformed" in warning
 
-    def test_accepts_an_already_deserialised_value(self):
-        ledger, warning = loads({"files": {"a": "2024-11-29"}})
-        assert warning is None
-        assert ledger.files == {"a": "2024-11-29"}
-
-    def test_malformed_entries_dropped_with_a_warning(self):
-        ledger, warning = loads(json.dumps({"files": {"a": "2024-11-29", "b": 5, "c": None}}))
-        assert ledger.files == {"a": "2024-11-29"}
-        assert warning is not None
+    def test_malformed_days_are_dropped_with_a_warning(self):
+        raw = {"archived": {"2026-03-01": ["a"], "yesterday": ["b"], "2026-03-02": "c"}, "owed": [["x", "y"], [1]]}
+        ledger, warning = loads(raw, today=TODAY)
+        assert ledger.archived == {"a": D(1)}
+        assert ledger.owed == []
         assert "2 malformed" in warning
 
-    @pytest.mark.parametrize("backlog", ["yesterday", 20240101, ["2024-01-01"]])
-    def test_bad_backlog_from_is_ignored(self, backlog):
-        ledger, _ = loads(json.dumps({"files": {}, "backlog_from": backlog}))
-        assert ledger.backlog_from is None
 
-
-class TestLedger:
-    def test_merge_counts_only_new_files(self):
-        ledger = Ledger({"a": "2024-11-29"})
-        added = ledger.merge([("a", "2024-11-29"), ("b", "2024-11-30"), ("c", "2024-12-01"), ("b", "2024-11-30")])
-        assert added == 2
-        assert set(ledger.files) == {"a", "b", "c"}
-
-    def test_prune_drops_entries_before_the_horizon(self):
-        ledger = Ledger({"old": "2024-10-01", "edge": "2024-11-01", "new": "2024-11-20"})
-        assert ledger.prune(date(2024, 11, 1)) == 1
-        assert set(ledger.files) == {"edge", "new"}
-
-    def test_prune_keeps_entries_while_the_backlog_reaches_back(self):
-        ledger = Ledger(
-            {"old": "2024-10-01", "older": "2024-09-01", "new": "2024-11-20"}, backlog_from=date(2024, 9, 15)
-        )
-        assert ledger.prune(date(2024, 11, 1)) == 1
-        assert set(ledger.files) == {"old", "new"}
-
-    def test_recent_backlog_does_not_extend_the_horizon(self):
-        ledger = Ledger({"old": "2024-10-01"}, backlog_from=date(2024, 11, 10))
-        ledger.prune(date(2024, 11, 1))
-        assert ledger.files == {}
-
+class TestFormat:
     @pytest.mark.parametrize(
         "ledger",
         [
             pytest.param(Ledger(), id="empty"),
-            pytest.param(Ledger({"b": "2024-11-30", "a": "2024-11-29"}), id="files"),
-            pytest.param(Ledger({"a": "2024-11-29"}, backlog_from=date(2024, 11, 1)), id="backlog"),
+            pytest.param(Ledger({"b": D(2), "a": D(1), "c": D(1)}), id="archived"),
+            pytest.param(Ledger(owed=[(D(1), D(3))]), id="owed"),
+            pytest.param(
+                Ledger(
+                    failures={"f": {"runs": 1, "day": "2026-03-01", "error": "x"}},
+                    quarantine={"q": {"since": "2026-03-09", "day": "2026-03-01", "key": "k", "reason": "r"}},
+                ),
+                id="failures-and-quarantine",
+            ),
         ],
     )
-    def test_dumps_loads_round_trip(self, ledger):
+    def test_round_trip(self, ledger):
         raw = ledger.dumps()
-        loaded, warning = loads(raw)
+        loaded, warning = loads(raw, today=TODAY)
         assert warning is None
         assert loaded == ledger
         assert json.loads(raw)["version"] == LEDGER_VERSION
 
-    def test_dumps_is_deterministic(self):
-        assert Ledger({"b": "2", "a": "1"}).dumps() == Ledger({"a": "1", "b": "2"}).dumps()
+    def test_ids_are_grouped_by_archive_date_and_deterministic(self):
+        raw = Ledger({"b": D(2), "a": D(1), "c": D(1)}).dumps()
+        assert json.loads(raw)["archived"] == {"2026-03-01": ["a", "c"], "2026-03-02": ["b"]}
+        assert raw == Ledger({"c": D(1), "a": D(1), "b": D(2)}).dumps()
 
-    def test_size_stays_bounded_over_a_month_of_hourly_runs(self):
-        lookback_days, files_per_run = 7, 5
-        raw = None
-        sizes = []
-        start = datetime(2026, 1, 1)
-        for hour in range(30 * 24):
-            now = start + timedelta(hours=hour)
-            ledger, _ = loads(raw)
-            today = now.date()
-            # Each run archives a few new files (meetings of today) and re-sees some of yesterday's.
-            archived = [(f"{now.isoformat()}-{i}", today.isoformat()) for i in range(files_per_run)]
-            archived += [(fid, day) for fid, day in list(ledger.files.items())[:3]]
-            ledger.merge(archived)
-            ledger.prune(today - timedelta(days=lookback_days + 1))
-            raw = ledger.dumps()
-            sizes.append(len(ledger.files))
-        bound = (lookback_days + 2) * 24 * files_per_run
-        assert max(sizes) <= bound
-        assert sizes[-1] <= bound
-        assert len(raw) < 100_000
-        final, _ = loads(raw)
-        assert min(final.files.values()) >= (start + timedelta(days=29 - lookback_days - 1)).date().isoformat()
-
-
-class TestRetainFrom:
-    def test_entries_from_the_capped_window_are_kept_until_the_backlog_is_done(self):
-        ledger = Ledger({"old": "2026-01-02", "older": "2025-12-30"}, backlog_from=date(2026, 1, 10))
-        ledger.retain_from = date(2026, 1, 1)
-        assert ledger.prune(date(2026, 3, 1)) == 1  # only the entry before the capped run's window goes
-        assert set(ledger.files) == {"old"}
-        ledger.backlog_from = ledger.retain_from = None
-        assert ledger.prune(date(2026, 3, 1)) == 1
-        assert ledger.files == {}
-
-    def test_retain_from_round_trips(self):
-        ledger = Ledger({"a": "2026-01-02"}, backlog_from=date(2026, 1, 10), retain_from=date(2026, 1, 1))
-        restored, warning = loads(ledger.dumps())
-        assert warning is None
-        assert restored == ledger
+    @pytest.mark.parametrize(("entries", "limit"), [(10_000, 420_000), (100_000, 4_200_000)])
+    def test_size_of_a_large_ledger(self, entries, limit):
+        # Zoom file ids are UUIDs (36 characters); spread over 90 archive dates
+        ids = {f"{i:08x}-fba9-4866-b71b-099b38a3e702": TODAY - timedelta(days=i % 90) for i in range(entries)}
+        size = len(Ledger(ids).dumps().encode())
+        assert size < limit  # ~39 bytes an entry: well inside PostgreSQL's TEXT and MySQL's MEDIUMTEXT (16 MiB)
 
 
 class TestRecordRun:
-    """The commit's rules: what is added, what is owed (the backlog), what is retained and pruned."""
+    """The commit's rules: what is added, what is owed, what is quarantined, what is pruned."""
 
-    TODAY = date(2026, 3, 10)
+    def record(self, ledger: Ledger, *, quarantine_after: int = 3, today: date = TODAY, **run: Any) -> LedgerUpdate:
+        return ledger.record_run(RunRecord(**run), today=today, retention_days=90, quarantine_after=quarantine_after)
 
-    def record(self, ledger: Ledger, **run: Any) -> LedgerUpdate:
-        fields = {"window_start": date(2026, 3, 3), "planned": [], "archived": [], **run}
-        return ledger.record_run(RunRecord(**fields), today=self.TODAY, lookback_days=7)
-
-    def test_archived_and_rebuilt_files_are_added(self):
-        ledger = Ledger()
+    def test_archived_and_rebuilt_files_are_added_with_their_archive_date(self):
+        ledger = Ledger({"old": D(1)})
         update = self.record(
-            ledger, planned=[("a", "2026-03-05")], archived=[("a", "2026-03-05")], rebuilt=[("r", "2026-03-04")]
+            ledger,
+            planned=[("a", "2019-01-05")],
+            archived=[("a", "2019-01-05"), ("old", "x")],
+            rebuilt=[("r", "2019-01-04")],
         )
         assert (update.added, update.failed) == (2, [])
-        assert ledger.files == {"a": "2026-03-05", "r": "2026-03-04"}
-        assert ledger.backlog_from is None
+        assert ledger.archived == {"old": D(1), "a": TODAY, "r": TODAY}  # a backfill is remembered from today
 
-    def test_a_planned_file_that_was_not_archived_is_owed_from_its_date(self):
+    def test_entries_are_pruned_by_archive_date_after_the_retention(self):
+        ledger = Ledger({"kept": TODAY - timedelta(days=90), "gone": TODAY - timedelta(days=91)})
+        assert self.record(ledger).pruned == 1
+        assert set(ledger.archived) == {"kept"}
+
+    def test_a_covered_window_clears_the_owed_work_there(self):
+        ledger = Ledger(owed=[(D(1), D(5))])
+        self.record(ledger, covered=[(D(2), D(3))])
+        assert ledger.owed == [(D(1), D(1)), (D(4), D(5))]
+
+    def test_a_filtered_or_narrower_run_never_clears_what_it_did_not_cover(self):
+        ledger = Ledger(owed=[(D(1), D(5))])
+        self.record(ledger, covered=[])  # a filtered run covers nothing
+        assert ledger.owed == [(D(1), D(5))]
+
+    def test_leftover_and_failed_files_are_owed_on_their_dates(self):
         ledger = Ledger()
-        update = self.record(ledger, planned=[("a", "2026-03-05"), ("b", "2026-03-04")], archived=[("a", "2026-03-05")])
+        update = self.record(
+            ledger,
+            planned=[("a", "2026-03-05"), ("b", "2026-03-04")],
+            archived=[("a", "2026-03-05")],
+            covered=[(D(3), TODAY)],
+            leftover_days=["2026-03-07"],
+        )
         assert update.failed == [("b", "2026-03-04")]
-        assert ledger.backlog_from == date(2026, 3, 4)
-        assert ledger.retain_from == date(2026, 3, 3)  # the window that left it
+        assert ledger.owed == [(D(4), D(4)), (D(7), D(7))]
+        assert ledger.failures["b"]["runs"] == 1
 
-    def test_the_cap_leaves_a_backlog_that_keeps_its_window_retained(self):
-        ledger = Ledger({"old": "2026-01-02"})
-        self.record(ledger, window_start=date(2026, 1, 1), archived=[("x", "2026-01-01")], backlog_from="2026-01-05")
-        assert ledger.backlog_from == date(2026, 1, 5)
-        assert ledger.files == {"old": "2026-01-02", "x": "2026-01-01"}  # not pruned: the backlog is not done
+    def test_a_failed_user_listing_keeps_its_windows_owed(self):
+        ledger = Ledger(owed=[(D(1), D(2))])
+        self.record(ledger, covered=[(D(1), TODAY)], owed=[(D(1), TODAY)])
+        assert ledger.owed == [(D(1), TODAY)]
 
-    def test_an_older_backlog_survives_a_run_that_did_not_reach_it(self):
-        ledger = Ledger(backlog_from=date(2026, 1, 5), retain_from=date(2026, 1, 1))
-        self.record(ledger, window_start=date(2026, 3, 3))
-        assert ledger.backlog_from == date(2026, 1, 5)
+    def test_a_transient_failure_is_quarantined_after_n_runs_and_stops_being_owed(self):
+        ledger = Ledger()
+        failure = {"b": {"permanent": False, "error": "HTTP 404", "key": "zoom/b.mp4"}}
+        for run in range(1, 4):
+            update = self.record(ledger, planned=[("b", "2026-03-04")], failures=failure, covered=[(D(3), TODAY)])
+            assert update.quarantined == ([] if run < 3 else ["b"])
+        assert "b" not in ledger.failures
+        assert ledger.quarantine["b"]["reason"].startswith("failed in 3 runs: HTTP 404")
+        assert ledger.quarantine["b"]["key"] == "zoom/b.mp4"
+        assert ledger.owed == []  # a quarantined file never widens the window
 
-    def test_a_run_covering_the_backlog_clears_it_and_prunes(self):
-        ledger = Ledger({"old": "2026-01-02", "new": "2026-03-05"}, backlog_from=date(2026, 1, 5))
-        update = self.record(ledger, window_start=date(2026, 1, 5))
-        assert ledger.backlog_from is None
-        assert ledger.retain_from is None
-        assert ledger.files == {"new": "2026-03-05"}  # pruned to the look-back horizon
-        assert update.pruned == 1
+    def test_a_permanent_error_quarantines_at_once(self):
+        ledger = Ledger()
+        failure = {"b": {"permanent": True, "error": "KeyConflict: holds another file"}}
+        update = self.record(ledger, planned=[("b", "2026-03-04")], failures=failure)
+        assert update.quarantined == ["b"]
+        assert ledger.quarantine["b"]["reason"] == "permanent error: KeyConflict: holds another file"
+
+    def test_a_task_that_left_no_failure_counts_as_a_transient_failure(self):
+        ledger = Ledger()
+        self.record(ledger, planned=[("b", "2026-03-04")])
+        assert ledger.failures["b"]["error"] == "the archive task did not finish"
+
+    def test_an_archived_or_released_file_leaves_failures_and_quarantine(self):
+        ledger = Ledger(
+            failures={"a": {"runs": 2, "day": "2026-03-01", "error": "x"}},
+            quarantine={"q": {"reason": "r"}, "r": {"reason": "r"}},
+        )
+        self.record(
+            ledger,
+            planned=[("a", "2026-03-01"), ("q", "2026-03-01")],
+            archived=[("a", "x"), ("q", "x")],
+            released=["r"],
+        )
+        assert ledger.failures == {}
+        assert ledger.quarantine == {}
 
 
 class TestVariableIO:
     def test_read_and_write_round_trip_through_the_variable(self):
         store: dict[str, str] = {}
-        ledger = Ledger({"a": "2026-03-05"}, backlog_from=date(2026, 3, 1))
+        ledger = Ledger({"a": D(5)}, owed=[(D(1), D(2))])
         write_ledger(ledger, lambda key, value: store.__setitem__(key, value))
-        again, warning = read_ledger(lambda key, default=None: store.get(key, default))
+        again, warning = read_ledger(lambda key, default=None: store.get(key, default), today=TODAY)
         assert warning is None
         assert again == ledger
 
     def test_a_missing_variable_reads_as_an_empty_ledger_with_a_warning(self):
-        ledger, warning = read_ledger(lambda key, default=None: default)
+        ledger, warning = read_ledger(lambda key, default=None: default, today=TODAY)
         assert ledger == Ledger()
         assert "missing" in warning

@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
-from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, decode_uuid
 from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, dedupe, select_batch
-from zoom_archiver.windows import Window, resolve_window
+from zoom_archiver.windows import Window
 
 PREFIX = "zoom"
 WINDOW_2024 = Window(date(2024, 11, 1), date(2024, 12, 5))
@@ -52,76 +51,6 @@ def mp4_file(file_id: str, **overrides: Any) -> dict[str, Any]:
     }
     record.update(overrides)
     return record
-
-
-class TestResolveWindow:
-    TODAY = date(2026, 3, 10)
-
-    def test_scheduled_look_back(self):
-        window = resolve_window(None, None, today=self.TODAY, lookback_days=7)
-        assert window == Window(date(2026, 3, 3), date(2026, 3, 10), scheduled=True)
-
-    def test_empty_strings_mean_scheduled(self):
-        assert resolve_window("", "", today=self.TODAY, lookback_days=7).scheduled
-
-    def test_backlog_from_extends_the_look_back(self):
-        window = resolve_window(None, None, today=self.TODAY, lookback_days=7, backlog_from=date(2026, 2, 1))
-        assert window == Window(date(2026, 2, 1), date(2026, 3, 10), scheduled=True)
-
-    def test_recent_backlog_does_not_shrink_the_look_back(self):
-        window = resolve_window(None, None, today=self.TODAY, lookback_days=7, backlog_from=date(2026, 3, 8))
-        assert window.start == date(2026, 3, 3)
-
-    def test_from_only_runs_to_today(self):
-        window = resolve_window("2025-01-01", None, today=self.TODAY, lookback_days=7)
-        assert window == Window(date(2025, 1, 1), self.TODAY, scheduled=False)
-
-    def test_to_only_looks_back_from_to(self):
-        window = resolve_window(None, "2026-01-31", today=self.TODAY, lookback_days=7)
-        assert window == Window(date(2026, 1, 24), date(2026, 1, 31), scheduled=False)
-
-    def test_explicit_range_is_inclusive_and_ignores_backlog(self):
-        window = resolve_window(
-            "2025-06-01", "2025-06-30", today=self.TODAY, lookback_days=7, backlog_from=date(2020, 1, 1)
-        )
-        assert window == Window(date(2025, 6, 1), date(2025, 6, 30), scheduled=False)
-
-    def test_single_day(self):
-        window = resolve_window("2025-06-01", "2025-06-01", today=self.TODAY, lookback_days=7)
-        assert window.start == window.end == date(2025, 6, 1)
-
-    def test_to_before_from_is_a_configuration_error(self):
-        with pytest.raises(ConfigurationError, match="before"):
-            resolve_window("2026-02-01", "2026-01-01", today=self.TODAY, lookback_days=7)
-
-    @pytest.mark.parametrize(
-        ("from_date", "to_date", "name"),
-        [
-            pytest.param("yesterday", None, "from_date", id="word"),
-            pytest.param("2026-13-01", None, "from_date", id="month-13"),
-            pytest.param("31/01/2026", None, "from_date", id="european"),
-            pytest.param(None, "2026-02-30", "to_date", id="feb-30"),
-            pytest.param(None, 20260101, "to_date", id="integer"),
-            pytest.param(["2026-01-01"], None, "from_date", id="list"),
-        ],
-    )
-    def test_bad_dates_are_configuration_errors(self, from_date, to_date, name):
-        with pytest.raises(ConfigurationError, match=name):
-            resolve_window(from_date, to_date, today=self.TODAY, lookback_days=7)
-
-    @pytest.mark.parametrize(
-        ("value", "expected"),
-        [
-            pytest.param("2026-01-31T10:00:00Z", date(2026, 1, 31), id="utc-z"),
-            pytest.param("2026-01-31T23:30:00-05:00", date(2026, 2, 1), id="offset-next-utc-day"),
-            pytest.param("2026-02-01T01:00:00+02:00", date(2026, 1, 31), id="offset-previous-utc-day"),
-            pytest.param("2026-01-31T10:00:00", date(2026, 1, 31), id="naive"),
-            pytest.param(" 2026-01-31 ", date(2026, 1, 31), id="padded"),
-        ],
-    )
-    def test_datetime_strings_become_utc_dates(self, value, expected):
-        window = resolve_window(value, "2026-12-31", today=self.TODAY, lookback_days=7)
-        assert window.start == expected
 
 
 class TestPlanMeeting:
@@ -358,18 +287,22 @@ class TestPlanMeeting:
             pytest.param("2019-07-11T20:00:00Z", id="years-before"),
         ],
     )
-    def test_meetings_outside_the_window_are_ignored(self, start_time):
+    def test_files_zoom_lists_outside_the_window_are_planned_and_counted(self, start_time):
+        # Zoom lists a recurring meeting by its recordings' dates: its start_time can lie before the window
+        # (a real capture: start_time Nov 3, recording_start Nov 16). Dropping it silently lost the file.
         plan = plan_of([completed_meeting(start_time=start_time)], {"email": "h@example.com"})
-        assert plan.files == []
+        assert len(plan.files) == 1
+        assert plan.outside_window == 1
         assert plan.rejected == []
-        assert plan.not_ready == 0
 
     @pytest.mark.parametrize(
         "start_time",
         [pytest.param("2024-11-01T00:00:00Z", id="first-day"), pytest.param("2024-12-05T23:59:59Z", id="last-day")],
     )
     def test_window_is_inclusive(self, start_time):
-        assert len(plan_of([completed_meeting(start_time=start_time)], {"email": "h@example.com"}).files) == 1
+        plan = plan_of([completed_meeting(start_time=start_time)], {"email": "h@example.com"})
+        assert len(plan.files) == 1
+        assert plan.outside_window == 0
 
     def test_filter_by_file_type(self, real_listing, real_host):
         filters = Filters.from_params([" mp4 ", "m4a", ""], None)

@@ -54,7 +54,7 @@ def task_context() -> dict[str, Any]:
 
 
 def summary(**overrides: Any) -> dict[str, Any]:
-    base = DiscoverSummary(window=("2026-03-03", "2026-03-10"), scheduled=True, dry_run=False, planned=[])
+    base = DiscoverSummary(windows=[("2026-03-03", "2026-03-10")], dry_run=False, planned=[])
     return {**base.to_dict(), **overrides}
 
 
@@ -77,6 +77,15 @@ class TestAirflowErrors:
             body()
 
 
+class FakeBucket:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.checked = False
+
+    def check(self) -> None:
+        self.checked = True
+
+
 class FakeHook:
     list_workers = 2
 
@@ -96,14 +105,14 @@ class TestDiscover:
         calls: list[dict[str, Any]] = []
         files = [make_planned(file_id="f1"), make_planned(file_id="f2", key="zoom/other.mp4")]
 
-        def fake(client, settings, request, *, ledger, workers, rebuild_from=None):
-            calls.append({"client": client, "request": request, "workers": workers, "rebuild": rebuild_from})
+        def fake(client, settings, request, *, ledger, workers, bucket, today):
+            calls.append({"client": client, "request": request, "workers": workers, "bucket": bucket, "ledger": ledger})
             planned = [(f.file_id, f.start_date) for f in files]
-            return Discovery(files, DiscoverSummary(("a", "b"), True, request.dry_run, planned))
+            return Discovery(files, DiscoverSummary([("a", "b")], request.dry_run, planned=planned))
 
         monkeypatch.setattr(zoom_archiver.discovery, "discover", fake)
         monkeypatch.setattr(zoom_archiver.hooks.zoom, "ZoomHook", FakeHook)
-        monkeypatch.setattr(tasks, "_rebuild_source", lambda settings: "bucket-for-rebuild")
+        monkeypatch.setattr(tasks, "_bucket", lambda settings: FakeBucket(settings.bucket))
         return calls
 
     def test_returns_the_files_and_pushes_the_summary(self, variables, task_context, discovered):
@@ -113,17 +122,37 @@ class TestDiscover:
         assert task_context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"] == [["f1", "2024-11-29"], ["f2", "2024-11-29"]]
         [call] = discovered
         assert call["client"] == "client of zoom_default"
-        assert call["request"].window.end.isoformat() == "2026-03-10"  # the run's data interval end
-        assert call["rebuild"] is None  # the ledger was readable
+        assert call["request"].windows[-1].end.isoformat() == "2026-03-10"  # the run's data interval end
+        assert call["bucket"].checked, "the bucket is checked once per run"
 
     def test_dry_run_maps_nothing_but_says_what_it_would_archive(self, variables, task_context, discovered):
         assert tasks.discover({"dry_run": True}, task_context) == []
         assert task_context["ti"].xcoms[tasks.SUMMARY_KEY]["dry_run"] is True
         assert len(task_context["ti"].xcoms[tasks.SUMMARY_KEY]["planned"]) == 2
 
-    def test_a_lost_ledger_is_rebuilt_from_s3(self, variables, task_context, discovered):
+    def test_owed_work_is_listed_besides_the_look_back(self, variables, task_context, discovered):
+        variables[LEDGER_VARIABLE] = json.dumps({"version": 2, "archived": {}, "owed": [["2026-01-05", "2026-01-06"]]})
         tasks.discover({}, task_context)
-        assert discovered[0]["rebuild"] == "bucket-for-rebuild"
+        windows = [(str(w.start), str(w.end)) for w in discovered[0]["request"].windows]
+        assert windows == [("2026-01-05", "2026-01-06"), ("2026-03-03", "2026-03-10")]
+
+    def test_a_backfill_run_lists_only_its_own_dates(self, variables, task_context, discovered):
+        task_context.update(
+            dag_run=type("Run", (), {"run_type": "backfill"})(),
+            data_interval_start=datetime(2026, 2, 1, 0, tzinfo=UTC),
+            data_interval_end=datetime(2026, 2, 1, 1, tzinfo=UTC),
+        )
+        tasks.discover({}, task_context)
+        [window] = discovered[0]["request"].windows
+        assert (str(window.start), str(window.end)) == ("2026-02-01", "2026-02-01")
+        task_context["data_interval_start"] = datetime(2026, 2, 1, 5, tzinfo=UTC)
+        task_context["data_interval_end"] = datetime(2026, 2, 1, 6, tzinfo=UTC)
+        tasks.discover({}, task_context)
+        assert discovered[1]["request"].windows == []  # the date was listed by its 00:00 run
+
+    def test_release_quarantine_param_reaches_the_request(self, variables, task_context, discovered):
+        tasks.discover({"release_quarantine": [" f1 ", ""]}, task_context)
+        assert discovered[0]["request"].release == frozenset({"f1"})
 
     @pytest.mark.parametrize(
         ("params", "message"),
@@ -146,28 +175,47 @@ class TestDiscover:
 class TestCommit:
     def test_records_the_archived_files_in_the_ledger(self, variables, task_context):
         planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
-        report = tasks.commit([result("a"), result("b", "2026-03-06")], summary(planned=planned), {}, task_context)
+        results = [result("a"), result("b", "2026-03-06")]
+        report = tasks.commit(results, summary(planned=planned), [], {}, task_context)
         assert report["archived"] == 2
         assert report["ledger_added"] == 2
-        assert json.loads(variables[LEDGER_VARIABLE])["files"] == {"a": "2026-03-05", "b": "2026-03-06"}
+        assert json.loads(variables[LEDGER_VARIABLE])["archived"] == {"2026-03-10": ["a", "b"]}
 
     def test_a_failed_file_fails_the_run_but_the_others_are_recorded(self, variables, task_context):
         planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
+        failures = [{"file_id": "b", "permanent": False, "error": "DownloadError: HTTP 503", "key": "zoom/b"}]
         with pytest.raises(AirflowFailException, match="1 of 2 files failed.*b"):
-            tasks.commit([result("a"), None], summary(planned=planned), {}, task_context)
+            tasks.commit([result("a"), None], summary(planned=planned), failures, {}, task_context)
         ledger = json.loads(variables[LEDGER_VARIABLE])
-        assert ledger["files"] == {"a": "2026-03-05"}
-        assert ledger["backlog_from"] == "2026-03-06"  # b is owed
+        assert ledger["archived"] == {"2026-03-10": ["a"]}
+        assert ledger["owed"] == [["2026-03-06", "2026-03-06"]]  # b is owed
+        assert ledger["failures"]["b"]["error"] == "DownloadError: HTTP 503"
+
+    def test_a_permanent_failure_is_quarantined_and_reported(self, variables, task_context):
+        failures = [{"file_id": "b", "permanent": True, "error": "KeyConflict: another file", "key": "zoom/b"}]
+        with pytest.raises(AirflowFailException, match="1 now quarantined"):
+            tasks.commit([None], summary(planned=[["b", "2026-03-06"]]), failures, {}, task_context)
+        ledger = json.loads(variables[LEDGER_VARIABLE])
+        assert ledger["quarantine"]["b"]["reason"] == "permanent error: KeyConflict: another file"
+        assert ledger["owed"] == []
+
+    def test_a_failed_user_fails_the_run_naming_the_user(self, variables, task_context):
+        plan = summary(planned=[["a", "2026-03-05"]], user_failures=[["gone@example.com", "HTTP 404 code=1001"]])
+        with pytest.raises(AirflowFailException, match="gone@example.com.*1001"):
+            tasks.commit([result("a")], plan, [], {}, task_context)
+        ledger = json.loads(variables[LEDGER_VARIABLE])
+        assert ledger["archived"] == {"2026-03-10": ["a"]}
+        assert ledger["owed"] == [["2026-03-03", "2026-03-10"]]
 
     def test_dry_run_leaves_the_ledger_alone(self, variables, task_context):
-        report = tasks.commit([], summary(dry_run=True, planned=[["a", "2026-03-05"]]), {}, task_context)
-        assert report == {"dry_run": True, "would_archive": 1}
+        report = tasks.commit([], summary(dry_run=True, planned=[["a", "2026-03-05"]]), [], {}, task_context)
+        assert report == {"dry_run": True, "would_archive": 1, "quarantined": 0}
         assert LEDGER_VARIABLE not in variables
 
     def test_nothing_planned_is_skipped_after_writing_the_ledger(self, variables, task_context):
         with pytest.raises(AirflowSkipException):
-            tasks.commit([], summary(), {}, task_context)
-        assert json.loads(variables[LEDGER_VARIABLE])["files"] == {}
+            tasks.commit([], summary(), [], {}, task_context)
+        assert json.loads(variables[LEDGER_VARIABLE])["archived"] == {}
 
 
 class TestHousekeeping:
@@ -183,3 +231,26 @@ class TestHousekeeping:
         monkeypatch.setattr(tasks, "_bucket", lambda settings: Bucket())
         assert tasks.housekeeping(task_context) == {"aborted_uploads": 2}
         assert seen == {"prefix": "archive", "max_age": __import__("datetime").timedelta(hours=6)}
+
+
+class TestArchive:
+    @pytest.mark.parametrize(
+        ("error", "permanent", "raised"),
+        [
+            pytest.param(KeyConflict("zoom/a holds another file"), True, AirflowFailException, id="permanent"),
+            pytest.param(DownloadError("CDN dropped", retryable=True), False, DownloadError, id="transient"),
+            pytest.param(RuntimeError("boom"), False, RuntimeError, id="unexpected"),
+        ],
+    )
+    def test_a_failure_leaves_its_reason_for_commit(self, task_context, monkeypatch, error, permanent, raised):
+        def fail(file, params):
+            raise error
+
+        monkeypatch.setattr(tasks, "_archive", fail)
+        with pytest.raises(raised):
+            tasks.archive({"file_id": "a", "key": "zoom/a.mp4"}, {}, task_context)
+        failure = task_context["ti"].xcoms[tasks.FAILURE_KEY]
+        assert failure["file_id"] == "a"
+        assert failure["key"] == "zoom/a.mp4"
+        assert failure["permanent"] is permanent
+        assert type(error).__name__ in failure["error"]
