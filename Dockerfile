@@ -1,15 +1,26 @@
-# Production image for the zoom_recordings_to_s3 Airflow deployment.
+# Images of the zoom_recordings_to_s3 Airflow deployment: one Dockerfile, two targets.
 #
-# Build:  docker compose build        (or: docker build -t zoom-archiver:latest .)
+#   production (the default)  Airflow, the pinned requirements, the product (zoom_archiver) and the DAGs.
+#                             Every Airflow service and every real deployment runs this image.
+#   sandbox                   The production image plus the development sandbox (sandbox/: zoom_emulator,
+#                             zoom_sandbox), for the `--profile sandbox` services of docker-compose.yaml only.
 #
-# It extends the official Apache Airflow image (https://airflow.apache.org/docs/docker-stack/build.html):
+# Build:  docker compose build                      (or: docker build -t zoom-archiver:latest .)
+#         docker compose --profile sandbox build    (or: docker build --target sandbox -t zoom-archiver-sandbox:latest .)
+#
+# The production stage extends the official Apache Airflow image (https://airflow.apache.org/docs/docker-stack/build.html):
 #   1. installs the exact pins from requirements.txt (our pins act as the constraints file; the
 #      apache-airflow==X pin in requirements.txt must equal the image tag below, a test checks this),
-#   2. installs this project (zoom_archiver + zoom_emulator) without dependencies, so that the
-#      `apache_airflow_provider` entry point registers the `zoom` connection type,
+#   2. installs the product (the pyproject.toml package: zoom_archiver only) without dependencies, so that
+#      the `apache_airflow_provider` entry point registers the `zoom` connection type; sandbox/ is neither
+#      copied nor installed, and the build fails if a sandbox package is importable,
 #   3. embeds the DAGs, so the image also works without the docker-compose bind mounts.
+# The sandbox stage starts FROM the production stage and only adds sandbox/ (no dependencies either: what it
+# imports is pinned in requirements.txt, a test checks this).
 # No secrets are baked in: connections, variables and keys come from the environment at run time.
-FROM apache/airflow:3.3.2-python3.11
+
+# ---- production ----------------------------------------------------------------------------------------------
+FROM apache/airflow:3.3.2-python3.11 AS production
 
 LABEL org.opencontainers.image.title="zoom-archiver" \
       org.opencontainers.image.description="Apache Airflow 3.3 with the zoom_recordings_to_s3 DAG (archives Zoom cloud recordings to S3)" \
@@ -30,15 +41,51 @@ COPY --chown=airflow:0 requirements.txt ${PROJECT_SRC}/requirements.txt
 # if requirements.txt ever asks for a different Airflow than the FROM line.
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r "${PROJECT_SRC}/requirements.txt"
 
-# 2. The project itself (no dependencies: they are all pinned above).
+# 2. The product itself (no dependencies: they are all pinned above). pyproject.toml, its readme and plugins/
+# are all its build needs; sandbox/ stays out of this image.
 COPY --chown=airflow:0 pyproject.toml README.md ${PROJECT_SRC}/
 COPY --chown=airflow:0 plugins/ ${PROJECT_SRC}/plugins/
-COPY --chown=airflow:0 sandbox/ ${PROJECT_SRC}/sandbox/
-# Fail the build if the provider entry point (the `zoom` connection type) did not register.
+# Fail the build if the provider entry point (the `zoom` connection type) did not register, or if a
+# development package (the Zoom emulator, the sandbox helpers) made it into the production image.
 RUN pip install --no-cache-dir --no-deps "${PROJECT_SRC}" \
-    && python -c "import zoom_archiver, zoom_emulator" \
+    && python -c "import zoom_archiver" \
+    && python -c "from importlib.util import find_spec; \
+assert find_spec('zoom_emulator') is None and find_spec('zoom_sandbox') is None, 'sandbox packages in the production image'" \
     && python -c "from importlib.metadata import entry_points as e; \
 assert 'zoom_archiver:get_provider_info' in [p.value for p in e(group='apache_airflow_provider')]"
 
 # 3. The DAGs (docker-compose.yaml bind-mounts ./dags over this for development).
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
+
+# ---- sandbox: docker build --target sandbox ------------------------------------------------------------------
+# The production image plus the Zoom API emulator, the S3 fault proxy and the demo (sandbox/pyproject.toml,
+# the airflow-zoom-archiver-sandbox package), for the local sandbox only: never deploy it.
+FROM production AS sandbox
+
+LABEL org.opencontainers.image.title="zoom-archiver-sandbox" \
+      org.opencontainers.image.description="Development sandbox of zoom-archiver: the production image plus a Zoom API emulator and an S3 fault proxy (not for production)"
+
+# Inherited from the production stage; restated because pip must not run as root here either.
+USER airflow
+
+# Its own build directory (ARGs do not carry over between stages), writable by the airflow user for pip's
+# in-tree build. pyproject.toml and the two package folders are all that build needs.
+ARG SANDBOX_SRC=/home/airflow/zoom-archiver-sandbox
+RUN mkdir -p "${SANDBOX_SRC}"
+COPY --chown=airflow:0 sandbox/pyproject.toml ${SANDBOX_SRC}/pyproject.toml
+COPY --chown=airflow:0 sandbox/zoom_emulator/ ${SANDBOX_SRC}/zoom_emulator/
+COPY --chown=airflow:0 sandbox/zoom_sandbox/ ${SANDBOX_SRC}/zoom_sandbox/
+# No dependencies: the sandbox's imports (requests, boto3, psutil, python-dotenv; moto for the s3 service)
+# are pinned in requirements.txt and installed above. Fail the build if the packages or the `zoom-emulator`
+# script are missing, or if the product's provider entry point got lost on the way.
+RUN pip install --no-cache-dir --no-deps "${SANDBOX_SRC}" \
+    && python -c "import zoom_emulator, zoom_sandbox, zoom_archiver" \
+    && python -c "from importlib.metadata import entry_points as e; \
+assert 'zoom_emulator.__main__:main' in [p.value for p in e(group='console_scripts', name='zoom-emulator')]" \
+    && python -m zoom_emulator --help > /dev/null \
+    && python -c "from importlib.metadata import entry_points as e; \
+assert 'zoom_archiver:get_provider_info' in [p.value for p in e(group='apache_airflow_provider')]"
+
+# ---- default target ------------------------------------------------------------------------------------------
+# `docker build .` without --target builds the last stage: keep that the production image.
+FROM production

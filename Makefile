@@ -25,7 +25,7 @@ test: $(STAMP)  ## Lint and type-check, then the whole test suite (unit, end-to-
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit tests/deploy
+	$(BIN)/python -m pytest tests/unit tests/sandbox tests/deploy
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e

@@ -116,11 +116,11 @@ def zoom_recordings_to_s3() -> None:
 
         return run(file, params or {}, context)
 
-    # Runs when every archive task is done, failed ones included, unless discover itself failed; one commit at a
-    # time across all runs (scheduled, manual, backfill): the only writer of the ledger Variable.
+    # Runs when every archive task is done, failed ones included (it skips itself when discover failed); one
+    # commit at a time across all runs (scheduled, manual, backfill): the only writer of the ledger Variable.
     @task(
         multiple_outputs=False,
-        trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS,
+        trigger_rule=TriggerRule.ALL_DONE,
         retries=RETRIES.commit_task,
         retry_delay=timedelta(seconds=30),
         max_active_tis_per_dag=1,

@@ -85,11 +85,14 @@ def archive_file(
     :param zoom: opens downloads (a :class:`~zoom_archiver.hooks.zoom.ZoomHook`).
     :param s3_hook: an ``S3Hook`` built with ``settings.transfer_config_args()`` (see ``s3_hook_for``).
     :param bucket: the bucket name.
-    :param force: re-archive even when S3 already has the file.
+    :param force: re-archive even when S3 already has the file (only our own file: a key holding another file, or
+        an object without our metadata, is still refused with :class:`~zoom_archiver.errors.KeyConflict`).
     :param attempts: in-task attempts for transient download/upload failures (Airflow retries come on top).
     """
     archive = ArchiveBucket(s3_hook.get_conn(), bucket)
-    if not force:
+    if force:
+        archive.head_own(planned)  # raises KeyConflict when the key holds another file
+    else:
         found = existing_copy(archive, planned)
         if found is not None:
             log.info("Already archived: %s (%s)", archive.url(planned.key), found.outcome)

@@ -34,10 +34,13 @@ class Extra:
     description: str
     parse: Callable[[Any, str], Any]
     required: bool = False
+    #: Airflow masks the values of fields whose names look secret ("token"): such a default would be shown, and
+    #: saved, as "***", so it is named in the description only.
+    form_default: bool = True
 
     def form_field(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.kind if self.required else [self.kind, "null"]}
-        if self.default is not None:
+        if self.default is not None and self.form_default:
             schema["default"] = list(self.default) if isinstance(self.default, tuple) else self.default
         if self.kind == "array":
             schema["items"] = {"type": "string"}
@@ -86,7 +89,15 @@ def _hosts(value: Any, name: str) -> tuple[str, ...]:
 
 EXTRAS: tuple[Extra, ...] = (
     Extra("account_id", "Account ID", "string", None, "The Server-to-Server OAuth app's account id.", _text, True),
-    Extra("oauth_token_url", "OAuth token URL", "string", DEFAULT_TOKEN_URL, "Where access tokens are minted.", _text),
+    Extra(
+        "oauth_token_url",
+        "OAuth token URL",
+        "string",
+        DEFAULT_TOKEN_URL,
+        f"Where access tokens are minted; empty: {DEFAULT_TOKEN_URL}.",
+        _text,
+        form_default=False,
+    ),
     Extra(
         "download_hosts",
         "Download hosts",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -24,8 +25,10 @@ log = logging.getLogger(__name__)
 
 #: Characters that make URL parsers disagree about the host: backslash, whitespace, controls.
 _AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
-#: A JSON body this small on a download is Zoom's error shape, e.g. ``{"status":false,"errorCode":124,...}``.
+#: A 200 body this small is inspected for Zoom's JSON error shapes (``{"status":false,"errorCode":124,...}``,
+#: ``{"code":124,"message":"..."}``), whatever its Content-Type.
 SMALL_JSON_LIMIT = 4096
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(\d+|\*)")  # bytes <first>-<last>/<total or *>
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,15 @@ class OpenedDownload:
     content_type: str
     content_length: int | None
     source: str  # the final URL without its signed query
+    #: Opens the same ``download_url`` again (``range_start=``, ``if_range=``): set by :func:`open_download`.
+    opener: Callable[..., OpenedDownload] | None = field(default=None, repr=False, compare=False)
+
+    def resume(self, offset: int, *, if_range: str | None = None) -> OpenedDownload:
+        """Open the download again from byte ``offset`` (``Range``; ``If-Range`` when given); the caller checks
+        the answer (a 206 with the :func:`content_range` asked for)."""
+        if self.opener is None:
+            raise DownloadError("this download cannot be resumed", retryable=True)
+        return self.opener(range_start=offset, if_range=if_range)
 
     def close(self) -> None:
         self.response.close()
@@ -129,6 +141,7 @@ def open_download(
     *,
     timeout: float | tuple[float, float] = (15.0, 120.0),
     range_start: int = 0,
+    if_range: str | None = None,
 ) -> OpenedDownload:
     """Start downloading ``url``: the first request carries ``Authorization: Bearer``; redirects never do.
 
@@ -136,17 +149,26 @@ def open_download(
     an HTML page or a tiny JSON error; both of these raise :class:`DownloadError` here.
 
     :param range_start: ask for the bytes from this offset on (``Range``); the caller checks ``206``.
+    :param if_range: with ``range_start``, the first answer's validator (:func:`range_validator`), sent as
+        ``If-Range``: a file that changed since is answered whole (``200``), never as a mix of two versions.
     """
     policy.check(url)
+    headers = {"Accept-Encoding": "identity"}
+    if range_start:
+        headers["Range"] = f"bytes={range_start}-"
+        if if_range:
+            headers["If-Range"] = if_range
     access_token = token.get()
     try:
-        return _open(session, url, token, access_token, policy, timeout=timeout, range_start=range_start)
+        download = _open(session, url, token, access_token, policy, timeout=timeout, headers=headers)
     except DownloadTokenRejected:
         fresh = token.get()  # the rejected token was invalidated: this mints a new one
         if fresh == access_token:
             raise
         log.info("Zoom rejected the access token on a download; retrying once with a new token")
-        return _open(session, url, token, fresh, policy, timeout=timeout, range_start=range_start)
+        download = _open(session, url, token, fresh, policy, timeout=timeout, headers=headers)
+    download.opener = functools.partial(open_download, session, url, token, policy, timeout=timeout)
+    return download
 
 
 def _open(
@@ -157,11 +179,9 @@ def _open(
     policy: DownloadPolicy,
     *,
     timeout: float | tuple[float, float],
-    range_start: int,
+    headers: Mapping[str, str],
 ) -> OpenedDownload:
-    headers = {"Authorization": f"Bearer {access_token}", "Accept-Encoding": "identity"}
-    if range_start:
-        headers["Range"] = f"bytes={range_start}-"
+    headers = {"Authorization": f"Bearer {access_token}", **headers}
     current = url
     for _hop in range(policy.max_redirects + 1):
         try:
@@ -217,8 +237,7 @@ def _accept(response: requests.Response, url: str, token: S2SToken, access_token
         response.close()
         raise DownloadError(f"download from {where} answered HTTP {status}", retryable=status >= 500 or status == 429)
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    length_header = response.headers.get("Content-Length")
-    content_length = int(length_header) if length_header and length_header.isdigit() else None
+    length = content_length(response.headers)
     raw = response.raw
     raw.decode_content = False
     if content_type == "text/html":
@@ -227,33 +246,67 @@ def _accept(response: requests.Response, url: str, token: S2SToken, access_token
             f"download from {where} answered an HTML page instead of the file (HTTP 200 text/html)",
             retryable=True,
         )
-    if content_type in ("application/json", "text/json", "text/plain", "") and (
-        content_length is None or content_length <= SMALL_JSON_LIMIT
-    ):
+    stream: Readable = raw
+    if status == 200 and (length is None or length <= SMALL_JSON_LIMIT):
+        # Whatever the Content-Type: Zoom's error bodies have come as application/octet-stream too.
         head = raw.read(SMALL_JSON_LIMIT + 1)
         _raise_if_error_body(head, where, token, access_token, response)
-        raw = _PrefixedRaw(head, raw)
-    return OpenedDownload(response, raw, content_type, content_length, where)
+        stream = _PrefixedRaw(head, raw)
+    return OpenedDownload(response, stream, content_type, length, where)
 
 
 def _raise_if_error_body(
     head: bytes, where: str, token: S2SToken, access_token: str, response: requests.Response
 ) -> None:
-    """Zoom's download errors come as HTTP 200 with ``{"status":false,"errorCode":...}``."""
-    if len(head) > SMALL_JSON_LIMIT or not head.lstrip().startswith(b"{"):
+    """Raise when a small 200 body is one of Zoom's JSON errors; code 124 (token rejected) is retryable."""
+    error = _zoom_error(head)
+    if error is None:
         return
+    response.close()
+    code, text = error
+    message = f"download from {where} answered a Zoom error instead of the file (code={code}, {text[:100]})"
+    if code == 124:
+        token.invalidate(access_token)
+        raise DownloadTokenRejected(message)
+    raise DownloadError(message)
+
+
+def _zoom_error(head: bytes) -> tuple[Any, str] | None:
+    """``(code, message)`` when ``head`` (a whole small body) is a Zoom error: the downloads' ``{"status":false,
+    "errorCode":124,"errorMessage":"Forbidden"}`` or the API's ``{"code":124,"message":"..."}`` (``"errors"``)."""
+    if len(head) > SMALL_JSON_LIMIT or not head.lstrip().startswith(b"{"):
+        return None
     try:
         body = json.loads(head)
-    except ValueError:
-        return
-    if isinstance(body, dict) and ("errorCode" in body or body.get("status") is False):
-        response.close()
-        code = body.get("errorCode")
-        message = (
-            f"download from {where} answered a Zoom error instead of the file (errorCode={code}, "
-            f"{str(body.get('errorMessage', ''))[:100]})"
-        )
-        if code == 124:
-            token.invalidate(access_token)
-            raise DownloadTokenRejected(message)
-        raise DownloadError(message)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    if "errorCode" in body or body.get("status") is False:
+        return body.get("errorCode"), str(body.get("errorMessage", ""))
+    if "code" in body and "message" in body and len(body) <= 3:
+        return body["code"], str(body["message"])
+    return None
+
+
+def content_length(headers: Mapping[str, str]) -> int | None:
+    """The ``Content-Length`` of an answer, ``None`` when absent or not a number."""
+    value = headers.get("Content-Length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def range_validator(headers: Mapping[str, str]) -> str | None:
+    """What to send as ``If-Range`` when resuming this answer: its strong ``ETag``, else its ``Last-Modified``."""
+    etag = headers.get("ETag", "").strip()
+    if etag and not etag.startswith("W/"):
+        return etag
+    return headers.get("Last-Modified", "").strip() or None
+
+
+def content_range(headers: Mapping[str, str]) -> tuple[int, int | None] | None:
+    """``(first byte, total size)`` of a 206's ``Content-Range`` (total ``None`` for ``*``); ``None`` if unusable."""
+    match = _CONTENT_RANGE.fullmatch(headers.get("Content-Range", "").strip())
+    if match is None:
+        return None
+    first, total = match.groups()
+    return int(first), None if total == "*" else int(total)

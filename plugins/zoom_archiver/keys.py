@@ -73,11 +73,22 @@ def validate_prefix(prefix: str) -> str:
 
 
 def validate_template(template: str) -> str:
-    """Check that a key template only uses known fields and always includes ``{prefix}`` and ``{file_id}``."""
+    """Check that a key template only uses known plain fields and always includes ``{prefix}`` and ``{file_id}``.
+
+    Format specs and conversions (``{file_id:.0}``, ``{topic_slug!r}``) are refused: they can cut or change a
+    field (``.0`` empties ``file_id``, so every key of a meeting would collide).
+    """
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        parsed = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)]
     except ValueError as exc:
         raise ConfigurationError(f"key template is not a valid format string: {exc}") from None
+    fields = {name for name, _, _ in parsed if name is not None}
+    for name, spec, conversion in parsed:
+        if name is not None and (spec or conversion is not None):
+            written = "{" + name + (f"!{conversion}" if conversion is not None else "") + (f":{spec}" if spec else "")
+            raise ConfigurationError(
+                f"key template field {written}}} has a format spec or conversion; use the plain field {{{name}}}"
+            )
     unknown = fields - TEMPLATE_FIELDS
     if unknown:
         raise ConfigurationError(

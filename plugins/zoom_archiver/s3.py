@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from zoom_archiver.errors import KeyConflict
+from zoom_archiver.errors import ConfigurationError, KeyConflict
 from zoom_archiver.settings import MIB
 
 if TYPE_CHECKING:
@@ -32,6 +34,12 @@ FILE_ID_METADATA = "zoom-file-id"
 #: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
 MAX_METADATA_VALUE = 256
 _NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+_NO_BUCKET = ("404", "NoSuchBucket", "NotFound")
+_FORBIDDEN = ("403", "AccessDenied", "Forbidden", "AllAccessDisabled")
+_WRONG_REGION = ("301", "PermanentRedirect")
+#: Error codes no retry cures: the bucket, the credentials or the KMS key need a person (and any ``KMS*`` code).
+CONFIGURATION_CODES = frozenset(("AccessDenied", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"))
+_CREATE_MULTIPART = "after-call.s3.CreateMultipartUpload"
 
 
 def metadata_value(value: str) -> str:
@@ -71,6 +79,12 @@ def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: s
     return hook
 
 
+def is_configuration_error(error: ClientError) -> bool:
+    """Whether S3 refused the bucket, the credentials or the KMS key (see :data:`CONFIGURATION_CODES`)."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    return code in CONFIGURATION_CODES or code.upper().startswith("KMS")
+
+
 def _version(version_id: str | None) -> dict[str, Any]:
     return {"VersionId": version_id} if version_id else {}
 
@@ -88,6 +102,18 @@ class ArchiveBucket:
 
     def url(self, key: str) -> str:
         return f"s3://{self.name}/{key}"
+
+    def check(self) -> None:
+        """One ``head_bucket``: a bucket that does not exist, refuses our credentials or lives in another region is a
+        :class:`~zoom_archiver.errors.ConfigurationError` (permanent) saying what to check; other errors propagate.
+        """
+        try:
+            self.client.head_bucket(Bucket=self.name)
+        except ClientError as exc:
+            problem = _bucket_problem(exc)
+            if problem is None:
+                raise
+            raise ConfigurationError(f"S3 bucket {self.name!r} {problem}") from None
 
     def head(self, key: str) -> HeadObjectOutputTypeDef | None:
         """The object's HEAD, or ``None`` when there is none at ``key``."""
@@ -152,16 +178,37 @@ class ArchiveBucket:
                 aborted += 1
         return aborted
 
-    def abort_uploads_of_key(self, key: str) -> int:
-        """Abort every incomplete multipart upload of exactly ``key`` (after a transfer of that key failed).
+    @contextmanager
+    def uploads_created(self, key: str, into: list[str]) -> Iterator[None]:
+        """Append to ``into`` the UploadId of every multipart upload of ``key`` this client creates in the block.
 
-        Best effort: the transfer manager normally aborts its own upload already, and ``housekeeping`` plus the
-        bucket's lifecycle rule catch whatever this cannot (a failure here is logged, never raised).
+        A botocore ``after-call`` handler on the client, for the block only: a failed transfer then aborts its own
+        uploads, never another run's live upload of the same key.
+        """
+
+        def remember(parsed: Any = None, **_: Any) -> None:
+            if isinstance(parsed, dict) and (parsed.get("Bucket"), parsed.get("Key")) == (self.name, key):
+                upload_id = parsed.get("UploadId")
+                if upload_id:
+                    into.append(upload_id)
+
+        self.client.meta.events.register(_CREATE_MULTIPART, remember)
+        try:
+            yield
+        finally:
+            self.client.meta.events.unregister(_CREATE_MULTIPART, remember)
+
+    def abort_uploads_of_key(self, key: str, upload_ids: Collection[str]) -> int:
+        """Abort the incomplete multipart uploads ``upload_ids`` of exactly ``key`` (after our transfer failed).
+
+        Only the uploads the failed transfer created: another run may be uploading the same key right now. Best
+        effort: the transfer manager normally aborts its own upload already, and ``housekeeping`` plus the bucket's
+        lifecycle rule catch whatever this cannot (a failure here is logged, never raised).
         """
         aborted = 0
         try:
             for upload in self._uploads(key):
-                if upload["Key"] == key:
+                if upload["Key"] == key and upload["UploadId"] in upload_ids:
                     self.client.abort_multipart_upload(Bucket=self.name, Key=key, UploadId=upload["UploadId"])
                     aborted += 1
         except (BotoCoreError, ClientError) as exc:
@@ -174,3 +221,21 @@ class ArchiveBucket:
     def _uploads(self, prefix: str) -> Any:
         for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.name, Prefix=prefix):
             yield from page.get("Uploads", [])
+
+
+def _bucket_problem(exc: ClientError) -> str | None:
+    """What a failed ``head_bucket`` says about the configuration, or ``None`` when it is not about that."""
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code in _NO_BUCKET:
+        return "does not exist: check the Variable zoom_archive_bucket (and the AWS account of the connection)"
+    if code in _FORBIDDEN:
+        return (
+            "refused access (403): check the AWS connection's credentials and that they have permission on the "
+            "bucket (s3:ListBucket, s3:GetObject, s3:PutObject, s3:PutObjectTagging, s3:AbortMultipartUpload)"
+        )
+    if code in _WRONG_REGION:
+        headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        region = headers.get("x-amz-bucket-region")
+        where = f" {region}" if region else " another region"
+        return f"is in{where}: set region_name of the AWS connection to the bucket's region"
+    return None

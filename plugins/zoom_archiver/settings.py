@@ -24,6 +24,7 @@ from zoom_archiver.retries import RETRIES
 
 MIB = 1024 * 1024
 BUCKET_VARIABLE = "zoom_archive_bucket"
+MAX_UNKNOWN_SIZE_VARIABLE = "zoom_archive_max_unknown_size_mib"
 DEFAULT_ALERT_FROM = "airflow-zoom-archiver@localhost"
 _MISSING = object()
 
@@ -38,6 +39,8 @@ class TransferSettings:
     :param sse_kms_key_id: KMS key for ``aws:kms``.
     :param storage_class: e.g. ``STANDARD_IA``, ``GLACIER_IR`` (``None``: the bucket's default).
     :param max_resumes: Range resumes of one download after its body dropped.
+    :param max_unknown_size: largest body accepted when neither Zoom (``file_size``) nor the download
+        (``Content-Length``) says how large the file is; a larger one is refused, nothing stored.
     """
 
     part_size: int = 8 * MIB
@@ -46,6 +49,7 @@ class TransferSettings:
     sse_kms_key_id: str | None = None
     storage_class: str | None = None
     max_resumes: int = RETRIES.download_resumes
+    max_unknown_size: int = 2048 * MIB
 
     def transfer_config_args(self) -> dict[str, Any]:
         return {
@@ -95,6 +99,36 @@ def deployment_settings(environ: Mapping[str, str] | None = None) -> DeploymentS
 
 
 @dataclass(frozen=True)
+class LedgerSettings:
+    """How long the ledger remembers, and when a failing file is quarantined (README: *How it works*)."""
+
+    #: Days an archived file stays in the ledger after it was archived (at least the look-back + 30).
+    retention_days: int = 90
+    #: Runs a file may fail with transient errors before it is quarantined (a permanent error: at once).
+    quarantine_after_runs: int = 3
+    #: Days after its meeting a file still processing stays owed; then it is reported and no longer waited for.
+    processing_max_days: int = 30
+
+
+def _ledger_settings(var: VariableReader, *, lookback_days: int) -> LedgerSettings:
+    floor = lookback_days + 30
+    return LedgerSettings(
+        retention_days=_int(
+            var("zoom_archive_ledger_retention_days", max(90, floor)),
+            "zoom_archive_ledger_retention_days",
+            floor,
+            36500,
+        ),
+        quarantine_after_runs=_int(
+            var("zoom_archive_quarantine_after_runs", 3), "zoom_archive_quarantine_after_runs", 1, 1000
+        ),
+        processing_max_days=_int(
+            var("zoom_archive_processing_max_days", 30), "zoom_archive_processing_max_days", 1, 3650
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class ArchiveSettings:
     """Everything configurable about the archive through Variables (README: *Configuration*)."""
 
@@ -107,6 +141,7 @@ class ArchiveSettings:
     alert_emails: tuple[str, ...] = ()
     alert_from: str = DEFAULT_ALERT_FROM
     abort_uploads_after: timedelta = timedelta(hours=24)
+    ledger: LedgerSettings = LedgerSettings()
     aws_conn_id: str = "aws_default"
     zoom_conn_id: str = "zoom_default"
 
@@ -140,18 +175,19 @@ def load_settings(get: VariableGetter | None = None) -> ArchiveSettings:
             "Variable zoom_archive_bucket is not set: set it to the S3 bucket that receives the recordings "
             "(airflow variables set zoom_archive_bucket my-bucket)"
         )
-    hours_name = "zoom_archive_abort_uploads_after_hours"
-    hours = _bounded(float, var(hours_name, 24), f"Variable {hours_name}", 0, 24 * 365)
+    hours = _abort_uploads_after_hours(var)
+    lookback_days = _int(var("zoom_archive_lookback_days", 7), "zoom_archive_lookback_days", 1, 3650)
     return ArchiveSettings(
         bucket=str(bucket).strip(),
         prefix=validate_prefix(str(var("zoom_archive_prefix", "zoom"))),
-        lookback_days=_int(var("zoom_archive_lookback_days", 7), "zoom_archive_lookback_days", 1, 3650),
+        lookback_days=lookback_days,
         max_files_per_run=_int(var("zoom_archive_max_files_per_run", 500), "zoom_archive_max_files_per_run", 1, 100000),
         key_template=validate_template(str(var("zoom_archive_key_template", DEFAULT_KEY_TEMPLATE))),
         transfer=_transfer_settings(var),
         alert_emails=alert_emails(var("zoom_archive_alert_emails", "")),
         alert_from=str(var("zoom_archive_alert_from", DEFAULT_ALERT_FROM)).strip(),
         abort_uploads_after=timedelta(hours=hours),
+        ledger=_ledger_settings(var, lookback_days=lookback_days),
     )
 
 
@@ -163,7 +199,20 @@ def _transfer_settings(var: VariableReader) -> TransferSettings:
         sse_kms_key_id=var("zoom_archive_sse_kms_key_id"),
         storage_class=var("zoom_archive_storage_class"),
         max_resumes=RETRIES.download_resumes,
+        max_unknown_size=_int(var(MAX_UNKNOWN_SIZE_VARIABLE, 2048), MAX_UNKNOWN_SIZE_VARIABLE, 1, 1024 * 1024) * MIB,
     )
+
+
+def _abort_uploads_after_hours(var: VariableReader) -> float:
+    """At least one hour: a younger incomplete upload may belong to a transfer that is still running."""
+    name = "zoom_archive_abort_uploads_after_hours"
+    hours = _bounded(float, var(name, 24), f"Variable {name}", 0, 24 * 365)
+    if hours < 1:
+        raise ConfigurationError(
+            f"Variable {name} must be at least 1 (hour), got {hours:g}: housekeeping would abort multipart uploads "
+            "of transfers that are still running"
+        )
+    return hours
 
 
 def alert_emails(value: Any) -> tuple[str, ...]:

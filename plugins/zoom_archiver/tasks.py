@@ -78,6 +78,8 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
     from zoom_archiver.discovery import discover as run_discovery
     from zoom_archiver.hooks.zoom import ZoomHook
 
+    # Until it finishes, its summary says so: a commit after a failed discover then has nothing to record.
+    context["ti"].xcom_push(key=SUMMARY_KEY, value={"incomplete": True})
     settings = load_settings()
     today = _today(context)
     ledger, _ = ledger_mod.read_ledger(today=today)
@@ -197,6 +199,8 @@ def commit(
     context: dict[str, Any],
 ) -> dict[str, Any]:
     """Record the run in the ledger in one read-modify-write; fail the run if a file or a user's listing failed."""
+    if not summary or summary.get("incomplete"):
+        raise AirflowSkipException("discover did not finish, so nothing was archived: see its log")
     plan = DiscoverSummary.from_dict(summary)
     if plan.dry_run:
         log.info("Dry run: the ledger is left untouched")

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from zoom_archiver.errors import DownloadError, VerificationError, ZoomArchiverError
+from zoom_archiver.download import content_length, content_range, range_validator
+from zoom_archiver.errors import ConfigurationError, DownloadError, VerificationError, ZoomArchiverError
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3 import ArchiveBucket, is_configuration_error
 from zoom_archiver.settings import MIB, TransferSettings
 
 if TYPE_CHECKING:
@@ -43,9 +44,10 @@ class VerifyingReader:
     still covers every byte once.
 
     :param stream: object with ``read(n)`` (the HTTP body).
-    :param expected_size: Zoom's ``file_size`` or ``None`` when Zoom gave none.
+    :param expected_size: Zoom's ``file_size`` (else the download's ``Content-Length``), ``None`` when unknown.
     :param reopen: ``offset -> stream`` continuing at ``offset``, or ``None`` to never resume.
     :param max_resumes: resumes allowed per transfer.
+    :param max_size: with no ``expected_size``, the most bytes accepted (``None``: no limit).
     """
 
     def __init__(
@@ -55,9 +57,11 @@ class VerifyingReader:
         *,
         reopen: Callable[[int], Any] | None = None,
         max_resumes: int = RETRIES.download_resumes,
+        max_size: int | None = None,
     ) -> None:
         self._stream = stream
         self.expected_size = expected_size
+        self.max_size = max_size
         self._reopen = reopen
         self._resumes_left = max_resumes
         self.resumes = 0
@@ -86,13 +90,21 @@ class VerifyingReader:
             chunks.append(chunk)
             got += len(chunk)
             self.bytes_read += len(chunk)
-            if self.expected_size is not None and self.bytes_read > self.expected_size:
-                raise VerificationError(
-                    f"Zoom sent more than the announced {self.expected_size} bytes; not storing a wrong file"
-                )
+            self._check_overrun()
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self._sha.update(data)
         return data
+
+    def _check_overrun(self) -> None:
+        if self.expected_size is not None and self.bytes_read > self.expected_size:
+            raise VerificationError(
+                f"Zoom sent more than the announced {self.expected_size} bytes; not storing a wrong file"
+            )
+        if self.expected_size is None and self.max_size is not None and self.bytes_read > self.max_size:
+            raise VerificationError(
+                f"neither Zoom nor the download gave the file's size and it is larger than {self.max_size} bytes "
+                "(Variable zoom_archive_max_unknown_size_mib); nothing was stored"
+            )
 
     def _read_some(self, amount: int) -> bytes:
         while True:
@@ -125,9 +137,10 @@ class VerifyingReader:
 
 
 class Downloader(Protocol):
-    """What the transfer needs from Zoom (a :class:`~zoom_archiver.hooks.zoom.ZoomHook`)."""
+    """What the transfer needs from Zoom (a :class:`~zoom_archiver.hooks.zoom.ZoomHook`); resuming goes through
+    :meth:`OpenedDownload.resume <zoom_archiver.download.OpenedDownload.resume>`."""
 
-    def open_download(self, url: str, *, range_start: int = 0) -> OpenedDownload: ...
+    def open_download(self, url: str) -> OpenedDownload: ...
 
 
 @dataclass(frozen=True)
@@ -140,20 +153,54 @@ class Transferred:
 
 
 class _Source:
-    """The download being streamed; :meth:`reopen` resumes it at an offset with a Range request."""
+    """The download being streamed; :meth:`reopen` resumes it at an offset with a Range request.
 
-    def __init__(self, zoom: Downloader, url: str) -> None:
-        self._zoom = zoom
-        self._url = url
+    ``expected_size`` is Zoom's ``file_size``, else the ``Content-Length`` of the first (200) answer. A resume sends
+    ``If-Range`` with that answer's ETag (or Last-Modified) and must come back as the rest of the same file: a
+    206 from the offset whose total is the expected size and whose ETag is unchanged. Anything else fails the
+    attempt (retryably): the transfer then starts over instead of storing a mix of two versions.
+    """
+
+    def __init__(self, zoom: Downloader, url: str, file_size: int | None) -> None:
         self.download = zoom.open_download(url)
+        first = self.download.response
+        self.validator = range_validator(first.headers)
+        self._etag = first.headers.get("ETag")
+        announced = content_length(first.headers) if first.status_code == 200 else None
+        self.expected_size = file_size if file_size is not None else announced
+
+    def reader(self, settings: TransferSettings) -> VerifyingReader:
+        """The verifying reader of this download, resuming it through :meth:`reopen`."""
+        return VerifyingReader(
+            self.download.stream,
+            self.expected_size,
+            reopen=self.reopen,
+            max_resumes=settings.max_resumes,
+            max_size=settings.max_unknown_size,
+        )
 
     def reopen(self, offset: int) -> Any:
         self.download.close()
-        self.download = self._zoom.open_download(self._url, range_start=offset)
-        content_range = self.download.response.headers.get("Content-Range", "")
-        if self.download.response.status_code != 206 or not content_range.startswith(f"bytes {offset}-"):
-            raise DownloadError("the CDN cannot resume this download (no Range support)", retryable=True)
+        self.download = self.download.resume(offset, if_range=self.validator)
+        problem = self._resume_problem(offset)
+        if problem:
+            raise DownloadError(f"cannot resume the download at byte {offset}: {problem}", retryable=True)
         return self.download.stream
+
+    def _resume_problem(self, offset: int) -> str | None:
+        response = self.download.response
+        if response.status_code != 206:
+            return f"HTTP {response.status_code} instead of 206 (the file changed, or the CDN has no Range support)"
+        span = content_range(response.headers)
+        if span is None or span[0] != offset:
+            return "the 206 has no Content-Range from that offset"
+        total = span[1]
+        if total is not None and self.expected_size is not None and total != self.expected_size:
+            return f"the 206 is of a file of {total} bytes, not {self.expected_size} (the file changed)"
+        etag = response.headers.get("ETag")
+        if self._etag and etag and etag != self._etag:
+            return "the 206 has another ETag (the file changed)"
+        return None
 
     def close(self) -> None:
         self.download.close()
@@ -167,16 +214,17 @@ def stream_to_s3(
     On failure nothing is left at the key (the transfer manager aborts its multipart upload, and so do we), unless
     S3 applied the upload although its answer was lost and the stored bytes prove it.
     """
-    source = _Source(zoom, planned.download_url)
-    reader = VerifyingReader(
-        source.download.stream, planned.file_size, reopen=source.reopen, max_resumes=settings.max_resumes
-    )
+    source = _Source(zoom, planned.download_url, planned.file_size)
+    reader = source.reader(settings)
+    own_uploads: list[str] = []
     try:
-        s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket.name, replace=True)
+        with bucket.uploads_created(planned.key, into=own_uploads):
+            s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket.name, replace=True)
     except Exception as exc:
         error = archiver_error(exc)
         if not _landed_despite(error, bucket, planned, reader):
-            bucket.abort_uploads_of_key(planned.key)  # the transfer manager aborts too; an abort can fail
+            if own_uploads:  # the transfer manager aborts its upload too, but an abort can fail
+                bucket.abort_uploads_of_key(planned.key, own_uploads)
             raise error from None
     finally:
         source.close()
@@ -197,12 +245,23 @@ def stream_to_s3(
 
 
 def archiver_error(exc: BaseException) -> ZoomArchiverError:
-    """The error to report for a failed transfer: ours when one caused it, else a retryable upload failure."""
+    """The error to report for a failed transfer: ours when one caused it; a permanent
+    :class:`~zoom_archiver.errors.ConfigurationError` when S3 refused the bucket, the credentials or the KMS key;
+    else a retryable upload failure."""
     cause: BaseException | None = exc
+    refused: ClientError | None = None
     while cause is not None and not isinstance(cause, ZoomArchiverError):
+        if refused is None and isinstance(cause, ClientError) and is_configuration_error(cause):
+            refused = cause
         cause = cause.__context__
     if isinstance(cause, ZoomArchiverError):
         return cause
+    if refused is not None:
+        return ConfigurationError(
+            f"S3 refused the upload ({describe_exception(refused)}): check the bucket (Variable zoom_archive_bucket), "
+            "the AWS connection's credentials and permissions, and the KMS key (zoom_archive_sse_kms_key_id) and "
+            "its key policy"
+        )
     return DownloadError(f"upload to S3 failed: {describe_exception(exc)}", retryable=True)
 
 
@@ -220,7 +279,7 @@ def _landed_despite(
         sha = reader.sha256
     except VerificationError:
         return False  # the download did not reach its end: nothing complete can have been stored
-    if planned.file_size is not None and reader.bytes_read != planned.file_size:
+    if reader.expected_size is not None and reader.bytes_read != reader.expected_size:
         return False
     try:
         found = bucket.head(planned.key)

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 300
 #: Zoom silently clamps ``from`` to ``to`` minus one calendar month; 28 inclusive days are always safe.
 MAX_WINDOW_DAYS = 28
+#: Pages one listing may take at most (3 million items at 300 a page): more means Zoom is paging in a loop.
+MAX_PAGES = 10_000
 #: Users that can own cloud recordings (pending users have no id and no recordings).
 USER_STATUSES = ("active", "inactive")
 
@@ -143,9 +145,14 @@ class ZoomClient:
         return body
 
     def _paginate(self, path: str, params: dict[str, Any], items_key: str) -> Iterator[dict[str, Any]]:
-        """Yield items of every page. Page tokens expire after 15 minutes, so pages are fetched back to back."""
+        """Yield items of every page. Page tokens expire after 15 minutes, so pages are fetched back to back.
+
+        A page token seen before in this listing (Zoom repeating a page) or more than :data:`MAX_PAGES` pages
+        stop the listing with :class:`ZoomApiError` instead of looping for ever.
+        """
         params = {**params, "page_size": PAGE_SIZE}
-        while True:
+        seen: set[str] = set()
+        for _page in range(MAX_PAGES):
             body = self.get(path, params)
             items = body.get(items_key)
             if items is None:
@@ -156,7 +163,11 @@ class ZoomClient:
             next_token = body.get("next_page_token")
             if not next_token:
                 return
+            if next_token in seen:
+                raise ZoomApiError(f"GET {path}: Zoom repeated a page token after {len(seen) + 1} pages; stopping")
+            seen.add(next_token)
             params = {**params, "next_page_token": next_token}
+        raise ZoomApiError(f"GET {path}: more than {MAX_PAGES} pages; stopping (is Zoom paging in a loop?)")
 
     # -- endpoints -------------------------------------------------------------------------------------
     def list_users(self, statuses: tuple[str, ...] = USER_STATUSES) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,20 @@ SANDBOX_ACCOUNT_ID = "sandbox-account"
 SANDBOX_BUCKET = "zoom-archive-sandbox"
 #: The emulator hands out API URLs on 127.0.0.1 and CDN URLs on localhost.
 SANDBOX_DOWNLOAD_HOSTS = ["127.0.0.1", "localhost"]
+#: ``ZOOM_EMULATOR_TODAY=YYYY-MM-DD`` pins the emulator's 'today' (UTC) for a whole run: ``start_emulator``
+#: passes it as ``--today`` and the emulator tests' fixtures as ``today=``. Unset or empty: the real UTC date.
+EMULATOR_TODAY_ENV = "ZOOM_EMULATOR_TODAY"
+
+
+def pinned_emulator_today() -> str | None:
+    """The ``ZOOM_EMULATOR_TODAY`` date as ``YYYY-MM-DD``, or None when it is unset or empty."""
+    value = os.environ.get(EMULATOR_TODAY_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{EMULATOR_TODAY_ENV} must be a YYYY-MM-DD date, not {value!r}") from None
 
 
 def free_port() -> int:
@@ -164,7 +179,10 @@ def start_emulator(
     log_dir: Path, *, seed: str = "demo", api_port: int = 0, cdn_port: int = 0, config: dict | None = None,
     extra_args: list[str] | None = None,
 ) -> Service:  # fmt: skip
-    """The Zoom API emulator (API host 127.0.0.1, CDN host localhost)."""
+    """The Zoom API emulator (API host 127.0.0.1, CDN host localhost).
+
+    Its 'today' is ``ZOOM_EMULATOR_TODAY`` when that is set, unless ``extra_args`` pass their own ``--today``.
+    """
     ready = Path(tempfile.mkdtemp(prefix="zoom-emulator-")) / "ready.json"
     cmd = [
         sys.executable, "-m", "zoom_emulator", "--api-port", str(api_port or free_port()),
@@ -173,6 +191,9 @@ def start_emulator(
     if config:
         cmd += ["--config", json.dumps(config)]
     cmd += extra_args or []
+    today = pinned_emulator_today()
+    if today and not any(arg == "--today" or arg.startswith("--today=") for arg in cmd):
+        cmd += ["--today", today]
     proc = _spawn(cmd, log_dir / "zoom-emulator.log")
     try:
         deadline = time.monotonic() + 30

@@ -6,25 +6,35 @@ Docker is not available where this suite runs, so instead of ``docker compose co
 Airflow 3 CeleryExecutor compose file, one shared configuration for every Airflow component, the
 sandbox profile, healthchecks and start-up order, the image build, the documentation of every
 variable, and (by running them locally) the scripts embedded in the compose file.
+
+The Dockerfile has two targets: ``production`` (the default; requirements and the product only) for the
+Airflow services and ``sandbox`` (production plus sandbox/) for the sandbox services. Its build is checked
+by staging each stage's COPYs into a temporary directory, building the wheel that stage's pip would build, and
+running the stage's own build checks against it (see also test_packaging.py for the wheels themselves).
 """
 
 from __future__ import annotations
 
+import ast
 import base64
+import importlib.metadata
 import importlib.util
 import io
 import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -34,6 +44,9 @@ import pytest
 import yaml
 from dotenv import dotenv_values
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from tests.deploy.wheels import Wheel, build_wheels
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yaml"
@@ -42,8 +55,16 @@ ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 REQUIREMENTS = ROOT / "requirements.txt"
 PYPROJECT = ROOT / "pyproject.toml"
+SANDBOX_PYPROJECT = ROOT / "sandbox" / "pyproject.toml"
 
 BASE_IMAGE = "apache/airflow:3.3.2-python3.11"
+# ENV of the official base image that the Dockerfile may use without defining it.
+BASE_IMAGE_ENV = {"AIRFLOW_VERSION"}
+# The images compose builds from the Dockerfile's two targets (distinct names: one never replaces the other).
+PRODUCTION_IMAGE = "zoom-archiver:latest"
+SANDBOX_IMAGE = "zoom-archiver-sandbox:latest"
+# Our packages: the product (pyproject.toml) and the development sandbox (sandbox/pyproject.toml).
+FIRST_PARTY_PACKAGES = {"zoom_archiver", "zoom_emulator", "zoom_sandbox"}
 
 # Long-running Airflow components (official layout) and the command each one runs.
 AIRFLOW_DAEMONS = {
@@ -66,6 +87,7 @@ KNOWN_SERVICE_KEYS = {
     "networks", "profiles", "ports", "pull_policy", "restart", "secrets", "stop_grace_period",
     "stop_signal", "user", "volumes", "working_dir", "deploy", "ulimits", "configs", "tmpfs",
 }  # fmt: skip
+KNOWN_BUILD_KEYS = {"context", "dockerfile", "target", "args", "labels", "cache_from", "tags", "platforms"}
 KNOWN_HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 RESTART_POLICIES = {"no", "always", "on-failure", "unless-stopped"}
@@ -192,36 +214,148 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return instructions
 
 
-def dockerfile_expanded() -> list[tuple[str, str]]:
-    """Like :func:`dockerfile_instructions`, with the defaults of this Dockerfile's own ARGs substituted."""
+@dataclass
+class Stage:
+    """One build stage: ``FROM base [AS name]`` and its instructions, with its ARG/ENV values substituted."""
+
+    name: str | None
+    base: str
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    # ``$NAME`` references that no ARG or ENV of this stage (or ENV of the stage it extends) defines.
+    undefined: set[str] = field(default_factory=set)
+
+    @property
+    def label(self) -> str:
+        return self.name or f"FROM {self.base}"
+
+    def copies(self) -> list[tuple[list[str], str]]:
+        """``[(sources, destination)]`` of this stage's COPYs."""
+        copies = []
+        for keyword, arguments in self.instructions:
+            if keyword == "COPY":
+                parts = [part for part in shlex.split(arguments) if not part.startswith("--")]
+                copies.append((parts[:-1], parts[-1]))
+        return copies
+
+    def runs(self) -> list[list[list[str]]]:
+        """Each RUN of this stage as its shell commands (split at ``&&``), each an argv list."""
+        return [
+            [shlex.split(part) for part in arguments.split("&&")]
+            for keyword, arguments in self.instructions
+            if keyword == "RUN"
+        ]
+
+    def commands(self) -> list[list[str]]:
+        return [argv for run in self.runs() for argv in run]
+
+
+def dockerfile_stages() -> list[Stage]:
+    """The build stages, in order. ARGs are scoped like Docker's: an ARG before the first FROM only reaches
+    the FROM lines and the stages that declare it again, a stage's ARGs end with it, ENV is inherited."""
+    global_args: dict[str, str] = {}
+    stages: list[Stage] = []
     args: dict[str, str] = {}
-    expanded = []
+
+    def substitute(text: str, known: dict[str, str], undefined: set[str]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match[1] in known:
+                return known[match[1]]
+            undefined.add(match[1])
+            return match[0]
+
+        return re.sub(r"\$\{?(\w+)\}?", replace, text)
+
     for keyword, arguments in dockerfile_instructions():
-        arguments = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m[1], m[0]), arguments)
-        if keyword == "ARG" and "=" in arguments:
-            name, value = arguments.split("=", 1)
-            args[name] = value
-        expanded.append((keyword, arguments))
-    return expanded
+        if keyword == "FROM":
+            parts = [part for part in substitute(arguments, global_args, set()).split() if not part.startswith("--")]
+            assert len(parts) in (1, 3), f"FROM {arguments}"
+            name = parts[2] if len(parts) == 3 and parts[1].lower() == "as" else None
+            parent = next((stage for stage in stages if stage.name == parts[0]), None)
+            stages.append(Stage(name, parts[0], env=dict(parent.env) if parent else {}))
+            args = {}
+            continue
+        if not stages:
+            assert keyword == "ARG", f"{keyword} before the first FROM"
+            arg, _, default = arguments.partition("=")
+            global_args[arg] = default
+            continue
+        stage = stages[-1]
+        expanded = substitute(arguments, {**stage.env, **args}, stage.undefined)
+        if keyword == "ARG":
+            arg, has_default, default = expanded.partition("=")
+            if has_default:
+                args[arg] = default
+            elif arg in global_args:
+                args[arg] = global_args[arg]
+        elif keyword == "ENV":
+            for assignment in shlex.split(expanded):
+                variable, _, value = assignment.partition("=")
+                stage.env[variable] = value
+        stage.instructions.append((keyword, expanded))
+    assert stages, "the Dockerfile has no FROM"
+    return stages
+
+
+def dockerfile_stage(name: str) -> Stage:
+    matches = [stage for stage in dockerfile_stages() if stage.name == name]
+    assert len(matches) == 1, f"the Dockerfile has {len(matches)} stages named {name!r}"
+    return matches[0]
+
+
+def stage_chain(name: str) -> list[Stage]:
+    """The stage ``name`` and the stages it is built FROM, the external base image's stage first."""
+    stages = {stage.name: stage for stage in dockerfile_stages() if stage.name}
+    chain = [stages[name]]
+    while chain[0].base in stages:
+        chain.insert(0, stages[chain[0].base])
+    return chain
+
+
+def external_base_images() -> list[str]:
+    stages = dockerfile_stages()
+    names = {stage.name for stage in stages}
+    return [stage.base for stage in stages if stage.base not in names]
 
 
 def dockerfile_copies() -> list[tuple[list[str], str]]:
-    """``[(sources, destination)]`` of every COPY."""
-    copies = []
-    for keyword, arguments in dockerfile_expanded():
-        if keyword == "COPY":
-            parts = [part for part in shlex.split(arguments) if not part.startswith("--")]
-            copies.append((parts[:-1], parts[-1]))
-    return copies
+    """``[(sources, destination)]`` of every COPY of every stage."""
+    return [copy for stage in dockerfile_stages() for copy in stage.copies()]
 
 
-def dockerfile_commands() -> list[list[str]]:
-    """Every shell command of every RUN (split at ``&&``), as argv lists."""
-    commands = []
-    for keyword, arguments in dockerfile_expanded():
-        if keyword == "RUN":
-            commands.extend(shlex.split(part) for part in arguments.split("&&"))
-    return commands
+def dockerignore_patterns() -> list[str]:
+    return [line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
+def project_installs(stage: Stage) -> list[tuple[list[str], list[list[str]]]]:
+    """``[(pip install --no-deps argv, the commands after it in the same RUN)]``: an install and its build checks."""
+    installs = []
+    for run in stage.runs():
+        for index, argv in enumerate(run):
+            if argv[:2] == ["pip", "install"] and "--no-deps" in argv:
+                installs.append((argv, run[index + 1 :]))
+    return installs
+
+
+def stage_filesystem(name: str, root: Path) -> Path:
+    """Carry out the COPYs of stage ``name`` (and of the stages it extends) into ``root``, honouring
+    .dockerignore: the project files pip finds in that image."""
+    patterns = dockerignore_patterns()
+    for stage in stage_chain(name):
+        for sources, destination in stage.copies():
+            target = root / destination.lstrip("/")
+            for source in sources:
+                path = ROOT / source
+                if path.is_dir():
+                    for file in sorted(path.rglob("*")):
+                        if file.is_file() and not dockerignore_excludes(file.relative_to(ROOT).as_posix(), patterns):
+                            (target / file.relative_to(path)).parent.mkdir(parents=True, exist_ok=True)
+                            shutil.copy2(file, target / file.relative_to(path))
+                elif not dockerignore_excludes(source, patterns):
+                    into = target / path.name if destination.endswith("/") or len(sources) > 1 else target
+                    into.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, into)
+    return root
 
 
 def pinned_version(requirements_text: str, distribution: str) -> str:
@@ -559,7 +693,11 @@ def test_scheduler_health_server_is_enabled(common_env: dict[str, str]) -> None:
 def test_sandbox_services_only_run_in_the_sandbox_profile(services: dict[str, dict[str, Any]]) -> None:
     for name in SANDBOX_SERVICES:
         assert services[name]["profiles"] == ["sandbox"], name
-        assert services[name]["image"] == services["airflow-apiserver"]["image"], f"{name}: same image"
+        # One sandbox image for the three (x-sandbox-common), never the image the Airflow services run.
+        for key in ("image", "build"):
+            assert services[name][key] == services[SANDBOX_SERVICES[0]][key], f"{name}: {key}"
+        assert services[name]["image"] != services["airflow-apiserver"]["image"], f"{name}: production image"
+        assert services[name]["build"] != services["airflow-apiserver"]["build"], f"{name}: production build"
     for name, service in services.items():
         if name not in SANDBOX_SERVICES:
             assert "sandbox" not in service.get("profiles", []), name
@@ -697,24 +835,51 @@ def test_zoom_emulator_service_command_accepts_the_sandbox_connection(services: 
 # ----------------------------------------------------------------------------------------------------
 # Dockerfile
 # ----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", [*AIRFLOW_SERVICES, *SANDBOX_SERVICES])
-def test_services_build_our_dockerfile(services: dict[str, dict[str, Any]], name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "target", "image"),
+    [(name, "production", PRODUCTION_IMAGE) for name in AIRFLOW_SERVICES]
+    + [(name, "sandbox", SANDBOX_IMAGE) for name in SANDBOX_SERVICES],
+)
+def test_services_build_our_dockerfile(services: dict[str, dict[str, Any]], name: str, target: str, image: str) -> None:
+    """Airflow services run the production target, sandbox services the sandbox target, each under its own name."""
     service = services[name]
     build = service["build"]
-    context = build if isinstance(build, str) else build.get("context", ".")
-    dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
-    assert (ROOT / context / dockerfile).resolve() == DOCKERFILE
-    assert interpolate(service["image"], {}) == "zoom-archiver:latest"
+    assert isinstance(build, dict), f"{name}: build must name its Dockerfile target"
+    assert set(build) <= KNOWN_BUILD_KEYS, f"{name}: unknown build keys {set(build) - KNOWN_BUILD_KEYS}"
+    dockerfile = build.get("dockerfile", "Dockerfile")
+    assert (ROOT / build.get("context", ".") / dockerfile).resolve() == DOCKERFILE
+    assert build["target"] == target, f"{name} must run the {target} image"
+    dockerfile_stage(target)  # the target exists
+    assert interpolate(service["image"], {}) == image
 
 
-def test_dockerfile_base_image() -> None:
-    froms = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
-    assert froms == [BASE_IMAGE]
+def test_dockerfile_stages() -> None:
+    """``production`` on the official image, ``sandbox`` on top of it, and a plain ``docker build .`` builds
+    production (Docker builds the last stage when no --target is given)."""
+    stages = dockerfile_stages()
+    assert external_base_images() == [BASE_IMAGE]
+    production, sandbox = dockerfile_stage("production"), dockerfile_stage("sandbox")
+    assert production.base == BASE_IMAGE
+    assert sandbox.base == "production", "the sandbox image must be the production image plus the sandbox"
+    names = [stage.name for stage in stages]
+    for index, stage in enumerate(stages):
+        assert stage.base == BASE_IMAGE or stage.base in names[:index], f"{stage.label}: unknown base {stage.base}"
+    default = stages[-1]
+    assert default.name == "production" or (default.base == "production" and not default.instructions), (
+        f"`docker build .` builds the last stage ({default.label}), which must be the production image"
+    )
+
+
+def test_dockerfile_variables_are_defined_in_their_stage() -> None:
+    """A stage only sees its own ARGs: one used in another stage would silently expand to nothing."""
+    for stage in dockerfile_stages():
+        assert stage.undefined <= BASE_IMAGE_ENV, f"{stage.label} uses undefined {stage.undefined - BASE_IMAGE_ENV}"
 
 
 def test_dockerfile_installs_pinned_requirements_then_the_project() -> None:
-    copies = dockerfile_copies()
-    commands = dockerfile_commands()
+    production = dockerfile_stage("production")
+    copies = production.copies()
+    commands = production.commands()
     pip_installs = [argv for argv in commands if argv[:2] == ["pip", "install"]]
 
     requirements_dest = next(dest for sources, dest in copies if sources == ["requirements.txt"])
@@ -725,7 +890,7 @@ def test_dockerfile_installs_pinned_requirements_then_the_project() -> None:
         assert "--constraint" not in argv, "our exact pins are the constraints"
         assert "apache-airflow==${AIRFLOW_VERSION}" in argv, "keep the base image's Airflow pinned"
 
-    # The project: pyproject.toml, README.md, plugins/ and sandbox/ copied into one directory, installed
+    # The product: pyproject.toml, README.md (its readme) and plugins/ copied into one directory, installed
     # with --no-deps (everything is pinned above), after the requirements (cached layer first).
     project_dir = next(dest for sources, dest in copies if "pyproject.toml" in sources).rstrip("/")
     project_files = {
@@ -734,22 +899,186 @@ def test_dockerfile_installs_pinned_requirements_then_the_project() -> None:
         for source in sources
         if dest.rstrip("/") in (project_dir, f"{project_dir}/{source.rstrip('/')}")
     }
-    assert {"pyproject.toml", "README.md", "plugins", "sandbox"} <= project_files
-    project_installs = [argv for argv in pip_installs if "--no-deps" in argv and argv[-1] == project_dir]
-    assert project_installs, f"no `pip install --no-deps {project_dir}`"
-    assert pip_installs.index(requirement_installs[0]) < pip_installs.index(project_installs[0])
+    assert {"pyproject.toml", "README.md", "plugins"} <= project_files
+    installs = [argv for argv, _ in project_installs(production) if argv[-1] == project_dir]
+    assert installs, f"no `pip install --no-deps {project_dir}`"
+    assert pip_installs.index(requirement_installs[0]) < pip_installs.index(installs[0])
     entry_point_checks = [argv for argv in commands if argv[0] == "python" and "apache_airflow_provider" in argv[-1]]
     assert entry_point_checks, "the build should fail when the provider entry point is not registered"
 
     assert (["dags/"], "/opt/airflow/dags/") in copies
 
 
+def test_production_image_leaves_the_sandbox_out(tmp_path: Path) -> None:
+    """Nothing of sandbox/ is copied into (``COPY . ...`` would copy it too) or installed in the production image."""
+    for stage in stage_chain("production"):
+        for sources, _ in stage.copies():
+            for source in sources:
+                path = source.rstrip("/").removeprefix("./") or "."
+                assert path != ".", f"{stage.label}: COPY {source} copies the whole context, sandbox/ included"
+                assert path.split("/")[0] != "sandbox", f"{stage.label}: COPY {source}"
+        for argv in stage.commands():
+            if argv[:2] == ["pip", "install"]:
+                assert not any("sandbox" in part or "zoom_emulator" in part for part in argv), argv
+    production_files = stage_filesystem("production", tmp_path)
+    leaked = [path for path in production_files.rglob("*") if path.name in {"zoom_emulator", "zoom_sandbox"}]
+    assert not leaked, f"sandbox packages in the production image: {leaked}"
+
+
+def test_sandbox_image_adds_the_sandbox_package_to_the_production_image() -> None:
+    sandbox = dockerfile_stage("sandbox")
+    assert sandbox.base == "production"
+    copies = sandbox.copies()
+    sources = [source.rstrip("/") for copied, _ in copies for source in copied]
+    assert all(source.split("/")[0] == "sandbox" for source in sources), f"the sandbox stage copies {sources}"
+    for needed in ("sandbox/pyproject.toml", "sandbox/zoom_emulator", "sandbox/zoom_sandbox"):
+        assert any(needed == source or needed.startswith(f"{source}/") for source in sources), f"{needed} not copied"
+    sandbox_dir = next(dest for copied, dest in copies if any(s.endswith("pyproject.toml") for s in copied))
+    sandbox_dir = sandbox_dir.removesuffix("pyproject.toml").rstrip("/")
+    installs = project_installs(sandbox)
+    assert [argv[-1] for argv, _ in installs] == [sandbox_dir], f"expected one `pip install --no-deps {sandbox_dir}`"
+    # Only the sandbox on top: the pinned third-party packages are the production stage's.
+    pip_installs = [argv for argv in sandbox.commands() if argv[:2] == ["pip", "install"]]
+    assert pip_installs == [installs[0][0]], f"the sandbox stage installs more: {pip_installs}"
+
+
+def without_output_redirect(argv: list[str]) -> list[str]:
+    return argv[:-2] if argv[-2:] == [">", "/dev/null"] else argv
+
+
+@pytest.fixture(scope="module")
+def image_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Wheel]:
+    """The wheel each stage's ``pip install --no-deps DIR`` builds, from exactly the files the stage copies."""
+    sources = {}
+    for name in ("production", "sandbox"):
+        installs = project_installs(dockerfile_stage(name))
+        assert len(installs) == 1, f"{name}: expected one `pip install --no-deps`, found {installs}"
+        root = stage_filesystem(name, tmp_path_factory.mktemp(f"{name}-image"))
+        sources[name] = root / installs[0][0][-1].lstrip("/")
+    return build_wheels(sources, tmp_path_factory.mktemp("image-wheels"))
+
+
+@pytest.fixture(scope="module")
+def third_party_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This virtualenv's site-packages without this project's two distributions (the requirements only)."""
+    site = tmp_path_factory.mktemp("third-party-site")
+    for folder in {Path(sysconfig.get_paths()[key]) for key in ("purelib", "platlib")}:
+        for entry in folder.iterdir():
+            ours = entry.name.startswith(("__editable__", "airflow_zoom_archiver", *FIRST_PARTY_PACKAGES))
+            if not ours and not entry.name.endswith(".pth") and not (site / entry.name).exists():
+                (site / entry.name).symlink_to(entry)
+    return site
+
+
+def failed_checks(checks: list[list[str]], site_dirs: list[Path], cwd: Path) -> list[str]:
+    """Run build checks (``python ...`` commands) on an interpreter that sees only ``site_dirs``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PYTHONPATH"] = os.pathsep.join(str(folder) for folder in site_dirs)
+    failed = []
+    for argv in map(without_output_redirect, checks):
+        assert argv[0] == "python", f"not a python build check: {argv}"
+        assert not {">", "<", "|", ";"} & set(argv), f"a shell construct this test cannot run: {argv}"
+        # -S: no site-packages of this virtualenv (where the project is installed in editable mode).
+        result = subprocess.run(
+            [sys.executable, "-S", *argv[1:]], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+        )
+        if result.returncode != 0:
+            failed.append(f"{shlex.join(argv)}: {(result.stderr or result.stdout).strip()[-300:]}")
+    return failed
+
+
+def test_dockerfile_build_checks_pass_on_their_image_and_catch_a_broken_one(
+    image_wheels: dict[str, Wheel], third_party_site: Path, tmp_path: Path
+) -> None:
+    """Build each stage's wheel from the files it copies, install it as pip would, run the stage's build checks.
+
+    They must pass on the image the stage builds, and fail when what they guard is broken: sandbox packages in
+    the production image, a missing provider entry point, a missing sandbox package or ``zoom-emulator`` script.
+    """
+    product, sandbox = image_wheels["production"], image_wheels["sandbox"]
+    assert product.top_level == {"zoom_archiver"}, product.top_level
+    assert sandbox.top_level == {"zoom_emulator", "zoom_sandbox"}, sandbox.top_level
+    product_site = product.unpack(tmp_path / "product")
+    sandbox_site = sandbox.unpack(tmp_path / "sandbox")
+    # Broken installs: metadata without the code, or the code without the entry points.
+    no_provider_site = product.unpack(tmp_path / "no-provider", skip=[f"{product.dist_info}/entry_points.txt"])
+    no_product_code_site = product.unpack(tmp_path / "no-product-code", skip=["zoom_archiver/"])
+    no_script_site = sandbox.unpack(tmp_path / "no-script", skip=[f"{sandbox.dist_info}/entry_points.txt"])
+    no_emulator_site = sandbox.unpack(tmp_path / "no-emulator", skip=["zoom_emulator/"])
+    no_sandbox_helpers_site = sandbox.unpack(tmp_path / "no-sandbox-helpers", skip=["zoom_sandbox/"])
+    production_checks = project_installs(dockerfile_stage("production"))[0][1]
+    sandbox_checks = project_installs(dockerfile_stage("sandbox"))[0][1]
+    assert production_checks, "the production install is not checked"
+    assert sandbox_checks, "the sandbox install is not checked"
+    cwd = tmp_path  # not the checkout: nothing importable by accident
+
+    def failed(checks: list[list[str]], *sites: Path) -> list[str]:
+        return failed_checks(checks, [*sites, third_party_site], cwd)
+
+    assert failed(production_checks, product_site) == []
+    assert failed(sandbox_checks, product_site, sandbox_site) == []
+    assert failed(production_checks, product_site, sandbox_site), "production checks miss sandbox packages"
+    assert failed(production_checks, no_provider_site), "production checks miss a lost provider entry point"
+    assert failed(production_checks, no_product_code_site), "production checks miss a missing zoom_archiver"
+    assert failed(sandbox_checks, product_site), "sandbox checks miss a missing sandbox install"
+    assert failed(sandbox_checks, product_site, no_emulator_site), "sandbox checks miss a missing zoom_emulator"
+    assert failed(sandbox_checks, product_site, no_sandbox_helpers_site), "sandbox checks miss a missing zoom_sandbox"
+    assert failed(sandbox_checks, product_site, no_script_site), "sandbox checks miss a missing zoom-emulator script"
+    assert failed(sandbox_checks, no_provider_site, sandbox_site), "sandbox checks miss a lost provider entry point"
+
+
+@pytest.mark.parametrize(
+    ("image", "folders"),
+    [("production", ["plugins/zoom_archiver", "dags"]), ("sandbox", ["sandbox/zoom_emulator", "sandbox/zoom_sandbox"])],
+)
+def test_image_code_imports_only_what_the_image_installs(image: str, folders: list[str]) -> None:
+    """Both images install our packages with --no-deps: every third-party import must be pinned in
+    requirements.txt, and the product (and its DAGs) must never import the sandbox."""
+    first_party = {"production": {"zoom_archiver"}, "sandbox": FIRST_PARTY_PACKAGES}[image]
+    pinned = {
+        canonicalize_name(line.split("==", 1)[0])
+        for line in REQUIREMENTS.read_text().splitlines()
+        if "==" in line and not line.lstrip().startswith("#")
+    }
+    distributions = importlib.metadata.packages_distributions()
+    for folder in folders:
+        for module in sorted(imported_modules(ROOT / folder) - set(sys.stdlib_module_names)):
+            if module in FIRST_PARTY_PACKAGES:
+                assert module in first_party, f"{folder} imports {module}, which the {image} image does not have"
+                continue
+            owners = distributions.get(module, [])
+            assert owners, f"{folder} imports {module}, which no installed distribution provides"
+            assert {canonicalize_name(owner) for owner in owners} & pinned, (
+                f"{folder} imports {module} ({owners}), not pinned in requirements.txt, so not in the {image} image"
+            )
+
+
+def imported_modules(folder: Path) -> set[str]:
+    """The top-level names of every absolute import in the ``.py`` files under ``folder``."""
+    modules = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    return modules
+
+
 def test_dockerfile_runs_as_airflow_and_bakes_in_no_secrets() -> None:
-    instructions = dockerfile_instructions()
-    users = [arguments for keyword, arguments in instructions if keyword == "USER"]
-    assert users, "no USER instruction"
-    assert users[-1] == "airflow"
-    for keyword, arguments in instructions:
+    """Every RUN of every stage runs as ``airflow`` (USER carries over to stages built FROM it), as does every image."""
+    users: dict[str, str | None] = {}
+    for stage in dockerfile_stages():
+        user = users.get(stage.base)  # None: the external base image's own default, not relied upon
+        for keyword, arguments in stage.instructions:
+            if keyword == "USER":
+                user = arguments
+            elif keyword == "RUN":
+                assert user == "airflow", f"{stage.label}: RUN as {user!r}: {arguments[:60]}"
+        assert user == "airflow", f"{stage.label} ends as user {user!r}"
+        if stage.name:
+            users[stage.name] = user
+    for keyword, arguments in dockerfile_instructions():
         if keyword in {"ENV", "ARG", "LABEL"}:
             assert not re.search(r"(KEY|SECRET|PASSWORD|TOKEN|AIRFLOW_CONN_)\w*=", arguments, re.IGNORECASE), (
                 f"{keyword} {arguments}"
@@ -757,9 +1086,7 @@ def test_dockerfile_runs_as_airflow_and_bakes_in_no_secrets() -> None:
 
 
 def test_dockerfile_copy_sources_exist_and_reach_the_build_context() -> None:
-    patterns = [
-        line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and not line.startswith("#")
-    ]
+    patterns = dockerignore_patterns()
     for sources, _ in dockerfile_copies():
         for source in sources:
             assert (ROOT / source).exists(), f"COPY source {source} does not exist"
@@ -767,11 +1094,10 @@ def test_dockerfile_copy_sources_exist_and_reach_the_build_context() -> None:
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
-    patterns = [
-        line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and not line.startswith("#")
-    ]
+    patterns = dockerignore_patterns()
     for path in [".env", ".env.production", ".git/config", ".venv/bin/python", "config/airflow.cfg",
-                 "logs/scheduler/latest", "plugins/zoom_archiver/__pycache__/x.pyc"]:  # fmt: skip
+                 "logs/scheduler/latest", "plugins/zoom_archiver/__pycache__/x.pyc",
+                 "sandbox/airflow_zoom_archiver_sandbox.egg-info/PKG-INFO"]:  # fmt: skip
         assert dockerignore_excludes(path, patterns), f"{path} would be sent to the Docker daemon"
     for path in ["plugins/zoom_archiver/keys.py", "dags/zoom_recordings_to_s3.py", "sandbox/zoom_emulator"]:
         assert not dockerignore_excludes(path, patterns), path
@@ -781,17 +1107,19 @@ def test_airflow_version_is_the_same_everywhere() -> None:
     requirements = REQUIREMENTS.read_text()
     match = re.fullmatch(r"apache/airflow:(?P<airflow>[\d.]+)-python(?P<python>\d+\.\d+)", BASE_IMAGE)
     assert match
-    froms = [arguments for keyword, arguments in dockerfile_instructions() if keyword == "FROM"]
-    assert froms == [BASE_IMAGE]
+    assert external_base_images() == [BASE_IMAGE]
     assert pinned_version(requirements, "apache-airflow") == match["airflow"]
     assert pinned_version(requirements, "apache-airflow-core") == match["airflow"]
     requires_python = re.search(r'^requires-python\s*=\s*"([^"]+)"', PYPROJECT.read_text(), re.MULTILINE)
     assert requires_python, "pyproject.toml has no requires-python"
     assert SpecifierSet(requires_python[1]).contains(f"{match['python']}.0"), "image Python vs pyproject"
+    sandbox_requires = re.search(r'^requires-python\s*=\s*"([^"]+)"', SANDBOX_PYPROJECT.read_text(), re.MULTILINE)
+    assert sandbox_requires, "sandbox/pyproject.toml has no requires-python"
+    assert SpecifierSet(sandbox_requires[1]).contains(f"{match['python']}.0"), "image Python vs sandbox/pyproject"
 
 
 def test_image_contains_the_sandbox_servers() -> None:
-    """The sandbox services run the same image: moto's server and the celery provider must be pinned."""
+    """The sandbox image adds sandbox/ with --no-deps: the servers its services run come from requirements.txt."""
     requirements = REQUIREMENTS.read_text()
     for distribution in ("moto", "apache-airflow-providers-celery", "flower", "psycopg2-binary", "redis", "boto3"):
         pinned_version(requirements, distribution)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from zoom_sandbox.airflow_proc import DAG_ID
 
 from tests.fullstack.conftest import LEDGER, ArchivedRun, start_scenario, window
 from tests.fullstack.stack import BUCKET, Stack
@@ -118,7 +120,7 @@ def test_run_with_dates_archives_every_file_through_celery(stack: Stack, archive
 
     # The trigger's dates are the window that was listed, and commit recorded every file in the ledger.
     summary = stack.api.xcom(archived_run.run_id, "discover", key="plan_summary")
-    assert summary["window"] == [archived_run.conf["from_date"], archived_run.conf["to_date"]]
+    assert summary["windows"] == [[archived_run.conf["from_date"], archived_run.conf["to_date"]]]
     report = stack.api.xcom(archived_run.run_id, "commit")
     assert (report["archived"], report["failed"]) == (len(expected), 0), report
     assert ledger_ids(stack) == set(objects)
@@ -217,3 +219,40 @@ def test_killed_celery_worker_loses_nothing(stack: Stack) -> None:
     assert states[("commit", -1)]["state"] == "skipped"
     assert downloads(stack) == {}
     assert_archived(stack, prefix, expected)
+
+
+def test_airflow_backfill_lists_each_date_once_and_archives_its_files_once(stack: Stack) -> None:
+    """``POST /api/v2/backfills`` (what ``airflow backfill create`` and the trigger form's Backfill tab do) over two
+    days of the hourly DAG: ~48 backfill runs beside the scheduler's own, each date listed by one run only."""
+    prefix = "backfill"
+    start_scenario(stack, prefix)
+    today = datetime.now(UTC).date()
+    first, second = today - timedelta(days=3), today - timedelta(days=2)
+    days = {first.isoformat(), second.isoformat()}
+    expected = [f for f in expected_files(stack) if f["start_time"][:10] in days]
+    assert expected, "the demo seed has meetings on those days"
+    backfill = stack.api.call(
+        "POST", "backfills",
+        json={"dag_id": DAG_ID, "from_date": f"{first}T00:00:00Z", "to_date": f"{second}T23:00:00Z",
+              "max_active_runs": 10, "reprocess_behavior": "none"},
+    )  # fmt: skip
+    deadline = time.monotonic() + 1500
+    while stack.api.call("GET", f"backfills/{backfill['id']}")["completed_at"] is None:
+        assert time.monotonic() < deadline, stack.diagnostics()
+        time.sleep(5)
+    runs = [r for r in stack.api.wait_for_all_runs(timeout=600) if r["run_type"] == "backfill"]
+    assert len(runs) >= 47, len(runs)
+    assert {r["state"] for r in runs} == {"success"}, [(r["dag_run_id"], r["state"]) for r in runs]
+
+    listed, calls = [], []
+    for run in runs:
+        summary = stack.api.xcom(run["dag_run_id"], "discover", key="plan_summary")
+        listed.extend(tuple(w) for w in summary["windows"])
+        calls.append(summary["api_calls"])
+    assert sorted(listed) == [(d, d) for d in sorted(days)], "each date listed once, by its 00:00 interval's run"
+    assert sum(1 for c in calls if c) == 2, f"only the two listing runs call Zoom: {calls}"
+    # and they list one day each: two one-day listings per user in all, not 48 runs x the 7-day look-back
+    objects = stored(stack, prefix)
+    assert {o["versions"] for o in objects.values()} == {1}, "every file written once"
+    assert {f["file_id"] for f in expected if f["file_id"]} <= set(objects)
+    assert ledger_ids(stack) >= set(objects)

@@ -11,7 +11,8 @@ import pytest
 
 from zoom_archiver.planning import PlannedFile
 
-SEED_EVENT_PATH = Path("/work/shared/docs/seed-sample-event.json")
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SEED_EVENT_PATH = FIXTURES / "seed-sample-event.json"
 
 CLIENT_ID = "zoom-client-id-0001"
 CLIENT_SECRET = "zoom-client-secret-XYZ-987654321"
@@ -141,7 +142,7 @@ def real_host() -> dict[str, Any]:
 @pytest.fixture
 def seed_event() -> dict[str, Any]:
     """The blog's ``recording.completed`` sample (id-less TIMELINE, TRANSCRIPT pointing at its play page)."""
-    return json.loads(SEED_EVENT_PATH.read_text())
+    return json.loads(SEED_EVENT_PATH.read_text(encoding="utf-8"))
 
 
 class FakeClock:

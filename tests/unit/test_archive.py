@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import io
 import json
+import re
 import types
 from collections.abc import Callable
 from typing import Any
@@ -10,11 +13,12 @@ from typing import Any
 import boto3
 import pytest
 import tenacity
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from urllib3.exceptions import ProtocolError
 
 from zoom_archiver.archive import ArchiveResult, archive_file
-from zoom_archiver.errors import DownloadError, VerificationError
+from zoom_archiver.errors import ConfigurationError, DownloadError, KeyConflict, VerificationError
 from zoom_archiver.planning import PlannedFile
 from zoom_archiver.s3 import object_metadata
 from zoom_archiver.settings import MIB, TransferSettings
@@ -27,12 +31,17 @@ PART = 5 * MIB
 
 
 class FakeDownload:
-    """What :meth:`ZoomHook.open_download` returns: ``.stream``, ``.response`` and ``.close()``."""
+    """What :meth:`ZoomHook.open_download` returns: ``.stream``, ``.response``, ``.resume()`` and ``.close()``."""
 
     def __init__(self, stream: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
         self.stream = stream
         self.response = types.SimpleNamespace(status_code=status, headers=headers or {})
         self.closed = False
+        self.reopen: Callable[..., FakeDownload] | None = None  # set by FakeZoom
+
+    def resume(self, offset: int, *, if_range: str | None = None) -> FakeDownload:
+        assert self.reopen is not None
+        return self.reopen(range_start=offset, if_range=if_range)
 
     def close(self) -> None:
         self.closed = True
@@ -55,16 +64,23 @@ def full(data: bytes) -> Callable[[int], FakeDownload]:
     return lambda offset: FakeDownload(io.BytesIO(data))
 
 
-def dropping(data: bytes, drop_after: int) -> Callable[[int], FakeDownload]:
-    return lambda offset: FakeDownload(Dropping(data, drop_after))
+def dropping(data: bytes, drop_after: int, headers: dict[str, str] | None = None) -> Callable[[int], FakeDownload]:
+    return lambda offset: FakeDownload(Dropping(data, drop_after), headers=headers)
 
 
-def partial(data: bytes) -> Callable[[int], FakeDownload]:
-    """A CDN honouring Range: 206 from the offset."""
+def partial(data: bytes, headers: dict[str, str] | None = None) -> Callable[[int], FakeDownload]:
+    """A CDN honouring Range: 206 from the offset (of ``data``: another version when it is another file)."""
     return lambda offset: FakeDownload(
         io.BytesIO(data[offset:]),
         status=206,
-        headers={"Content-Range": f"bytes {offset}-{len(data) - 1}/{len(data)}"},
+        headers={"Content-Range": f"bytes {offset}-{len(data) - 1}/{len(data)}", **(headers or {})},
+    )
+
+
+def misplaced(data: bytes) -> Callable[[int], FakeDownload]:
+    """A 206 that ignores the offset asked for: the whole file, as bytes 0-…"""
+    return lambda offset: FakeDownload(
+        io.BytesIO(data), status=206, headers={"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}
     )
 
 
@@ -74,12 +90,15 @@ class FakeZoom:
     def __init__(self, *answers: Callable[[int], FakeDownload]) -> None:
         self.answers = list(answers)
         self.calls: list[tuple[str, int]] = []
+        self.if_ranges: list[str | None] = []
         self.opened: list[FakeDownload] = []
 
-    def open_download(self, url: str, *, range_start: int = 0) -> FakeDownload:
+    def open_download(self, url: str, *, range_start: int = 0, if_range: str | None = None) -> FakeDownload:
         self.calls.append((url, range_start))
+        self.if_ranges.append(if_range)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         download = answer(range_start)
+        download.reopen = functools.partial(self.open_download, url)
         self.opened.append(download)
         return download
 
@@ -116,7 +135,9 @@ def settings() -> TransferSettings:
 def run(s3, settings):
     """Archive ``planned`` the way ``zoom_archiver.tasks.archive`` does."""
 
-    def run(planned: PlannedFile, zoom: FakeZoom, *, force: bool = False) -> ArchiveResult:
+    def run(
+        planned: PlannedFile, zoom: FakeZoom, *, force: bool = False, transfer: TransferSettings = settings
+    ) -> ArchiveResult:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
         hook = S3Hook(
@@ -125,7 +146,7 @@ def run(s3, settings):
             extra_args=settings.extra_args(planned.content_type, object_metadata(planned)),
         )
         hook.transfer_config.max_in_memory_upload_chunks = settings.max_concurrency + 1
-        return archive_file(planned, zoom=zoom, s3_hook=hook, bucket=BUCKET, settings=settings, force=force)
+        return archive_file(planned, zoom=zoom, s3_hook=hook, bucket=BUCKET, settings=transfer, force=force)
 
     return run
 
@@ -173,6 +194,38 @@ class TestArchiveFile:
         planned = make_planned(file_size=None)
         result = run(planned, FakeZoom(full(SMALL)))
         assert result.size == len(SMALL)
+        assert stored(s3, planned.key) == SMALL
+
+    def test_unknown_size_is_checked_against_the_content_length(self, s3, run, make_planned):
+        planned = make_planned(file_size=None)
+        truncated = FakeDownload(io.BytesIO(SMALL[:-100]), headers={"Content-Length": str(len(SMALL))})
+        with pytest.raises(VerificationError, match=f"announced {len(SMALL)} bytes"):
+            run(planned, FakeZoom(lambda offset: truncated))
+        assert_nothing_left(s3, planned.key)
+
+    def test_unknown_size_with_a_content_length_resumes_against_it(self, s3, run, make_planned):
+        planned = make_planned(file_size=None)
+        first = dropping(SMALL, 50_000, {"Content-Length": str(len(SMALL))})
+        zoom = FakeZoom(first, partial(SMALL + b"a newer, longer version"), full(SMALL))
+        result = run(planned, zoom)
+        assert stored(s3, planned.key) == SMALL
+        assert result.resumes == 0  # the 206 was of another file size: the transfer started over
+        assert [offset for _, offset in zoom.calls] == [0, 50_000, 0]
+
+    @pytest.mark.parametrize(
+        ("data", "limit"),
+        [pytest.param(SMALL, len(SMALL) - 1, id="small"), pytest.param(MEDIUM, PART + 10, id="multipart")],
+    )
+    def test_unknown_size_above_the_maximum_is_refused(self, s3, run, make_planned, settings, data, limit):
+        planned = make_planned(file_size=None)
+        transfer = dataclasses.replace(settings, max_unknown_size=limit)
+        with pytest.raises(VerificationError, match="zoom_archive_max_unknown_size_mib"):
+            run(planned, FakeZoom(full(data)), transfer=transfer)
+        assert_nothing_left(s3, planned.key)
+
+    def test_unknown_size_up_to_the_maximum_is_archived(self, s3, run, make_planned, settings):
+        planned = make_planned(file_size=None)
+        run(planned, FakeZoom(full(SMALL)), transfer=dataclasses.replace(settings, max_unknown_size=len(SMALL)))
         assert stored(s3, planned.key) == SMALL
 
     def test_non_ascii_metadata_is_stored(self, s3, run, make_planned):
@@ -228,22 +281,24 @@ class TestArchiveFile:
         assert tags(s3, planned.key) == {"sha256": sha}
         assert zoom.calls == []
 
-    def test_another_file_at_the_key_is_left_untouched(self, s3, run, make_planned):
+    @pytest.mark.parametrize("force", [False, True], ids=["plain", "force"])
+    def test_another_file_at_the_key_is_left_untouched(self, s3, run, make_planned, force):
         planned = make_planned(file_size=len(SMALL))
         s3.put_object(Bucket=BUCKET, Key=planned.key, Body=b"someone else's file",
                       Metadata={"zoom-file-id": "another-file"})  # fmt: skip
         zoom = FakeZoom(full(SMALL))
-        with pytest.raises(VerificationError, match="another-file"):
-            run(planned, zoom)
+        with pytest.raises(KeyConflict, match="another-file"):
+            run(planned, zoom, force=force)
         assert stored(s3, planned.key) == b"someone else's file"
         assert s3.head_object(Bucket=BUCKET, Key=planned.key)["Metadata"] == {"zoom-file-id": "another-file"}
         assert zoom.calls == []
 
-    def test_object_without_metadata_is_not_overwritten(self, s3, run, make_planned):
+    @pytest.mark.parametrize("force", [False, True], ids=["plain", "force"])
+    def test_object_without_metadata_is_not_overwritten(self, s3, run, make_planned, force):
         planned = make_planned(file_size=len(SMALL))
         s3.put_object(Bucket=BUCKET, Key=planned.key, Body=b"uploaded by hand")
-        with pytest.raises(VerificationError):
-            run(planned, FakeZoom(full(SMALL)))
+        with pytest.raises(KeyConflict):
+            run(planned, FakeZoom(full(SMALL)), force=force)
         assert stored(s3, planned.key) == b"uploaded by hand"
 
     def test_stale_copy_with_another_size_is_archived_again(self, s3, run, make_planned):
@@ -279,6 +334,70 @@ class TestArchiveFile:
         assert zoom.calls == [(planned.download_url, 0), (planned.download_url, drop_after)]
         assert tags(s3, planned.key) == {"sha256": hashlib.sha256(data).hexdigest()}
         assert all(d.closed for d in zoom.opened)
+
+    @pytest.mark.parametrize(
+        ("headers", "validator"),
+        [
+            pytest.param({"ETag": '"v1"', "Last-Modified": "Fri, 29 Nov 2024 16:51:35 GMT"}, '"v1"', id="etag"),
+            pytest.param({"Last-Modified": "Fri, 29 Nov 2024 16:51:35 GMT"}, "Fri, 29 Nov 2024 16:51:35 GMT",
+                         id="last-modified"),
+            pytest.param({}, None, id="no-validator"),
+        ],
+    )  # fmt: skip
+    def test_resume_sends_if_range_with_the_first_answers_validator(self, s3, run, make_planned, headers, validator):
+        planned = make_planned(file_size=len(SMALL))
+        zoom = FakeZoom(dropping(SMALL, 50_000, headers), partial(SMALL, headers))
+        assert run(planned, zoom).resumes == 1
+        assert zoom.if_ranges == [None, validator]
+        assert stored(s3, planned.key) == SMALL
+
+    @pytest.mark.parametrize(
+        "changed",
+        [
+            pytest.param(partial(SMALL + b"longer now", {"ETag": '"v1"'}), id="another-total"),
+            pytest.param(partial(SMALL[::-1], {"ETag": '"v2"'}), id="another-etag"),
+            pytest.param(misplaced(SMALL), id="another-offset"),
+        ],
+    )
+    def test_resume_of_a_changed_file_starts_over(self, s3, run, make_planned, no_tenacity_sleep, changed):
+        planned = make_planned(file_size=len(SMALL))
+        zoom = FakeZoom(dropping(SMALL, 50_000, {"ETag": '"v1"'}), changed, full(SMALL))
+        result = run(planned, zoom)
+        assert result.resumes == 0
+        assert stored(s3, planned.key) == SMALL
+        assert [offset for _, offset in zoom.calls] == [0, 50_000, 0]
+        assert len(no_tenacity_sleep) == 1  # failed retryably, once
+
+    def test_a_failed_transfer_leaves_another_runs_upload_alone(self, s3, run, make_planned, monkeypatch):
+        from s3transfer.futures import TransferCoordinator
+
+        planned = make_planned(file_size=len(MEDIUM) + 1)
+        theirs = s3.create_multipart_upload(Bucket=BUCKET, Key=planned.key)["UploadId"]
+        # The transfer manager's own abort fails (here: never happens): the transfer must abort its upload itself.
+        monkeypatch.setattr(TransferCoordinator, "add_failure_cleanup", lambda self, function, *a, **kw: None)
+        with pytest.raises(VerificationError):
+            run(planned, FakeZoom(full(MEDIUM)))
+        uploads = s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+        assert [u["UploadId"] for u in uploads] == [theirs]
+        s3.abort_multipart_upload(Bucket=BUCKET, Key=planned.key, UploadId=theirs)
+
+    @pytest.mark.parametrize("code", ["AccessDenied", "NoSuchBucket", "KMS.NotFoundException"])
+    def test_s3_refusing_the_upload_is_a_configuration_error(
+        self, s3, run, make_planned, monkeypatch, no_tenacity_sleep, code
+    ):
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        def refuse(self, fileobj, **kwargs) -> None:
+            fileobj.read(PART)
+            raise ClientError({"Error": {"Code": code, "Message": "refused"}}, "PutObject")
+
+        monkeypatch.setattr(S3Hook, "load_file_obj", refuse)
+        planned = make_planned(file_size=len(SMALL))
+        zoom = FakeZoom(full(SMALL))
+        with pytest.raises(ConfigurationError, match=re.escape(code)):
+            run(planned, zoom)
+        assert len(zoom.calls) == 1  # not retried
+        assert no_tenacity_sleep == []
 
     def test_reopen_without_range_support_retries_the_transfer(self, s3, run, make_planned, no_tenacity_sleep):
         planned = make_planned(file_size=len(SMALL))

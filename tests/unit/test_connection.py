@@ -31,6 +31,12 @@ class TestDeclarations:
         assert fields["list_workers"]["schema"]["default"] == 4
         assert fields["download_hosts"]["schema"]["default"] == ["zoom.us", "*.zoom.us"]
 
+    def test_no_default_is_prefilled_where_airflow_would_mask_it(self):
+        # Airflow hides the value of a field whose name says "token": a prefilled default showed (and was saved) as ***
+        field = conn_fields()["oauth_token_url"]
+        assert "default" not in field["schema"]
+        assert "https://zoom.us/oauth/token" in field["description"]
+
     def test_defaults_of_the_form_are_the_reader_defaults(self):
         read = read_zoom_connection(connection(), "zoom_default")
         for name, field in conn_fields().items():

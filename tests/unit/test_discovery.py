@@ -141,3 +141,21 @@ class TestWhatCommitIsTold:
 
         summary = run(real_listing["meetings"], failing="u2").summary
         assert DiscoverSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+
+
+def test_a_run_with_no_dates_makes_no_api_call():
+    class NoCalls(FakeClient):
+        def list_users(self):
+            raise AssertionError("no dates to list: no call")
+
+    found = discover(
+        NoCalls([]),
+        ArchiveSettings(bucket=BUCKET),
+        RunRequest(windows=[]),
+        ledger=Ledger(),
+        workers=1,
+        bucket=None,
+        today=TODAY,
+    )
+    assert found.files == []
+    assert found.summary.windows == []

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from zoom_archiver.download import DownloadPolicy, open_download
-from zoom_archiver.errors import DownloadError, DownloadRejected
+from zoom_archiver.download import DownloadPolicy, content_range, open_download, range_validator
+from zoom_archiver.errors import DownloadError, DownloadRejected, DownloadTokenRejected
 
 TOKEN = "eyJzdiI6IjAwMDAwMSIs-download-token"
 API_URL = "https://us06web.zoom.us/rec/download/c4nrAbCdEf"
@@ -18,6 +18,8 @@ CDN_URL = (
 )
 MP4_BYTES = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40
 ZOOM_TOKEN_ERROR = b'{"status":false,"errorCode":124,"errorMessage":"Forbidden"}'
+API_TOKEN_ERROR = b'{"code":124,"message":"Invalid access token."}'
+DOWNLOAD_DISABLED = b'{"code":200,"message":"Download has been disabled by the administrator"}'
 
 
 class FakeToken:
@@ -147,6 +149,38 @@ class TestOpenDownload:
             assert download.stream.read() == MP4_BYTES[100:]
         assert all(r.headers["Range"] == "bytes=100-" for r in requests_mock.request_history)
 
+    def test_if_range_follows_the_redirect(self, requests_mock, fetch):
+        requests_mock.get(API_URL, status_code=302, headers={"Location": CDN_URL})
+        requests_mock.get(CDN_URL, status_code=206, content=MP4_BYTES[100:],
+                          headers={"Content-Range": f"bytes 100-{len(MP4_BYTES) - 1}/{len(MP4_BYTES)}"})  # fmt: skip
+        fetch(range_start=100, if_range='"etag-1"').close()
+        assert all(r.headers["If-Range"] == '"etag-1"' for r in requests_mock.request_history)
+
+    def test_no_if_range_without_a_range(self, requests_mock, fetch):
+        requests_mock.get(API_URL, content=MP4_BYTES, headers={"Content-Type": "video/mp4"})
+        fetch(if_range='"etag-1"').close()
+        assert "If-Range" not in requests_mock.last_request.headers
+        assert "Range" not in requests_mock.last_request.headers
+
+    def test_resume_opens_the_download_url_again_from_the_offset(self, requests_mock, fetch):
+        etag = '"5d41402abc4b2a76b9719d911017c592"'
+        requests_mock.get(API_URL, status_code=302, headers={"Location": CDN_URL})
+        requests_mock.get(CDN_URL, [
+            {"content": MP4_BYTES, "headers": {"Content-Type": "video/mp4", "ETag": etag}},
+            {"status_code": 206, "content": MP4_BYTES[500:],
+             "headers": {"Content-Type": "video/mp4", "Content-Range": f"bytes 500-{len(MP4_BYTES) - 1}/*"}},
+        ])  # fmt: skip
+        first = fetch()
+        first.close()
+        with first.resume(500, if_range=range_validator(first.response.headers)) as rest:
+            assert rest.response.status_code == 206
+            assert rest.stream.read() == MP4_BYTES[500:]
+        api_first, cdn_first, api_again, cdn_again = requests_mock.request_history
+        assert api_again.url == API_URL
+        assert api_again.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert (cdn_again.headers["Range"], cdn_again.headers["If-Range"]) == ("bytes=500-", etag)
+        assert "Range" not in cdn_first.headers
+
     def test_redirect_outside_download_hosts_is_rejected(self, requests_mock, fetch):
         evil = f"https://evil.example.com/steal?{SIGNED_QUERY}"
         requests_mock.get(API_URL, status_code=302, headers={"Location": evil})
@@ -217,6 +251,63 @@ class TestOpenDownload:
         assert info.value.retryable  # the token expired: a new one may work
         assert token.invalidated == [TOKEN]
         assert_no_secrets(str(info.value))
+
+    @pytest.mark.parametrize("body", [pytest.param(ZOOM_TOKEN_ERROR, id="errorCode"),
+                                      pytest.param(API_TOKEN_ERROR, id="code-message")])  # fmt: skip
+    @pytest.mark.parametrize(
+        ("content_type", "with_length"),
+        [
+            pytest.param("application/octet-stream", True, id="octet-stream"),
+            pytest.param("application/octet-stream", False, id="octet-stream-chunked"),
+            pytest.param("video/mp4", True, id="video-mp4"),
+            pytest.param("binary/octet-stream", False, id="binary-chunked"),
+        ],
+    )
+    def test_token_error_body_whatever_the_content_type(
+        self, requests_mock, fetch, token, body, content_type, with_length
+    ):
+        headers = {"Content-Type": content_type, **({"Content-Length": str(len(body))} if with_length else {})}
+        requests_mock.get(API_URL, status_code=302, headers={"Location": CDN_URL})
+        requests_mock.get(CDN_URL, content=body, headers=headers)
+        with pytest.raises(DownloadTokenRejected, match="124") as info:
+            fetch()
+        assert info.value.retryable
+        assert token.invalidated == [TOKEN]
+        assert_no_secrets(str(info.value))
+
+    @pytest.mark.parametrize("content_type", ["application/octet-stream", "application/json", "video/mp4"])
+    def test_other_zoom_errors_are_not_token_errors(self, requests_mock, fetch, token, content_type):
+        requests_mock.get(API_URL, content=DOWNLOAD_DISABLED, headers={"Content-Type": content_type})
+        with pytest.raises(DownloadError, match="disabled by the administrator") as info:
+            fetch()
+        assert not isinstance(info.value, DownloadTokenRejected)
+        assert not info.value.retryable
+        assert token.invalidated == []
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            pytest.param(b'{"timeline":[]}', id="timeline"),
+            pytest.param(b'{"code":"x","message":"m","a":1,"b":2}', id="json-with-code-and-more-keys"),
+            pytest.param(b"\x00\x00\x00\x18ftypM4A ", id="tiny-m4a"),
+            pytest.param(b"{" * 3000, id="unparseable"),
+            pytest.param(b'{"a":' + b"[" * 4000, id="deeper-than-the-json-parser-goes"),
+        ],
+    )
+    @pytest.mark.parametrize("with_length", [True, False], ids=["length", "chunked"])
+    def test_small_octet_stream_files_pass_intact(self, requests_mock, fetch, body, with_length):
+        headers = {"Content-Type": "application/octet-stream"}
+        if with_length:
+            headers["Content-Length"] = str(len(body))
+        requests_mock.get(API_URL, content=body, headers=headers)
+        with fetch() as download:
+            assert download.stream.read(3) + download.stream.read() == body
+
+    def test_large_chunked_octet_stream_passes_intact(self, requests_mock, fetch):
+        body = ZOOM_TOKEN_ERROR + MP4_BYTES  # starts like an error, but is more than 4 KiB
+        requests_mock.get(API_URL, content=body, headers={"Content-Type": "application/octet-stream"})
+        with fetch() as download:
+            assert download.stream.read() == body
 
     @pytest.mark.parametrize(
         "body",
@@ -293,3 +384,31 @@ class TestOpenDownload:
         assert_no_secrets(str(info.value))
         assert info.value.__cause__ is None
         assert info.value.__suppress_context__
+
+
+class TestHeaders:
+    @pytest.mark.parametrize(
+        ("headers", "expected"),
+        [
+            pytest.param({"ETag": '"abc"', "Last-Modified": "Fri, 29 Nov 2024 16:51:35 GMT"}, '"abc"', id="etag"),
+            pytest.param({"ETag": 'W/"abc"', "Last-Modified": "Fri, 29 Nov 2024 16:51:35 GMT"},
+                         "Fri, 29 Nov 2024 16:51:35 GMT", id="weak-etag-uses-last-modified"),
+            pytest.param({"ETag": 'W/"abc"'}, None, id="weak-etag-only"),
+            pytest.param({}, None, id="none"),
+        ],
+    )  # fmt: skip
+    def test_range_validator(self, headers, expected):
+        assert range_validator(headers) == expected
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            pytest.param("bytes 100-255999/256000", (100, 256000), id="total"),
+            pytest.param("bytes 100-255999/*", (100, None), id="unknown-total"),
+            pytest.param("bytes */256000", None, id="unsatisfied"),
+            pytest.param("", None, id="missing"),
+            pytest.param("items 1-2/3", None, id="other-unit"),
+        ],
+    )
+    def test_content_range(self, value, expected):
+        assert content_range({"Content-Range": value} if value else {}) == expected

@@ -133,7 +133,7 @@ class TestArchiveRecovery:
         mine = s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a/file.mp4")["UploadId"]
         s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a/file.mp4.other")
         s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/b/file.mp4")
-        assert ArchiveBucket(s3, BUCKET).abort_uploads_of_key("zoom/a/file.mp4") == 1
+        assert ArchiveBucket(s3, BUCKET).abort_uploads_of_key("zoom/a/file.mp4", [mine]) == 1
         left = {u["Key"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]}
         assert left == {"zoom/a/file.mp4.other", "zoom/b/file.mp4"}
         assert mine not in {u["UploadId"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]}
@@ -145,7 +145,7 @@ class TestArchiveRecovery:
 
                 raise EndpointConnectionError(endpoint_url="http://s3")
 
-        assert ArchiveBucket(Broken(), BUCKET).abort_uploads_of_key("k") == 0
+        assert ArchiveBucket(Broken(), BUCKET).abort_uploads_of_key("k", ["id"]) == 0
 
 
 class TestMetadata:

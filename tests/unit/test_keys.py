@@ -316,6 +316,17 @@ class TestValidateTemplate:
             pytest.param("{prefix}/{meeting_uuid_safe}.{ext}", "file_id", id="no-file-id"),
             pytest.param("{prefix}/{{file_id}}", "file_id", id="escaped-file-id-is-literal"),
             pytest.param("{prefix}/{file_id", "not a valid format string", id="unbalanced-brace"),
+            pytest.param(
+                "{prefix}/{topic_slug}/{file_id:.0}.{ext}",
+                "{file_id:.0} has a format spec",
+                id="precision-empties-file-id",
+            ),
+            pytest.param(
+                "{prefix}/{topic_slug!r}/{file_id}", "{topic_slug!r} has a format spec or conversion", id="conversion"
+            ),
+            pytest.param("{prefix}/{file_id!s:>3}", "{file_id!s:>3} has", id="conversion-and-spec"),
+            pytest.param("{prefix}/{file_id:{ext}}", "{file_id:{ext}} has", id="nested-spec"),
+            pytest.param("{prefix:.1}/{file_id}", "{prefix:.1} has", id="spec-on-prefix"),
         ],
     )
     def test_invalid_templates_rejected(self, template, message):

@@ -208,6 +208,21 @@ class TestArchiveFailureNotifier:
         assert LOG_URL in payload["text"]
         assert SECRET not in payload["text"]
 
+    def test_slack_text_is_escaped(self, no_channels, smtp_server, slack_server, context, monkeypatch):
+        monkeypatch.setenv("AIRFLOW_VAR_ZOOM_ARCHIVE_ALERT_EMAILS", "oncall@example.com")
+        context[FILE_CONTEXT_KEY]["topic"] = "<!channel> Q&A <https://evil.example|click here> <@U123>"
+        ArchiveFailureNotifier()(context)
+        [(_, payload)] = slack_server
+        text = payload["text"]
+        assert "<" not in text
+        assert ">" not in text
+        assert "&lt;!channel&gt; Q&amp;A &lt;https://evil.example|click here&gt; &lt;@U123&gt;" in text
+        [(_, message)] = smtp_server.messages
+        body = "".join(
+            part.get_payload(decode=True).decode() for part in message.walk() if part.get_content_type() == "text/html"
+        )
+        assert "&lt;!channel&gt; Q&amp;A &lt;https://evil.example|click here&gt;" in body  # HTML-escaped, once
+
     def test_both_channels(self, no_channels, smtp_server, slack_server, context, monkeypatch):
         monkeypatch.setenv("AIRFLOW_VAR_ZOOM_ARCHIVE_ALERT_EMAILS", "oncall@example.com")
         ArchiveFailureNotifier()(context)

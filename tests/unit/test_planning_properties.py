@@ -153,6 +153,7 @@ def is_good(record: Any) -> bool:
         isinstance(record.get("id"), str) and record["id"] != ""
         and str(record.get("download_url")).startswith("https://us06web.zoom.us/")
         and isinstance(record.get("file_size"), int) and not isinstance(record.get("file_size"), bool)
+        and record["file_size"] >= 0
         and record.get("status", "completed") == "completed"
         and isinstance(record.get("file_type"), str) and isinstance(record.get("recording_start"), str)
         and all(isinstance(record.get(k, ""), str) for k in ("recording_type", "file_extension"))

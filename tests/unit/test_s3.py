@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 
-from zoom_archiver.errors import KeyConflict
+from zoom_archiver.errors import ConfigurationError, KeyConflict
 from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata
 
 BUCKET = "zoom-archive-test"
@@ -86,3 +88,62 @@ class TestStaleUploads:
         assert bucket(s3).abort_stale_uploads("zoom", max_age=timedelta(hours=1), now=later) == 1
         left = {u["Key"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]}
         assert left == {"other/b.mp4"}
+
+
+class TestCheck:
+    def test_an_existing_bucket_passes(self, s3):
+        bucket(s3).check()
+
+    def test_a_missing_bucket_is_a_configuration_error(self, s3):
+        with pytest.raises(ConfigurationError, match="no-such-bucket-here") as info:
+            ArchiveBucket(s3, "no-such-bucket-here").check()
+        assert "zoom_archive_bucket" in str(info.value)
+        assert info.value.permanent
+
+    @pytest.mark.parametrize(
+        ("status", "code", "headers", "hint"),
+        [
+            pytest.param(403, "403", {}, "permission", id="forbidden"),
+            pytest.param(403, "AccessDenied", {}, "permission", id="access-denied"),
+            pytest.param(404, "NoSuchBucket", {}, "does not exist", id="no-such-bucket"),
+            pytest.param(301, "301", {"x-amz-bucket-region": "eu-west-1"}, "eu-west-1", id="wrong-region"),
+            pytest.param(301, "PermanentRedirect", {}, "region", id="permanent-redirect"),
+        ],
+    )
+    def test_configuration_problems(self, status, code, headers, hint):
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        with Stubber(client) as stub:
+            stub.add_client_error(
+                "head_bucket", service_error_code=code, http_status_code=status, response_meta={"HTTPHeaders": headers}
+            )
+            with pytest.raises(ConfigurationError, match=hint) as info:
+                ArchiveBucket(client, BUCKET).check()
+        assert BUCKET in str(info.value)
+        assert info.value.__cause__ is None
+
+    def test_other_errors_propagate(self):
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        with Stubber(client) as stub:
+            stub.add_client_error("head_bucket", service_error_code="500", http_status_code=500)
+            with pytest.raises(ClientError):
+                ArchiveBucket(client, BUCKET).check()
+
+    def test_one_head_bucket(self):
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        with Stubber(client) as stub:
+            stub.add_response("head_bucket", {}, {"Bucket": BUCKET})
+            ArchiveBucket(client, BUCKET).check()
+            stub.assert_no_pending_responses()
+
+
+class TestAbortUploadsOfKey:
+    def test_only_the_given_uploads_are_aborted(self, s3):
+        ours = s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a.mp4")["UploadId"]
+        theirs = s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a.mp4")["UploadId"]
+        assert bucket(s3).abort_uploads_of_key("zoom/a.mp4", [ours]) == 1
+        assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]] == [theirs]
+
+    def test_an_upload_already_gone_is_fine(self, s3):
+        gone = s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a.mp4")["UploadId"]
+        s3.abort_multipart_upload(Bucket=BUCKET, Key="zoom/a.mp4", UploadId=gone)
+        assert bucket(s3).abort_uploads_of_key("zoom/a.mp4", [gone]) == 0

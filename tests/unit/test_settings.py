@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -46,6 +47,8 @@ class TestLoadSettings:
         assert settings.transfer.server_side_encryption is None
         assert settings.transfer.storage_class is None
         assert settings.alert_emails == ()
+        assert settings.abort_uploads_after == timedelta(hours=24)
+        assert settings.transfer.max_unknown_size == 2048 * MIB
         assert settings.aws_conn_id == "aws_default"
         assert settings.zoom_conn_id == "zoom_default"
 
@@ -74,8 +77,12 @@ class TestLoadSettings:
                 zoom_archive_sse_kms_key_id="alias/zoom",
                 zoom_archive_storage_class="GLACIER_IR",
                 zoom_archive_alert_emails="ops@example.com; media@example.com, ,",
+                zoom_archive_abort_uploads_after_hours="1",
+                zoom_archive_max_unknown_size_mib="16",
             )
         )
+        assert settings.abort_uploads_after == timedelta(hours=1)
+        assert settings.transfer.max_unknown_size == 16 * MIB
         assert settings.prefix == "archive/zoom"
         assert settings.lookback_days == 14
         assert settings.max_files_per_run == 50
@@ -98,6 +105,11 @@ class TestLoadSettings:
             pytest.param("zoom_archive_part_size_mib", "4", "between 5 and", id="part-below-s3-minimum"),
             pytest.param("zoom_archive_part_size_mib", "6000", "between 5 and", id="part-above-s3-maximum"),
             pytest.param("zoom_archive_max_concurrency", "0", "between 1 and", id="no-concurrency"),
+            pytest.param("zoom_archive_abort_uploads_after_hours", "0", "at least 1", id="abort-live-uploads"),
+            pytest.param("zoom_archive_abort_uploads_after_hours", "0.5", "at least 1", id="abort-after-half-an-hour"),
+            pytest.param("zoom_archive_max_unknown_size_mib", "0", "between 1 and", id="unknown-size-zero"),
+            pytest.param("zoom_archive_max_unknown_size_mib", "1048577", "between 1 and", id="unknown-size-too-big"),
+            pytest.param("zoom_archive_max_unknown_size_mib", "2.5", "must be an integer", id="unknown-size-float"),
         ],
     )
     def test_bad_integers(self, name, value, message):

@@ -254,3 +254,19 @@ class TestArchive:
         assert failure["key"] == "zoom/a.mp4"
         assert failure["permanent"] is permanent
         assert type(error).__name__ in failure["error"]
+
+
+class TestCommitAfterAFailedDiscover:
+    def test_discover_marks_its_summary_incomplete_until_it_finishes(self, variables, task_context, monkeypatch):
+        import zoom_archiver.hooks.zoom
+
+        monkeypatch.setattr(zoom_archiver.hooks.zoom, "ZoomHook", FakeHook)
+        monkeypatch.setattr(tasks, "_bucket", lambda settings: (_ for _ in ()).throw(ZoomAuthError("refused")))
+        with pytest.raises(AirflowFailException):
+            tasks.discover({}, task_context)
+        assert task_context["ti"].xcoms[tasks.SUMMARY_KEY] == {"incomplete": True}
+
+    def test_commit_then_skips_and_leaves_the_ledger_alone(self, variables, task_context):
+        with pytest.raises(AirflowSkipException, match="discover did not finish"):
+            tasks.commit([], {"incomplete": True}, [], {}, task_context)
+        assert LEDGER_VARIABLE not in variables

@@ -4,11 +4,12 @@ import hashlib
 import io
 
 import pytest
+from botocore.exceptions import ClientError
 from urllib3.exceptions import ProtocolError
 
-from zoom_archiver.errors import DownloadError, VerificationError
+from zoom_archiver.errors import ConfigurationError, DownloadError, VerificationError
 from zoom_archiver.settings import MIB, TransferSettings
-from zoom_archiver.transfer import VerifyingReader
+from zoom_archiver.transfer import VerifyingReader, archiver_error
 
 BUCKET = "zoom-archive-test"
 DATA = bytes(range(256)) * 1000  # 256 000 bytes
@@ -132,6 +133,66 @@ class TestVerifyingReader:
             read_all(reader)
         assert info.value.retryable
         assert "Signature" not in str(info.value)
+
+
+class TestUnknownSize:
+    def test_up_to_the_maximum_is_accepted(self):
+        reader = VerifyingReader(Trickle(DATA, 4096), None, max_size=len(DATA))
+        assert read_all(reader) == DATA
+
+    def test_above_the_maximum_is_refused(self):
+        reader = VerifyingReader(Trickle(DATA, 4096), None, max_size=len(DATA) - 1)
+        with pytest.raises(VerificationError, match="zoom_archive_max_unknown_size_mib"):
+            read_all(reader)
+
+    def test_the_maximum_is_for_unknown_sizes_only(self):
+        reader = VerifyingReader(io.BytesIO(DATA), len(DATA), max_size=10)
+        assert read_all(reader) == DATA
+
+    def test_default_maximum(self):
+        assert TransferSettings().max_unknown_size == 2048 * MIB
+
+
+def client_error(code: str, operation: str = "PutObject") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": f"{code} message"}}, operation)
+
+
+class TestArchiverError:
+    @pytest.mark.parametrize(
+        "code",
+        [
+            "AccessDenied",
+            "NoSuchBucket",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "KMS.NotFoundException",
+            "KMS.DisabledException",
+            "KMSAccessDeniedException",
+        ],
+    )
+    def test_s3_refusing_the_configuration_is_permanent(self, code):
+        error = archiver_error(client_error(code))
+        assert isinstance(error, ConfigurationError)
+        assert error.permanent
+        assert not error.retryable
+        assert code in str(error)
+
+    def test_found_in_the_context_chain(self):
+        outer = RuntimeError("the transfer manager gave up")
+        outer.__context__ = client_error("KMS.NotFoundException", "UploadPart")  # raised while handling it
+        assert isinstance(archiver_error(outer), ConfigurationError)
+
+    @pytest.mark.parametrize("code", ["InternalError", "SlowDown", "RequestTimeout", "ServiceUnavailable"])
+    def test_transient_s3_errors_stay_retryable(self, code):
+        error = archiver_error(client_error(code))
+        assert isinstance(error, DownloadError)
+        assert error.retryable
+
+    def test_our_own_error_wins(self):
+        ours = VerificationError("size mismatch")
+        abort_failed = client_error("AccessDenied", "AbortMultipartUpload")
+        abort_failed.__context__ = ours  # the clean-up after our error failed too
+        assert archiver_error(abort_failed) is ours
 
 
 class TestTransferSettings:

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import email.utils
+import itertools
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pendulum
 import pytest
 import requests
 
+from zoom_archiver import zoom_api
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
 from zoom_archiver.throttling import RateLimiter
 from zoom_archiver.zoom_api import MAX_WINDOW_DAYS, PAGE_SIZE, ZoomClient, split_windows
@@ -25,6 +29,18 @@ RECORDINGS_URL = re.compile(r"^https://api\.zoom\.us/v2/users/[^/]+/recordings")
 
 def qs(request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+
+
+def bounded(page: Callable[[Any], dict[str, Any]], calls: int = 50) -> Callable[[Any, Any], dict[str, Any]]:
+    """A requests-mock ``json=`` callback that fails the test instead of answering for ever."""
+    counter = itertools.count(1)
+
+    def answer(request: Any, context: Any) -> dict[str, Any]:
+        if next(counter) > calls:
+            raise AssertionError(f"the listing did not stop after {calls} pages")
+        return page(request)
+
+    return answer
 
 
 def api_calls(requests_mock) -> list:
@@ -344,6 +360,44 @@ class TestListUsers:
         requests_mock.get(USERS_URL, json={"users": [{"id": "u1"}]})
         assert len(client.list_users(statuses=("active",))) == 1
         assert len(api_calls(requests_mock)) == 1
+
+    def test_repeated_page_token_stops_the_listing(self, requests_mock, client):
+        pages = {
+            None: {"users": [{"id": "u1"}], "next_page_token": "tok-page-2"},
+            "tok-page-2": {"users": [{"id": "u2"}], "next_page_token": "tok-page-3"},
+            "tok-page-3": {"users": [{"id": "u3"}], "next_page_token": "tok-page-2"},  # Zoom repeats page 2
+        }
+        requests_mock.get(USERS_URL, json=bounded(lambda request: pages[qs(request).get("next_page_token")]))
+        with pytest.raises(ZoomApiError, match="repeated a page token") as info:
+            client.list_users(statuses=("active",))
+        assert len(api_calls(requests_mock)) == 3
+        assert "tok-page-2" not in str(info.value)
+
+    def test_a_token_repeated_at_once_stops_too(self, requests_mock, client):
+        requests_mock.get(USERS_URL, json=bounded(lambda request: {"users": [{"id": "u1"}], "next_page_token": "same"}))
+        with pytest.raises(ZoomApiError, match="repeated a page token"):
+            client.list_users(statuses=("active",))
+        assert len(api_calls(requests_mock)) == 2
+
+    def test_page_tokens_are_per_listing(self, requests_mock, client):
+        """Two listings (active, inactive) may both use the same token values: only a repeat within one stops."""
+        pages = {
+            None: {"users": [{"id": "u1"}], "next_page_token": "tok-2"},
+            "tok-2": {"users": [{"id": "u2"}], "next_page_token": ""},
+        }
+        requests_mock.get(USERS_URL, json=lambda request, context: pages[qs(request).get("next_page_token")])
+        assert len(client.list_users()) == 2
+        assert len(api_calls(requests_mock)) == 4
+
+    def test_page_cap(self, requests_mock, client, monkeypatch):
+        monkeypatch.setattr(zoom_api, "MAX_PAGES", 5)
+        counter = itertools.count()
+        requests_mock.get(
+            USERS_URL, json=bounded(lambda request: {"users": [], "next_page_token": f"tok-{next(counter)}"})
+        )
+        with pytest.raises(ZoomApiError, match="more than 5 pages"):
+            client.list_users(statuses=("active",))
+        assert len(api_calls(requests_mock)) == 5
 
     def test_items_not_a_list_is_an_error(self, requests_mock, client):
         requests_mock.get(USERS_URL, json={"users": {"id": "u1"}, "page_size": 300, "total_records": 1, "x": 1})

@@ -75,6 +75,12 @@ def render_text(summary: dict[str, str]) -> str:
     )
 
 
+def slack_escape(text: str) -> str:
+    """``text`` as Slack message text: ``&``, ``<`` and ``>`` escaped, so that a meeting topic or an error cannot
+    ping (``<!channel>``, ``<@U123>``) or make links (``<https://evil|click>``)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class ArchiveFailureNotifier(BaseNotifier):
     """Send the failure summary to every configured channel; one failing channel does not stop the others.
 
@@ -100,7 +106,7 @@ class ArchiveFailureNotifier(BaseNotifier):
         if emails and _connection_exists(self.smtp_conn_id):
             sent.append(self._try("email", self._send_email, list(emails), from_email, summary, text, context))
         if _connection_exists(self.slack_conn_id):
-            sent.append(self._try("slack", self._send_slack, text, context))
+            sent.append(self._try("slack", self._send_slack, slack_escape(text), context))
         if not any(sent):
             log.warning("No alert channel is configured (or all failed); failure summary:\n%s", text)
 

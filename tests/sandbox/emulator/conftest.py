@@ -1,4 +1,8 @@
-"""Fixtures for the Zoom emulator tests: started emulators and a small authenticated client."""
+"""Fixtures for the Zoom emulator tests: started emulators and a small authenticated client.
+
+``ZOOM_EMULATOR_TODAY=YYYY-MM-DD`` pins the 'today' of every emulator these fixtures start (a test's own
+``today=`` wins); unset, the emulators use the real UTC date.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import requests
 SANDBOX = Path(__file__).resolve().parents[3] / "sandbox"
 if str(SANDBOX) not in sys.path:
     sys.path.insert(0, str(SANDBOX))
+
+from zoom_sandbox.services import pinned_emulator_today  # noqa: E402
 
 from zoom_emulator import ZoomEmulator  # noqa: E402
 
@@ -84,6 +90,7 @@ def make_emulator() -> Iterator[Callable[..., ZoomEmulator]]:
     started: list[ZoomEmulator] = []
 
     def make(seed: str = "tricky", **kwargs: Any) -> ZoomEmulator:
+        kwargs.setdefault("today", pinned_emulator_today())
         emu = ZoomEmulator(seed=seed, api_port=0, cdn_port=0, **kwargs).start()
         started.append(emu)
         return emu

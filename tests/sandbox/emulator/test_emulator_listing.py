@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from zoom_emulator.seed_tricky import UUID_CASES
+from zoom_emulator.v2 import minus_one_month
 
 
 def _all_pages(client: Any, path: str, key: str, **params: Any) -> tuple[list[dict[str, Any]], list[dict]]:
@@ -93,15 +94,19 @@ def test_newest_first_and_list_shape(client: Any) -> None:
 
 def test_bulk_user_needs_two_pages_of_300_and_two_windows(client: Any) -> None:
     today = client.emu.state.today()
-    window = {"from": str(today - timedelta(days=31)), "to": str(today)}
+    # The widest window Zoom allows: ``from`` one calendar month before ``to`` (28 to 31 days, by the calendar).
+    window = {"from": str(minus_one_month(today)), "to": str(today)}
     meetings, bodies = _all_pages(client, "/users/bulk@example.com/recordings", "meetings", page_size=300, **window)
+    assert (bodies[0]["from"], bodies[0]["to"]) == (window["from"], window["to"])
     assert len(bodies) == 2
     assert bodies[0]["page_count"] == 2
     assert len(bodies[0]["meetings"]) == 300
     assert bodies[0]["total_records"] == len(meetings) > 300
     assert len({m["uuid"] for m in meetings}) == len(meetings)
-    older = {"from": str(today - timedelta(days=62)), "to": str(today - timedelta(days=32))}
+    older_to = minus_one_month(today) - timedelta(days=1)
+    older = {"from": str(minus_one_month(older_to)), "to": str(older_to)}
     rest, _ = _all_pages(client, "/users/bulk@example.com/recordings", "meetings", page_size=300, **older)
+    assert rest
     assert len(meetings) + len(rest) == 320
 
 
@@ -120,8 +125,11 @@ def test_page_tokens_expire(client: Any) -> None:
 
 def test_inactive_user_recordings_by_id(client: Any) -> None:
     inactive = client.v2("/users", status="inactive").json()["users"][0]
-    today = client.emu.state.today()
-    body = client.v2(f"/users/{inactive['id']}/recordings", **{"from": str(today - timedelta(days=31))}).json()
+    # Its meetings are 12 and 30 days old: a one-month window ending at the newer one holds both on any date
+    # (one ending today may not: ending on 1 March, it spans only 28 days).
+    to_day = client.emu.state.today() - timedelta(days=12)
+    window = {"from": str(minus_one_month(to_day)), "to": str(to_day)}
+    body = client.v2(f"/users/{inactive['id']}/recordings", **window).json()
     assert len(body["meetings"]) == 2
 
 
