@@ -7,6 +7,7 @@ import string
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import quote, unquote
 
 from zoom_archiver.errors import ConfigurationError, InvalidRecord
@@ -133,20 +134,36 @@ def key_part(value: str, max_bytes: int = 200) -> str:
     return value
 
 
-def meeting_fields(
-    *, host_email: str, host_id: str, start: datetime, topic_slug: str, uuid: str, meeting_id: str
-) -> dict[str, str]:
+class MeetingFields(Protocol):
+    """What a meeting's key fields are made of (a :class:`~zoom_archiver.records.MeetingRecord`)."""
+
+    @property
+    def host_email(self) -> str: ...
+    @property
+    def host_id(self) -> str: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def topic_slug(self) -> str: ...
+    @property
+    def uuid(self) -> str: ...
+    @property
+    def meeting_id(self) -> str: ...
+
+
+def meeting_fields(meeting: MeetingFields) -> dict[str, str]:
     """The template fields every file of one meeting shares."""
+    start = meeting.start
     return {
-        "host_email": key_part(host_email) or "unknown-host",
-        "host_id": key_part(host_id),
+        "host_email": key_part(meeting.host_email) or "unknown-host",
+        "host_id": key_part(meeting.host_id),
         "YYYY": f"{start.year:04d}",
         "MM": f"{start.month:02d}",
         "DD": f"{start.day:02d}",
         "start_time": start.strftime("%Y-%m-%dT%H%M%SZ"),
-        "topic_slug": topic_slug,
-        "meeting_uuid_safe": encode_uuid(uuid),
-        "meeting_id": key_part(meeting_id),
+        "topic_slug": meeting.topic_slug,
+        "meeting_uuid_safe": encode_uuid(meeting.uuid),
+        "meeting_id": key_part(meeting.meeting_id),
     }
 
 

@@ -139,14 +139,7 @@ class Planner:
         if not isinstance(record.files, list):
             self.plan.rejected.append(Rejected(where, "recording_files is not a list"))
             return
-        fields = meeting_fields(
-            host_email=record.host_email,
-            host_id=record.host_id,
-            start=record.start,
-            topic_slug=record.topic_slug,
-            uuid=record.uuid,
-            meeting_id=record.meeting_id,
-        )
+        fields = meeting_fields(record)
         before = len(self.plan.files)
         for index, raw in enumerate(record.files):
             self._add_file(raw, record, fields, f"{where} file #{index}")

@@ -5,7 +5,8 @@ answers "Only one auth mechanism allowed"); the signature and ``Expires`` must b
 the path must name a live, completed file (404 XML). Then the bytes are streamed in chunks with
 ``Content-Type`` by extension and ``Content-Length``; ``Range: bytes=a-``, ``a-b`` and ``-n`` give 206
 (unless ``cdn_supports_range`` is off). Faults: the first download of a file may be cut short
-(``download_drop_rate``) and every response may be throttled (``cdn_throttle_bytes_per_second``).
+(``download_drop_rate``), every response may be throttled (``cdn_throttle_bytes_per_second``), and a GET of a
+file with a planted ``cdn`` answer (see ``planted``) gets that answer instead.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class CdnApp:
             return xml_error(404, "NoSuchKey", "The specified key does not exist.")
         if cdn_path(meeting, f) != request.raw_path:
             return xml_error(404, "NoSuchKey", "The specified key does not exist.")
+        planted = state.planted.take("cdn", f.key) if request.method == "GET" else None
+        if planted is not None:
+            state.stats.download(f.key, "cdn")
+            state.stats.fault("download_answer")
+            return planted
         return self._serve(request, f.key, f.served_size, f.extension, f.recording_end.timestamp())
 
     def _serve(self, request: Request, key: str, size: int, extension: str, modified: float) -> Response:

@@ -10,6 +10,10 @@ GET   /_emulator/config                 current settings; ``POST`` merges a part
 POST  /_emulator/complete_processing    ``{"meeting_uuid"}`` or ``{"file_id"}``: processing -> completed
 POST  /_emulator/corrupt                ``{"file_id", "size_delta"}``: served size = listed + delta
 POST  /_emulator/delete                 ``{"meeting_uuid"}`` or ``{"file_id"}``: files become deleted
+POST  /_emulator/download_answer        ``{"file_id", "host"?, "status"?, "body"?, "content_type"?, "times"?}``:
+                                        the next downloads of a file get this answer (``planted``)
+POST  /_emulator/user_gone              ``{"user", "gone"?}``: that user's recordings listing answers 404/1001
+GET   /_emulator/planted                the planted download answers and gone users
 POST  /_emulator/meetings               add a meeting in Zoom's shape; returns it (detail shape)
 POST  /_emulator/reset                  ``{"seed", "params"?, "today"?}``: reload a seed
 POST  /_emulator/tokens/expire          expire every issued token now
@@ -30,6 +34,7 @@ from zoom_emulator.content import expected_sha256
 from zoom_emulator.downloads import webhook_suffix
 from zoom_emulator.httpbase import Request, Response, json_response
 from zoom_emulator.model import Meeting, RecordingFile, format_time
+from zoom_emulator.planted import parse_answer
 from zoom_emulator.render import file_urls, meeting_json
 from zoom_emulator.seed_tricky import CASES
 from zoom_emulator.seeds import build_seed
@@ -119,6 +124,31 @@ def _delete(state: EmulatorState, body: dict[str, Any]) -> Response:
     return json_response(200, {"deleted": [f.key for f in found]})
 
 
+def _download_answer(state: EmulatorState, body: dict[str, Any]) -> Response:
+    if not body.get("file_id"):
+        return _error(400, "give file_id")
+    found = _find_files(state, body)
+    if isinstance(found, Response):
+        return found
+    try:
+        host, answer = parse_answer(body)
+    except ValueError as exc:
+        return _error(400, str(exc))
+    state.planted.plant(host, found[0].key, answer)
+    return json_response(200, {"file_key": found[0].key, "host": host, "times": answer.times})
+
+
+def _user_gone(state: EmulatorState, body: dict[str, Any]) -> Response:
+    user = state.dataset.user(str(body.get("user") or ""))
+    if user is None or user.id is None:
+        return _error(404, "unknown user (give its id or e-mail)")
+    gone = body.get("gone", True)
+    if not isinstance(gone, bool):
+        return _error(400, "gone must be true or false")
+    state.planted.set_gone(user.id, gone)
+    return json_response(200, {"user_id": user.id, "email": user.email, "gone": gone})
+
+
 def _add_meeting(state: EmulatorState, body: Any) -> Response:
     dataset = state.dataset
     builder = DatasetBuilder(f"added:{len(dataset.meetings)}", state.today(), dataset.account_id, dataset)
@@ -187,6 +217,8 @@ def handle(state: EmulatorState, request: Request) -> Response:
             return json_response(200, state.stats.snapshot())
         if route == "/config":
             return json_response(200, state.config.public_dict())
+        if route == "/planted":
+            return json_response(200, state.planted.snapshot())
         if route == "/secrets":
             return json_response(
                 200,
@@ -217,6 +249,8 @@ def handle(state: EmulatorState, request: Request) -> Response:
         "/complete_processing": _complete,
         "/corrupt": _corrupt,
         "/delete": _delete,
+        "/download_answer": _download_answer,
+        "/user_gone": _user_gone,
         "/reset": _reset,
     }
     if route in actions:

@@ -3,7 +3,8 @@
 A valid token (``Authorization: Bearer`` or the legacy ``?access_token=``; OAuth or
 ``download_access_token``) gets a **302** to a pre-signed CDN URL. An invalid or expired token gets
 **200** with the 59-byte JSON ``{"status":false,"errorCode":124,"errorMessage":"Forbidden"}``; an unknown,
-deleted or still-processing file gets **200 text/html**. Play and share URLs always answer an HTML page.
+deleted or still-processing file gets **200 text/html**. Play and share URLs always answer an HTML page. A
+``download_answer`` planted on the file (see ``planted``) replaces the answer, whatever the token.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def download(state: EmulatorState, request_token: str | None, file_token: str, s
         f = None
     if f is not None:
         state.stats.download(f.key, "api")
+        planted = state.planted.take("api", f.key)
+        if planted is not None:
+            state.stats.fault("download_answer")
+            return planted
     if state.tokens.check(request_token, downloads=True) != VALID:
         return Response(200, FORBIDDEN_BODY, JSON_TYPE)
     meeting = dataset.meetings.get(f.meeting_uuid) if f is not None else None

@@ -11,6 +11,7 @@ from zoom_emulator.config import EmulatorConfig
 from zoom_emulator.dataset import Dataset
 from zoom_emulator.faults import FaultState, RateLimiter
 from zoom_emulator.ids import IdFactory
+from zoom_emulator.planted import PlantedFaults
 from zoom_emulator.stats import Stats
 from zoom_emulator.tokens import PageTokens, TokenStore
 
@@ -39,6 +40,7 @@ class EmulatorState:
         self.stats = Stats()
         self.faults = FaultState(config.fault_seed)
         self.limiter = RateLimiter()
+        self.planted = PlantedFaults()
         self.signer = UrlSigner(IdFactory(f"cdn-secret:{runtime_seed}").urlsafe(32).encode())
         self.api_base = ""
         self.cdn_base = ""
@@ -58,13 +60,14 @@ class EmulatorState:
             return self.config.to_dict()
 
     def replace_dataset(self, dataset: Dataset, seed_name: str, seed_params: dict[str, Any]) -> None:
-        """Swap in a new dataset; forgets page tokens, first-download history and counters."""
+        """Swap in a new dataset; forgets page tokens, first-download history, planted faults and counters."""
         with self.lock:
             self.dataset = dataset
             self.seed_name = seed_name
             self.seed_params = dict(seed_params)
             self.pages.clear()
             self.faults.reset(self.config.fault_seed)
+            self.planted = PlantedFaults()
             self.stats.reset()
 
     def redirect_base(self) -> str:

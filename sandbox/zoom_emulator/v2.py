@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from zoom_emulator.httpbase import Request, Response, json_response
+from zoom_emulator.planted import user_gone_response
 from zoom_emulator.render import meeting_json, user_json
 from zoom_emulator.state import EmulatorState
 
@@ -117,7 +118,8 @@ def _window(state: EmulatorState, request: Request) -> tuple[date, date] | Respo
 
 
 def list_recordings(state: EmulatorState, request: Request, user_segment: str) -> Response:
-    """``GET /v2/users/{userId}/recordings`` (id, email or ``me``), newest ``start_time`` first."""
+    """``GET /v2/users/{userId}/recordings`` (id, email or ``me``), newest ``start_time`` first; a user made
+    ``user_gone`` (see ``planted``) answers 404/1001 although ``/v2/users`` still lists it."""
     dataset = state.dataset
     user_ref = unquote(user_segment)
     user = dataset.user(user_ref)
@@ -125,6 +127,8 @@ def list_recordings(state: EmulatorState, request: Request, user_segment: str) -
         return json_response(
             404, {"code": 1001, "message": f"User {user_ref} not exist or not belong to this account."}
         )
+    if state.planted.is_gone(user.id):
+        return user_gone_response(user.email)
     size = _page_size(request)
     if isinstance(size, Response):
         return size

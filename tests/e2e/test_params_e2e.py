@@ -60,14 +60,16 @@ def test_cap_takes_oldest_first_and_the_backlog_is_taken_by_the_next_runs(airflo
     oldest_left = min(f["start_time"] for f in expected if f["file_id"] and f["file_id"] not in archived)
     assert newest_archived <= oldest_left, "a capped run archives the oldest files first"
     ledger = json.loads(airflow.variable("zoom_archive_ledger"))
-    assert ledger["backlog_from"] is not None, "the rest is remembered as backlog"
+    assert ledger["owed"], "the dates of the rest are remembered as owed work"
+    assert oldest_left[:10] >= ledger["owed"][0][0]
 
     runs = 1
     while len(stored_objects(stack.s3_client(), airflow.bucket, read_bytes=False)) < len(expected):
         runs += 1
         assert runs <= 1 + (len(expected) + 24) // 25, "the backlog must shrink every run"
         assert airflow.run(conf).state == "success"
-    assert json.loads(airflow.variable("zoom_archive_ledger"))["backlog_from"] is None
+    # these runs were filtered to one host: they never clear the owed dates for the others (scheduled runs do)
+    assert json.loads(airflow.variable("zoom_archive_ledger"))["owed"]
     assert secrets_in(airflow.all_logs(), stack) == []
 
 
