@@ -116,7 +116,7 @@ def zoom_recordings_to_s3() -> None:
 
         return run(file, params or {}, context)
 
-    # Runs when every archive task is done, failed ones included (it skips itself when discover failed); one
+    # Runs when every archive task is done, failed ones included (after a failed discover it fails the run); one
     # commit at a time across all runs (scheduled, manual, backfill): the only writer of the ledger Variable.
     @task(
         multiple_outputs=False,

@@ -78,7 +78,7 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
     from zoom_archiver.discovery import discover as run_discovery
     from zoom_archiver.hooks.zoom import ZoomHook
 
-    # Until it finishes, its summary says so: a commit after a failed discover then has nothing to record.
+    # Until it finishes, its summary says so: a commit after a failed discover records nothing and fails the run.
     context["ti"].xcom_push(key=SUMMARY_KEY, value={"incomplete": True})
     settings = load_settings()
     today = _today(context)
@@ -199,8 +199,8 @@ def commit(
     context: dict[str, Any],
 ) -> dict[str, Any]:
     """Record the run in the ledger in one read-modify-write; fail the run if a file or a user's listing failed."""
-    if not summary or summary.get("incomplete"):
-        raise AirflowSkipException("discover did not finish, so nothing was archived: see its log")
+    if not summary or summary.get("incomplete"):  # the run fails (a skipped leaf would make it succeed)
+        raise AirflowFailException("discover did not finish, so nothing was archived: see its log")
     plan = DiscoverSummary.from_dict(summary)
     if plan.dry_run:
         log.info("Dry run: the ledger is left untouched")

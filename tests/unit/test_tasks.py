@@ -266,7 +266,7 @@ class TestCommitAfterAFailedDiscover:
             tasks.discover({}, task_context)
         assert task_context["ti"].xcoms[tasks.SUMMARY_KEY] == {"incomplete": True}
 
-    def test_commit_then_skips_and_leaves_the_ledger_alone(self, variables, task_context):
-        with pytest.raises(AirflowSkipException, match="discover did not finish"):
+    def test_commit_then_fails_the_run_and_leaves_the_ledger_alone(self, variables, task_context):
+        with pytest.raises(AirflowFailException, match="discover did not finish"):
             tasks.commit([], {"incomplete": True}, [], {}, task_context)
         assert LEDGER_VARIABLE not in variables
