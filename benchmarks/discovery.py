@@ -3,7 +3,7 @@
 The emulator enforces the *Medium* limit (list users, list recordings) account-wide; each method runs in a fresh
 child process (``python -m benchmarks.discovery SPEC_JSON``):
 
-* ``product`` — what ``zoom_archiver.tasks.discover`` does: ``ZoomClient.list_users`` then ``list_recordings``
+* ``product`` — what ``zoom_archiver.tasks.discover`` does: ``ZoomClient.list_users`` then ``listing.plan_listing``
   over the look-back window (``resolve_window(None, None, today, lookback_days=7)``), with the ``zoom_default``
   connection's ``max_requests_per_second`` / ``list_workers``, listed and planned by ``plan_listing``;
 * ``serial`` — a plain serial ``requests`` loop over users, no rate cap, sleep 1 s and retry on 429 (what other
@@ -44,7 +44,8 @@ def _window(today: date) -> tuple[date, date]:
 def _product(spec: dict[str, Any]) -> dict[str, Any]:
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-    from zoom_archiver.planning import Filters, Planner, plan_listing
+    from zoom_archiver.listing import plan_listing
+    from zoom_archiver.planning import Filters, Planner
     from zoom_archiver.windows import Window
 
     start, end = _window(date.fromisoformat(spec["today"]))
@@ -53,8 +54,9 @@ def _product(spec: dict[str, Any]) -> dict[str, Any]:
     hook.token.get()
     started = time.monotonic()
     users = client.list_users()
-    planner = Planner(window=Window(start, end), filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom")
-    files = plan_listing(client, users, planner, workers=hook.list_workers)
+    window = Window(start, end)
+    planner = Planner(window=window, filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom")
+    files = plan_listing(client, users, [window], planner, workers=hook.list_workers).files
     seconds = time.monotonic() - started
     stats = client.stats
     return {"seconds": seconds, "attempts": stats.calls, "rate_limited": stats.rate_limited, "users": len(users),

@@ -2,83 +2,28 @@
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
 
-from zoom_archiver.connection import DEFAULT_DOWNLOAD_HOSTS
-from zoom_archiver.errors import DownloadError, DownloadRejected, DownloadTokenRejected
+from zoom_archiver.download_policy import DownloadPolicy
+from zoom_archiver.errors import DownloadError, DownloadTokenRejected
 from zoom_archiver.redaction import mask, safe_url
 from zoom_archiver.zoom_auth import S2SToken
 
 log = logging.getLogger(__name__)
 
-#: Characters that make URL parsers disagree about the host: backslash, whitespace, controls.
-_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 #: A 200 body this small is inspected for Zoom's JSON error shapes (``{"status":false,"errorCode":124,...}``,
 #: ``{"code":124,"message":"..."}``), whatever its Content-Type.
 SMALL_JSON_LIMIT = 4096
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(\d+|\*)")  # bytes <first>-<last>/<total or *>
-
-
-@dataclass(frozen=True)
-class DownloadPolicy:
-    """Where downloads (and the redirects they follow) may go.
-
-    :param hosts: allowed host names; ``*.example.com`` matches every subdomain of example.com.
-    :param allow_http: allow plain ``http`` (only the local emulator needs it).
-    :param max_redirects: redirects to follow at most.
-    """
-
-    hosts: Sequence[str] = DEFAULT_DOWNLOAD_HOSTS
-    allow_http: bool = False
-    max_redirects: int = 5
-
-    def check(self, url: str) -> None:
-        """Raise :class:`DownloadRejected` unless ``url`` is on an allowed host over an allowed scheme.
-
-        URLs that parsers may read differently are refused outright (credentials before the host, backslashes,
-        whitespace or control characters: ``https://evil.example\\@zoom.us/`` is ``zoom.us`` to ``urlsplit`` but
-        ``evil.example`` to urllib3, which makes the request), and the host checked is the one urllib3 connects to.
-        """
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            raise DownloadRejected("refusing to download from an unparseable URL (no usable host)") from None
-        allowed_schemes = ("https", "http") if self.allow_http else ("https",)
-        if parts.scheme not in allowed_schemes:
-            raise DownloadRejected(f"refusing to download over {parts.scheme or 'no scheme'!r}: {safe_url(url)}")
-        if _AMBIGUOUS.search(url) or "@" in parts.netloc:
-            raise DownloadRejected(
-                "refusing to download from a URL whose host is ambiguous (credentials, backslash, whitespace or "
-                "control characters in it)"
-            )
-        host = (parts.hostname or "").lower().rstrip(".")
-        try:
-            connect_host = (parse_url(url).host or "").lower().rstrip(".")
-        except LocationParseError:
-            connect_host = ""
-        if connect_host.strip("[]") != host:
-            raise DownloadRejected(f"refusing to download from host {host!r}: HTTP clients would connect elsewhere")
-        if not host or not any(_host_matches(host, pattern) for pattern in self.hosts):
-            raise DownloadRejected(f"refusing to download from host {host!r}, not in download_hosts")
-
-
-def _host_matches(host: str, pattern: str) -> bool:
-    pattern = pattern.lower().strip()
-    if pattern.startswith("*."):
-        return host.endswith(pattern[1:]) and fnmatch.fnmatchcase(host, pattern)
-    return host == pattern
 
 
 class Readable(Protocol):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -187,22 +186,3 @@ class ZoomClient:
                 {"from": window_start.isoformat(), "to": window_end.isoformat()},
                 "meetings",
             )
-
-    def list_recordings(
-        self, users: list[dict[str, Any]], start: date, end: date, *, workers: int = 4
-    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        """``(user, meeting)`` for every meeting of every user in ``[start, end]``, users fetched concurrently.
-
-        The rate cap is shared by the workers, so concurrency only hides latency; it never exceeds the cap.
-        """
-
-        def one_user(user: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-            return [(user, meeting) for meeting in self.list_user_recordings(user["id"], start, end)]
-
-        if workers <= 1:
-            for user in users:
-                yield from one_user(user)
-            return
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zoom-list") as pool:
-            for pairs in pool.map(one_user, users):
-                yield from pairs

@@ -26,7 +26,8 @@ import pytest
 from zoom_sandbox.airflow_proc import AirflowApi, start_standalone
 
 from tests.chaos.checks import archive_state, count_lines, ledger_ids, secrets_found, wait_until
-from tests.chaos.conftest import PREFIX, make_airflow, start_stack, write_figures
+from tests.chaos.conftest import write_figures
+from tests.support.stack import PREFIX, make_airflow, start_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -2,8 +2,9 @@
 
 A ~200 MiB recording is uploading (the emulator's CDN is throttled, so the multipart upload takes a while) when
 the ``archive`` task's process is SIGKILLed. Then: no object at the key (an incomplete multipart upload may
-exist and here does); with ``zoom_archive_abort_uploads_after_hours`` = 0 the next run's ``housekeeping``
-aborts it, and the file is archived byte-identical. Figures: ``<tmp>/kill-figures.{json,md}``.
+exist and here does); with ``zoom_archive_abort_uploads_after_hours`` = 1 (moto dates every upload in 2010)
+the next run's ``housekeeping`` aborts it, and the file is archived byte-identical.
+Figures: ``<tmp>/kill-figures.{json,md}``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pytest
 from zoom_sandbox.airflow_proc import AirflowApi, start_standalone
 
 from tests.chaos.checks import archive_state, secrets_found, wait_until
-from tests.chaos.conftest import PREFIX, make_airflow, start_stack, write_figures
+from tests.chaos.conftest import write_figures
+from tests.support.stack import PREFIX, make_airflow, start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -103,8 +105,8 @@ def test_sigkill_mid_upload_leaves_no_object_and_the_next_run_archives(kill_stac
     orphans = [u for u in s3.list_multipart_uploads(Bucket=airflow.bucket).get("Uploads", []) if u["Key"] == key]
     assert orphans, "the killed transfer's multipart upload should still be there, incomplete"
 
-    # Next run: housekeeping aborts uploads older than 0 hours, the file is archived (unthrottled).
-    api.set_variable("zoom_archive_abort_uploads_after_hours", "0")
+    # Next run: housekeeping aborts uploads older than 1 hour (moto dates them all in 2010); the file is archived.
+    api.set_variable("zoom_archive_abort_uploads_after_hours", "1")
     stack.emulator("POST", "config", json={"cdn_throttle_bytes_per_second": None})
     second = api.trigger(conf)
     assert api.wait_for_run(second, timeout=600) == "success"

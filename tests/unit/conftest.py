@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (test_archive)
 from zoom_archiver.planning import PlannedFile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -218,23 +219,3 @@ def _make_planned(**overrides: Any) -> PlannedFile:
 def make_planned():
     """Factory of a plausible planned MP4 (``make_planned(file_size=10, key=...)``)."""
     return _make_planned
-
-
-@pytest.fixture
-def make_bucket(request):
-    """``make_bucket(s3, name)`` creates a bucket that is emptied (uploads aborted too) and removed after the test."""
-
-    def make(s3: Any, name: str) -> str:
-        s3.create_bucket(Bucket=name)
-
-        def remove() -> None:
-            for upload in s3.list_multipart_uploads(Bucket=name).get("Uploads", []):
-                s3.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
-            for obj in s3.list_objects_v2(Bucket=name).get("Contents", []):
-                s3.delete_object(Bucket=name, Key=obj["Key"])
-            s3.delete_bucket(Bucket=name)
-
-        request.addfinalizer(remove)
-        return name
-
-    return make

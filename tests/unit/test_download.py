@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from zoom_archiver.download import DownloadPolicy, content_range, open_download, range_validator
+from zoom_archiver.download import content_range, open_download, range_validator
+from zoom_archiver.download_policy import DownloadPolicy
 from zoom_archiver.errors import DownloadError, DownloadRejected, DownloadTokenRejected
 
 TOKEN = "eyJzdiI6IjAwMDAwMSIs-download-token"

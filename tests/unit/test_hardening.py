@@ -20,7 +20,8 @@ from moto import mock_aws
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.archive import archive_file, existing_copy
 from zoom_archiver.discovery import find_in_s3
-from zoom_archiver.download import DownloadPolicy, open_download
+from zoom_archiver.download import open_download
+from zoom_archiver.download_policy import DownloadPolicy
 from zoom_archiver.errors import DownloadRejected, DownloadTokenRejected, InvalidRecord
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
 from zoom_archiver.planning import Filters, Planner

@@ -435,16 +435,3 @@ class TestListRecordings:
         list(client.list_user_recordings("a+b/c@example.com", date(2024, 1, 1), date(2024, 1, 1)))
         [call] = api_calls(requests_mock)
         assert urlsplit(call.url).path == "/v2/users/a%2Bb%2Fc%40example.com/recordings"
-
-    @pytest.mark.parametrize("workers", [1, 3])
-    def test_every_users_meetings(self, requests_mock, client, workers):
-        def answer(request, context):
-            user = urlsplit(request.url).path.split("/")[3]
-            return {"meetings": [{"uuid": f"{user}-m1"}, {"uuid": f"{user}-m2"}], "next_page_token": ""}
-
-        requests_mock.get(RECORDINGS_URL, json=answer)
-        users = [{"id": f"user{i}"} for i in range(5)]
-        pairs = list(client.list_recordings(users, date(2024, 1, 1), date(2024, 1, 10), workers=workers))
-        assert [(u["id"], m["uuid"]) for u, m in pairs] == [
-            (f"user{i}", f"user{i}-m{j}") for i in range(5) for j in (1, 2)
-        ]

@@ -8,7 +8,8 @@ import requests
 from airflow.sdk import BaseHook
 
 from zoom_archiver.connection import ZoomConnectionSettings, read_zoom_connection
-from zoom_archiver.download import DownloadPolicy, OpenedDownload, open_download
+from zoom_archiver.download import OpenedDownload, open_download
+from zoom_archiver.download_policy import DownloadPolicy
 from zoom_archiver.redaction import mask
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.zoom_api import ZoomClient

@@ -1,4 +1,4 @@
-"""The S3 fault proxy (``zoom_sandbox.s3_fault_proxy``) in front of moto's server: it forwards S3 unchanged,
+"""The S3 fault proxy (``zoom_sandbox.s3_proxy``) in front of moto's server: it forwards S3 unchanged,
 classifies operations, injects seeded faults the client really sees, and counts them."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 from moto.server import ThreadedMotoServer
-from zoom_sandbox.s3_fault_proxy import FaultPlan, ProxyConfig, S3FaultProxy, classify, start_s3_proxy
+from zoom_sandbox.s3_proxy import FaultPlan, ProxyConfig, S3FaultProxy, classify, start_s3_proxy
 from zoom_sandbox.services import free_port
 
 BUCKET = "proxy-test"
@@ -39,10 +39,11 @@ def proxy(moto_url):
 
 
 def client(url: str, attempts: int = 1):
+    retries = {"mode": "standard", "total_max_attempts": attempts}
+    config = Config(retries=retries, connect_timeout=5, read_timeout=30)
     return boto3.client(
-        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s",
-        config=Config(retries={"mode": "standard", "total_max_attempts": attempts}, connect_timeout=5, read_timeout=30),
-    )  # fmt: skip
+        "s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s", config=config
+    )
 
 
 @pytest.fixture
@@ -236,10 +237,8 @@ def test_runs_as_a_process(moto_url, tmp_path, bucket):
 
 
 def test_cli_rejects_a_bad_config():
-    proc = subprocess.run(
-        [sys.executable, "-m", "zoom_sandbox.s3_fault_proxy", "--upstream", "http://127.0.0.1:9", "--config",
-         json.dumps({"faults": {"PutObject": {"rate": 7}}})],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    bad = json.dumps({"faults": {"PutObject": {"rate": 7}}})
+    cmd = [sys.executable, "-m", "zoom_sandbox.s3_proxy", "--upstream", "http://127.0.0.1:9", "--config", bad]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "rate must be between 0 and 1" in proc.stderr

@@ -1,0 +1,77 @@
+"""Running the proxy: :class:`S3FaultProxy` in a daemon thread (tests), :func:`start_s3_proxy` as a process."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from zoom_sandbox.s3_proxy.config import ProxyConfig
+from zoom_sandbox.s3_proxy.faults import FaultPlan
+from zoom_sandbox.s3_proxy.handler import ProxyServer
+
+LOG_NAME = "s3-fault-proxy.log"
+
+
+class S3FaultProxy:
+    """The proxy in a daemon thread (tests): ``with S3FaultProxy(upstream, config) as proxy: proxy.url``."""
+
+    def __init__(self, upstream: str, config: dict[str, Any] | None = None, *, port: int = 0) -> None:
+        self.plan = FaultPlan(ProxyConfig.from_json(config or {}))
+        self.server = ProxyServer(("127.0.0.1", port), upstream, self.plan)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> S3FaultProxy:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="s3-fault-proxy", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def configure(self, config: dict[str, Any]) -> None:
+        """Replace the whole configuration (like ``POST /_proxy/config`` with every key)."""
+        self.plan.configure(ProxyConfig.from_json(config))
+
+    def stats(self) -> dict[str, Any]:
+        """The ``/_proxy/stats`` counters."""
+        return self.plan.snapshot()
+
+    def __enter__(self) -> S3FaultProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_s3_proxy(log_dir: Path, upstream: str, config: dict[str, Any] | None = None):
+    """Start the proxy as a process (like the other sandbox services); returns a ``Service``."""
+    from zoom_sandbox.services import Service, _spawn, wait_http
+
+    ready = Path(tempfile.mkdtemp(prefix="s3-fault-proxy-")) / "ready.json"
+    cmd = [sys.executable, "-m", "zoom_sandbox.s3_proxy", "--upstream", upstream, "--port", "0"]
+    cmd += ["--config", json.dumps(config or {}), "--ready-file", str(ready)]
+    log_path = log_dir / LOG_NAME
+    proc = _spawn(cmd, log_path)
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the S3 fault proxy did not start; see {log_path}")
+        time.sleep(0.05)
+    time.sleep(0.05)
+    url = json.loads(ready.read_text())["url"]
+    wait_http(f"{url}/_proxy/health", proc=proc)
+    return Service("s3-fault-proxy", proc, url, log_path)
