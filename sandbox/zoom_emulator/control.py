@@ -98,17 +98,22 @@ def _complete(state: EmulatorState, body: dict[str, Any]) -> Response:
     return json_response(200, {"completed": done})
 
 
-def _corrupt(state: EmulatorState, body: dict[str, Any]) -> Response:
+def _one_file(state: EmulatorState, body: dict[str, Any]) -> RecordingFile | Response:
+    """The file a control call names by ``file_id`` (or an error answer)."""
     if not body.get("file_id"):
         return _error(400, "give file_id")
     found = _find_files(state, body)
-    if isinstance(found, Response):
-        return found
+    return found if isinstance(found, Response) else found[0]
+
+
+def _corrupt(state: EmulatorState, body: dict[str, Any]) -> Response:
+    f = _one_file(state, body)
+    if isinstance(f, Response):
+        return f
     try:
         delta = int(body.get("size_delta", 0))
     except (TypeError, ValueError):
         return _error(400, "size_delta must be an integer")
-    f = found[0]
     if f.size + delta < 0:
         return _error(400, "size_delta would make the served size negative")
     f.size_delta = delta
@@ -125,17 +130,15 @@ def _delete(state: EmulatorState, body: dict[str, Any]) -> Response:
 
 
 def _download_answer(state: EmulatorState, body: dict[str, Any]) -> Response:
-    if not body.get("file_id"):
-        return _error(400, "give file_id")
-    found = _find_files(state, body)
-    if isinstance(found, Response):
-        return found
+    f = _one_file(state, body)
+    if isinstance(f, Response):
+        return f
     try:
         host, answer = parse_answer(body)
     except ValueError as exc:
         return _error(400, str(exc))
-    state.planted.plant(host, found[0].key, answer)
-    return json_response(200, {"file_key": found[0].key, "host": host, "times": answer.times})
+    state.planted.plant(host, f.key, answer)
+    return json_response(200, {"file_key": f.key, "host": host, "times": answer.times})
 
 
 def _user_gone(state: EmulatorState, body: dict[str, Any]) -> Response:

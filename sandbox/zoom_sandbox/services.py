@@ -175,6 +175,17 @@ def start_moto(log_dir: Path, port: int = 0) -> Service:
     return Service("s3", proc, url, log_dir / "s3.log")
 
 
+def wait_ready_file(proc: subprocess.Popen, ready: Path, what: str, log_path: Path) -> dict[str, Any]:
+    """The JSON a service writes to its ``--ready-file`` once it listens (30 s at most, or it died: an error)."""
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start; see {log_path}")
+        time.sleep(0.05)
+    time.sleep(0.05)
+    return dict(json.loads(ready.read_text()))
+
+
 def start_emulator(
     log_dir: Path, *, seed: str = "demo", api_port: int = 0, cdn_port: int = 0, config: dict | None = None,
     extra_args: list[str] | None = None,
@@ -196,13 +207,7 @@ def start_emulator(
         cmd += ["--today", today]
     proc = _spawn(cmd, log_dir / "zoom-emulator.log")
     try:
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Zoom emulator did not start; see {log_dir / 'zoom-emulator.log'}")
-            time.sleep(0.05)
-        time.sleep(0.05)
-        info = json.loads(ready.read_text())
+        info = wait_ready_file(proc, ready, "the Zoom emulator", log_dir / "zoom-emulator.log")
     except BaseException:
         stop_process_group(proc)
         raise

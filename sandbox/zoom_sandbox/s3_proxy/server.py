@@ -6,7 +6,6 @@ import json
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -59,19 +58,13 @@ class S3FaultProxy:
 
 def start_s3_proxy(log_dir: Path, upstream: str, config: dict[str, Any] | None = None):
     """Start the proxy as a process (like the other sandbox services); returns a ``Service``."""
-    from zoom_sandbox.services import Service, _spawn, wait_http
+    from zoom_sandbox.services import Service, _spawn, wait_http, wait_ready_file
 
     ready = Path(tempfile.mkdtemp(prefix="s3-fault-proxy-")) / "ready.json"
     cmd = [sys.executable, "-m", "zoom_sandbox.s3_proxy", "--upstream", upstream, "--port", "0"]
     cmd += ["--config", json.dumps(config or {}), "--ready-file", str(ready)]
     log_path = log_dir / LOG_NAME
     proc = _spawn(cmd, log_path)
-    deadline = time.monotonic() + 30
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the S3 fault proxy did not start; see {log_path}")
-        time.sleep(0.05)
-    time.sleep(0.05)
-    url = json.loads(ready.read_text())["url"]
+    url = wait_ready_file(proc, ready, "the S3 fault proxy", log_path)["url"]
     wait_http(f"{url}/_proxy/health", proc=proc)
     return Service("s3-fault-proxy", proc, url, log_path)
