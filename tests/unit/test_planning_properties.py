@@ -10,6 +10,7 @@ duplicate ids.
 from __future__ import annotations
 
 import json
+import re
 import string
 from datetime import date
 from typing import Any
@@ -150,7 +151,7 @@ def is_good(record: Any) -> bool:
     if not isinstance(record, dict) or not set(record) <= GOOD_KEYS:
         return False
     return (
-        isinstance(record.get("id"), str) and record["id"] != ""
+        isinstance(record.get("id"), str) and re.fullmatch(r"[\x21-\x7e]{1,256}", record["id"]) is not None
         and str(record.get("download_url")).startswith("https://us06web.zoom.us/")
         and isinstance(record.get("file_size"), int) and not isinstance(record.get("file_size"), bool)
         and record["file_size"] >= 0
