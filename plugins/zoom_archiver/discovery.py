@@ -8,6 +8,7 @@ wires to the other tasks: the files (one ``archive`` task each) and a :class:`Di
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -79,7 +80,9 @@ class DiscoverSummary:
     rate_limited: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON types only: an XCom keeps a tuple as a tuple, and the REST API then shows it as a string."""
+        data: dict[str, Any] = json.loads(json.dumps(asdict(self)))
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DiscoverSummary:
