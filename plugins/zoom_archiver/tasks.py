@@ -110,9 +110,10 @@ def run_request(
     A run of Airflow's own backfill lists the dates of its data interval (each date once: an hourly backfill lists
     it in its 00:00 run), never the look-back; a scheduled run lists the look-back and the owed work.
     """
-    run = context.get("dag_run")
+    run_type = getattr(context.get("dag_run"), "run_type", None)
     windows: list[Window]
-    if str(getattr(run, "run_type", "")) in ("backfill", "DagRunType.BACKFILL_JOB") and not params.get("from_date"):
+    # the Task SDK's DagRunType is a str enum (member BACKFILL, value "backfill"): compare its value
+    if getattr(run_type, "value", run_type) == "backfill" and not params.get("from_date"):
         window = backfill_window(context["data_interval_start"], context["data_interval_end"])
         windows = [window] if window else []
     else:

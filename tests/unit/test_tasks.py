@@ -137,8 +137,10 @@ class TestDiscover:
         assert windows == [("2026-01-05", "2026-01-06"), ("2026-03-03", "2026-03-10")]
 
     def test_a_backfill_run_lists_only_its_own_dates(self, variables, task_context, discovered):
+        from airflow.sdk.api.datamodels._generated import DagRunType
+
         task_context.update(
-            dag_run=type("Run", (), {"run_type": "backfill"})(),
+            dag_run=type("Run", (), {"run_type": DagRunType.BACKFILL})(),  # what the Task SDK puts in the context
             data_interval_start=datetime(2026, 2, 1, 0, tzinfo=UTC),
             data_interval_end=datetime(2026, 2, 1, 1, tzinfo=UTC),
         )
