@@ -177,6 +177,7 @@ def load_settings(get: VariableGetter | None = None) -> ArchiveSettings:
         )
     hours = _abort_uploads_after_hours(var)
     lookback_days = _int(var("zoom_archive_lookback_days", 7), "zoom_archive_lookback_days", 1, 3650)
+    emails, sender = _alerts(var)
     return ArchiveSettings(
         bucket=str(bucket).strip(),
         prefix=validate_prefix(str(var("zoom_archive_prefix", "zoom"))),
@@ -184,8 +185,8 @@ def load_settings(get: VariableGetter | None = None) -> ArchiveSettings:
         max_files_per_run=_int(var("zoom_archive_max_files_per_run", 500), "zoom_archive_max_files_per_run", 1, 100000),
         key_template=validate_template(str(var("zoom_archive_key_template", DEFAULT_KEY_TEMPLATE))),
         transfer=_transfer_settings(var),
-        alert_emails=alert_emails(var("zoom_archive_alert_emails", "")),
-        alert_from=str(var("zoom_archive_alert_from", DEFAULT_ALERT_FROM)).strip(),
+        alert_emails=emails,
+        alert_from=sender,
         abort_uploads_after=timedelta(hours=hours),
         ledger=_ledger_settings(var, lookback_days=lookback_days),
     )
@@ -223,7 +224,14 @@ def alert_emails(value: Any) -> tuple[str, ...]:
 def load_alert_settings(get: VariableGetter | None = None) -> tuple[tuple[str, ...], str]:
     """The alert recipients and sender only (a failure alert must not depend on the bucket being set)."""
     var = _variable_getter(get)
-    return alert_emails(var("zoom_archive_alert_emails", "")), str(var("zoom_archive_alert_from", DEFAULT_ALERT_FROM))
+    return _alerts(var)
+
+
+def _alerts(var: VariableReader) -> tuple[tuple[str, ...], str]:
+    """The alert recipients and sender: one reading of their Variables for the settings and the notifier."""
+    return alert_emails(var("zoom_archive_alert_emails", "")), str(
+        var("zoom_archive_alert_from", DEFAULT_ALERT_FROM)
+    ).strip()
 
 
 def _int(value: Any, name: str, low: int, high: int) -> int:
