@@ -29,6 +29,15 @@ MAX_PAGES = 10_000
 USER_STATUSES = ("active", "inactive")
 
 
+def meeting_path_segment(meeting_uuid: str) -> str:
+    """A meeting UUID as a path segment: Zoom requires a UUID that starts with ``/`` or contains ``//`` to be
+    double URL-encoded (``/ajXp==`` -> ``%252FajXp%253D%253D``); any other is encoded once."""
+    once = quote(meeting_uuid, safe="")
+    if meeting_uuid.startswith("/") or "//" in meeting_uuid:
+        return quote(once, safe="")
+    return once
+
+
 def split_windows(start: date, end: date, max_days: int = MAX_WINDOW_DAYS) -> list[tuple[date, date]]:
     """Split the inclusive UTC date range ``[start, end]`` into consecutive inclusive windows of ``max_days``."""
     if end < start:
@@ -186,3 +195,11 @@ class ZoomClient:
                 {"from": window_start.isoformat(), "to": window_end.isoformat()},
                 "meetings",
             )
+
+    def get_meeting_recordings(self, meeting_uuid: str) -> dict[str, Any]:
+        """One meeting instance's recordings (``GET /meetings/{uuid}/recordings``, a *Light* API, no paging):
+        the meeting with ``host_email``, its ``recording_files`` and ``participant_audio_files``.
+
+        :raises ZoomApiError: 404/3301 when the meeting has no (more) recordings.
+        """
+        return self.get(f"meetings/{meeting_path_segment(meeting_uuid)}/recordings")

@@ -435,3 +435,22 @@ class TestListRecordings:
         list(client.list_user_recordings("a+b/c@example.com", date(2024, 1, 1), date(2024, 1, 1)))
         [call] = api_calls(requests_mock)
         assert urlsplit(call.url).path == "/v2/users/a%2Bb%2Fc%40example.com/recordings"
+
+
+@pytest.mark.parametrize(
+    ("uuid", "segment"),
+    [
+        pytest.param("4444AAAiAAAAAiAiAiiAii==", "4444AAAiAAAAAiAiAiiAii%3D%3D", id="plain: encoded once"),
+        pytest.param("/ajXp112QmuoKj4854875==", "%252FajXp112QmuoKj4854875%253D%253D", id="leading slash: twice"),
+        pytest.param("ab//cd+e==", "ab%252F%252Fcd%252Be%253D%253D", id="double slash: twice"),
+    ],
+)
+def test_meeting_path_segment_follows_zooms_double_encoding_rule(uuid: str, segment: str) -> None:
+    assert zoom_api.meeting_path_segment(uuid) == segment
+
+
+def test_get_meeting_recordings_requests_the_encoded_uuid(requests_mock, client) -> None:
+    url = f"{API}/meetings/%252FajXp112QmuoKj4854875%253D%253D/recordings"
+    requests_mock.get(url, json={"uuid": "/ajXp112QmuoKj4854875==", "recording_files": []})
+    assert client.get_meeting_recordings("/ajXp112QmuoKj4854875==")["uuid"] == "/ajXp112QmuoKj4854875=="
+    assert api_calls(requests_mock)[-1].url == url
