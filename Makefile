@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist workers for `make test`: the e2e, chaos and full-stack tests wait on Airflow and services as much as
+# they compute, so two workers keep both cores busy (the full-stack tests share one stack and stay on one worker).
+TEST_WORKERS ?= 2
 
 .PHONY: install demo test lint format typecheck unit e2e fullstack bench bench-smoke clean
 
@@ -22,7 +25,7 @@ test: $(STAMP)  ## Lint and type-check, then the whole test suite (unit, end-to-
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit tests/sandbox tests/deploy

@@ -1,6 +1,8 @@
 """Test settings shared by every suite: an isolated AIRFLOW_HOME with a SQLite metadata DB, no examples.
 
-They are set in ``pytest_configure``, before anything imports Airflow.
+They are set in ``pytest_configure``, before anything imports Airflow. Under pytest-xdist (``make test`` runs the
+suite on several workers) each worker gets an AIRFLOW_HOME of its own, and the tests that share one CeleryExecutor
+stack (``tests/fullstack``) go to one worker, scheduled first because they take longest.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_configure(config) -> None:
     home = Path(os.environ.get("ZOOM_ARCHIVER_TEST_HOME", ROOT / ".airflow_test_home"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        home = home / worker  # one SQLite metadata DB per worker: SQLite takes one writer at a time
     home.mkdir(parents=True, exist_ok=True)
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
@@ -26,3 +31,23 @@ def pytest_configure(config) -> None:
         os.environ.pop(name, None)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+#: Test directories whose tests share one session-scoped service stack: all of a directory's tests run on one worker.
+SHARED_STACK_DIRS = {"fullstack": ROOT / "tests" / "fullstack"}
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Under xdist: keep each shared-stack directory on one worker (``--dist loadgroup``) and schedule it first."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    import pytest
+
+    first = []
+    for item in items:
+        for group, folder in SHARED_STACK_DIRS.items():
+            if folder in Path(str(item.path)).parents:
+                item.add_marker(pytest.mark.xdist_group(group))
+                first.append(item)
+    grouped = {id(item) for item in first}
+    items[:] = first + [item for item in items if id(item) not in grouped]
