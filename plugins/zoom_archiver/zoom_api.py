@@ -15,7 +15,7 @@ from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejecte
 from zoom_archiver.redaction import safe_url
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.throttling import RateLimiter, api_retrying, parse_retry_after
-from zoom_archiver.windows import DateRange, WindowRule
+from zoom_archiver.windows import DateRange, WindowRule, merge_ranges
 from zoom_archiver.zoom_auth import S2SToken
 
 log = logging.getLogger(__name__)
@@ -193,8 +193,9 @@ class ZoomClient:
         while pending:
             asked = pending.pop()
             for page, body in enumerate(self._pages(path, {"from": asked[0].isoformat(), "to": asked[1].isoformat()})):
-                if page == 0:
-                    pending.extend(self._left_out(path, asked, body))
+                if page == 0 and (missing := self._left_out(path, asked, body)):
+                    # the left-out days, and the windows still to list, planned again to the rule known now
+                    pending = [w for a, b in merge_ranges([*pending, *missing]) for w in self.window_rule.windows(a, b)]
                 yield from self._items(path, body, "meetings")
 
     def _left_out(self, path: str, asked: DateRange, body: dict[str, Any]) -> list[DateRange]:
@@ -219,7 +220,7 @@ class ZoomClient:
                 len(missing),
                 f" (windows of at most {rule} days from here on)" if rule else "",
             )
-        return [window for first, last in missing for window in self.window_rule.windows(first, last)]
+        return missing
 
     def get_meeting_recordings(self, meeting_uuid: str) -> dict[str, Any]:
         """One meeting instance's recordings (``GET /meetings/{uuid}/recordings``, a *Light* API, no paging):
