@@ -53,7 +53,9 @@ class ZoomClient:
     :param api_base: API base URL including ``/v2`` (``https://api.zoom.us/v2``).
     :param token: the token manager.
     :param session: HTTP session shared by all calls.
-    :param requests_per_second: client-side cap over all threads (``None`` = no cap).
+    :param requests_per_second: a fixed client-side cap over all threads (``None`` = no cap), unless ``limiter``.
+    :param limiter: the pacing shared by all threads (the hook passes an
+        :class:`~zoom_archiver.throttling.AdaptiveRateLimiter`).
     :param timeout: per-request timeout (connect, read) in seconds.
     :param attempts: attempts per call for 429/5xx/connection errors.
     """
@@ -65,6 +67,7 @@ class ZoomClient:
         *,
         session: requests.Session | None = None,
         requests_per_second: float | None = None,
+        limiter: RateLimiter | None = None,
         timeout: float = 30.0,
         attempts: int = RETRIES.api_attempts,
         sleep: Callable[[float], None] | None = None,
@@ -72,7 +75,7 @@ class ZoomClient:
         self.api_base = api_base.rstrip("/")
         self.token = token
         self.session = session or requests.Session()
-        self.limiter = RateLimiter(requests_per_second)
+        self.limiter = limiter or RateLimiter(requests_per_second)
         self.timeout = timeout
         self.attempts = attempts
         self._sleep = sleep
@@ -124,8 +127,8 @@ class ZoomClient:
             self.stats.rate_limited += 1
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             daily = response.headers.get("X-RateLimit-Type", "").lower().startswith("daily")
-            if retry_after is not None:
-                self.limiter.hold_off(min(retry_after, 60.0))
+            if not daily:
+                self.limiter.throttled(retry_after)
             raise ZoomRateLimited(f"{where}: HTTP 429 {message}".strip(), retry_after=retry_after, daily=daily)
         if status >= 500:
             raise ZoomTransientError(f"{where}: HTTP {status}", status=status, code=code)
