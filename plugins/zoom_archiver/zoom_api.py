@@ -202,7 +202,7 @@ class ZoomClient:
                 yield from self._items(path, body, "meetings")
 
     def _left_out(self, path: str, asked: DateRange, body: dict[str, Any]) -> list[DateRange]:
-        """The windows still to list when Zoom served less than ``asked`` (its echoed ``from``/``to``)."""
+        """The days of ``asked`` Zoom left out of its answer (its echoed ``from``/``to``), to be listed now."""
         try:
             served = (date.fromisoformat(str(body["from"])), date.fromisoformat(str(body["to"])))
         except (KeyError, ValueError):
