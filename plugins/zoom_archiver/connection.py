@@ -14,13 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from zoom_archiver.errors import ConfigurationError
+from zoom_archiver.throttling import DEFAULT_PLAN, PLAN_MEDIUM_LIMITS, listing_pace
 
 DEFAULT_API_BASE = "https://api.zoom.us/v2"
 DEFAULT_TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 - a URL, not a password
 DEFAULT_DOWNLOAD_HOSTS = ("zoom.us", "*.zoom.us")
-#: Zoom's per-second limit for "Medium" APIs (list users, list recordings) is 20/s on Pro and is shared by
-#: every integration of the account, so the default stays well under it.
-DEFAULT_REQUESTS_PER_SECOND = 8.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +75,14 @@ def _number(low: float, high: float, *, integer: bool = False) -> Callable[[Any,
     return parse
 
 
+def _plan(value: Any, name: str) -> str:
+    plan = str(value).strip().lower().replace(" ", "_")
+    if plan not in PLAN_MEDIUM_LIMITS:
+        plans = ", ".join(PLAN_MEDIUM_LIMITS)
+        raise ConfigurationError(f"connection extra {name} must be one of {plans}, got {value!r}")
+    return plan
+
+
 def _hosts(value: Any, name: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(h, str) for h in items):
@@ -115,11 +121,21 @@ EXTRAS: tuple[Extra, ...] = (
         _flag,
     ),
     Extra(
+        "zoom_plan",
+        "Zoom plan",
+        "string",
+        DEFAULT_PLAN,
+        "The account's plan, for its per-second API limit: free (2/s), pro (20/s) or business (Business and higher, "
+        "60/s). Listing starts just under it and slows down on 429s.",
+        _plan,
+    ),
+    Extra(
         "max_requests_per_second",
         "Max API requests per second",
         "number",
-        DEFAULT_REQUESTS_PER_SECOND,
-        "Client-side cap over all listing threads (Zoom's Medium limit is shared by every integration); 0 = none.",
+        None,
+        "Hard cap over all listing threads, under the plan's limit (leave room for other integrations); empty or "
+        "0 = the plan's limit.",
         _number(0, 1000),
     ),
     Extra("list_workers", "Listing workers", "integer", 4, "Users listed concurrently.", _number(1, 64, integer=True)),
@@ -151,14 +167,21 @@ class ZoomConnectionSettings:
     oauth_token_url: str = DEFAULT_TOKEN_URL
     download_hosts: tuple[str, ...] = DEFAULT_DOWNLOAD_HOSTS
     allow_http_downloads: bool = False
-    max_requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND
+    zoom_plan: str = DEFAULT_PLAN
+    max_requests_per_second: float = 0.0
     list_workers: int = 4
     timeout: float = 30.0
     download_timeout: float = 120.0
 
     @property
     def rate(self) -> float | None:
+        """The hard cap (``None``: none beyond the plan's limit)."""
         return self.max_requests_per_second or None
+
+    @property
+    def pace(self) -> float:
+        """The rate listing starts at and never exceeds (see :func:`zoom_archiver.throttling.listing_pace`)."""
+        return listing_pace(self.zoom_plan, self.rate)
 
 
 def read_zoom_connection(conn: Any, conn_id: str) -> ZoomConnectionSettings:

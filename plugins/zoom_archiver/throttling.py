@@ -1,4 +1,5 @@
-"""Client-side rate cap and the retry policy for Zoom API calls (429, 5xx, dropped connections)."""
+"""Client-side pacing of Zoom API calls (the account's real rate, adapted to 429s) and the retry policy for Zoom API
+calls (429, 5xx, dropped connections)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,24 @@ from zoom_archiver.retries import RETRIES
 
 #: A Retry-After further away than this (Zoom's *daily* limit answers with a date) fails the call instead.
 MAX_RETRY_AFTER_SECONDS = 300.0
+#: The longest a 429's Retry-After holds every caller back (a daily limit's date is not waited for here).
+MAX_HOLD_SECONDS = 60.0
+
+#: Zoom's per-second limit of *Medium* APIs (list users, list recordings) by plan, per account and shared by every
+#: app of the account (Zoom's "Rate limits" page, as of 2026-02): Free 2/s, Pro 20/s, Business and higher 60/s.
+PLAN_MEDIUM_LIMITS: dict[str, float] = {"free": 2.0, "pro": 20.0, "business": 60.0}
+#: Cloud recording needs a Pro plan or higher, so Pro is the lowest plan this archiver can run on: the safe default.
+DEFAULT_PLAN = "pro"
+#: Share of the plan's limit the listing paces at: Zoom counts calls as they arrive, so calls spaced exactly at
+#: the limit would meet 429s from network jitter alone.
+HEADROOM = 0.95
+#: After a 429 the pace is cut to this share (once per second: the 429s of calls already in flight do not count).
+DECREASE = 0.75
+#: Back up by this share of the top rate per second without a 429, while under 90% of the pace that last met one;
+#: above it, by SLOW_STEP only (another integration of the account may need the rest).
+FAST_STEP = 0.05
+SLOW_STEP = 0.01
+PROBE_SECONDS = 1.0
 
 
 class RateLimiter:
@@ -54,6 +73,76 @@ class RateLimiter:
         """Push every caller back by ``seconds`` (used after a 429 so the whole pool backs off)."""
         with self._lock:
             self._next = max(self._next, self._clock() + seconds)
+
+    def throttled(self, retry_after: float | None) -> None:
+        """Zoom answered 429: honour its ``Retry-After`` for every caller."""
+        if retry_after is not None:
+            self.hold_off(min(retry_after, MAX_HOLD_SECONDS))
+
+
+def listing_pace(plan: str, ceiling: float | None) -> float:
+    """The rate a run starts at and never exceeds: the plan's Medium limit with headroom, under ``ceiling``
+    (the connection's ``max_requests_per_second``, a hard cap)."""
+    top = PLAN_MEDIUM_LIMITS[plan] * HEADROOM
+    return min(top, ceiling) if ceiling else top
+
+
+class AdaptiveRateLimiter(RateLimiter):
+    """Paces calls at the rate the account can take, shared by every listing thread of a run.
+
+    Starts at ``top`` (see :func:`listing_pace`); a 429 cuts the pace to :data:`DECREASE` of itself (at most once a
+    second) and holds every caller back for its ``Retry-After``; every second without a 429 the pace creeps back up
+    towards ``top``, slowly near the pace that last met a 429, so a second integration of the account keeps its
+    share. ``top`` is never exceeded.
+    """
+
+    def __init__(
+        self,
+        top: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if top <= 0:
+            raise ValueError(f"the top rate must be positive, got {top}")
+        super().__init__(top, clock=clock, sleep=sleep)
+        self.top = top
+        self.rate = top
+        self.floor = min(top, max(0.2, top * 0.05))
+        self.cuts = 0
+        self._changed = clock()
+        self._calm_until = float("-inf")
+        self._limit_seen: float | None = None
+
+    def acquire(self) -> None:
+        """Block until the next call may start at the current pace."""
+        with self._lock:
+            now = self._clock()
+            self._probe(now)
+            start = max(now, self._next)
+            self._next = start + 1.0 / self.rate
+        if start > now:
+            self._sleep(start - now)
+
+    def _probe(self, now: float) -> None:
+        if self.rate >= self.top or now - self._changed < PROBE_SECONDS:
+            return
+        near = self._limit_seen is not None and self.rate >= 0.9 * self._limit_seen
+        self.rate = min(self.top, self.rate + self.top * (SLOW_STEP if near else FAST_STEP))
+        self._changed = now
+
+    def throttled(self, retry_after: float | None) -> None:
+        """Zoom answered 429: slow down (once per second) and hold every caller back for ``Retry-After``."""
+        with self._lock:
+            now = self._clock()
+            if now >= self._calm_until:
+                self._limit_seen = self.rate
+                self.rate = max(self.floor, self.rate * DECREASE)
+                self._calm_until = now + PROBE_SECONDS
+                self.cuts += 1
+            self._changed = now
+            if retry_after is not None:
+                self._next = max(self._next, now + min(retry_after, MAX_HOLD_SECONDS))
 
 
 def parse_retry_after(value: str | None, *, now: pendulum.DateTime | None = None) -> float | None:

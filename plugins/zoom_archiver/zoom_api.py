@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -15,14 +15,13 @@ from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejecte
 from zoom_archiver.redaction import safe_url
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.throttling import RateLimiter, api_retrying, parse_retry_after
+from zoom_archiver.windows import DateRange, WindowRule, merge_ranges
 from zoom_archiver.zoom_auth import S2SToken
 
 log = logging.getLogger(__name__)
 
 #: Zoom's largest page for users and recordings.
 PAGE_SIZE = 300
-#: Zoom silently clamps ``from`` to ``to`` minus one calendar month; 28 inclusive days are always safe.
-MAX_WINDOW_DAYS = 28
 #: Pages one listing may take at most (3 million items at 300 a page): more means Zoom is paging in a loop.
 MAX_PAGES = 10_000
 #: Users that can own cloud recordings (pending users have no id and no recordings).
@@ -38,19 +37,6 @@ def meeting_path_segment(meeting_uuid: str) -> str:
     return once
 
 
-def split_windows(start: date, end: date, max_days: int = MAX_WINDOW_DAYS) -> list[tuple[date, date]]:
-    """Split the inclusive UTC date range ``[start, end]`` into consecutive inclusive windows of ``max_days``."""
-    if end < start:
-        raise ValueError(f"window end {end} is before its start {start}")
-    windows = []
-    cursor = start
-    while cursor <= end:
-        last = min(end, cursor + timedelta(days=max_days - 1))
-        windows.append((cursor, last))
-        cursor = last + timedelta(days=1)
-    return windows
-
-
 @dataclass
 class ApiStats:
     """What a listing cost: calls made, 429s received, retries."""
@@ -58,6 +44,7 @@ class ApiStats:
     calls: int = 0
     rate_limited: int = 0
     retries: int = 0
+    shortened: int = 0  # listings whose window Zoom cut (the left-out days were listed again)
 
 
 class ZoomClient:
@@ -66,7 +53,9 @@ class ZoomClient:
     :param api_base: API base URL including ``/v2`` (``https://api.zoom.us/v2``).
     :param token: the token manager.
     :param session: HTTP session shared by all calls.
-    :param requests_per_second: client-side cap over all threads (``None`` = no cap).
+    :param requests_per_second: a fixed client-side cap over all threads (``None`` = no cap), unless ``limiter``.
+    :param limiter: the pacing shared by all threads (the hook passes an
+        :class:`~zoom_archiver.throttling.AdaptiveRateLimiter`).
     :param timeout: per-request timeout (connect, read) in seconds.
     :param attempts: attempts per call for 429/5xx/connection errors.
     """
@@ -78,6 +67,7 @@ class ZoomClient:
         *,
         session: requests.Session | None = None,
         requests_per_second: float | None = None,
+        limiter: RateLimiter | None = None,
         timeout: float = 30.0,
         attempts: int = RETRIES.api_attempts,
         sleep: Callable[[float], None] | None = None,
@@ -85,11 +75,12 @@ class ZoomClient:
         self.api_base = api_base.rstrip("/")
         self.token = token
         self.session = session or requests.Session()
-        self.limiter = RateLimiter(requests_per_second)
+        self.limiter = limiter or RateLimiter(requests_per_second)
         self.timeout = timeout
         self.attempts = attempts
         self._sleep = sleep
         self.stats = ApiStats()
+        self.window_rule = WindowRule()
 
     # -- low level -------------------------------------------------------------------------------------
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -136,8 +127,8 @@ class ZoomClient:
             self.stats.rate_limited += 1
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             daily = response.headers.get("X-RateLimit-Type", "").lower().startswith("daily")
-            if retry_after is not None:
-                self.limiter.hold_off(min(retry_after, 60.0))
+            if not daily:
+                self.limiter.throttled(retry_after)
             raise ZoomRateLimited(f"{where}: HTTP 429 {message}".strip(), retry_after=retry_after, daily=daily)
         if status >= 500:
             raise ZoomTransientError(f"{where}: HTTP {status}", status=status, code=code)
@@ -152,8 +143,8 @@ class ZoomClient:
             raise ZoomApiError(f"{where}: Zoom error code={code} {message}", status=status, code=code)
         return body
 
-    def _paginate(self, path: str, params: dict[str, Any], items_key: str) -> Iterator[dict[str, Any]]:
-        """Yield items of every page. Page tokens expire after 15 minutes, so pages are fetched back to back.
+    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Yield every page's body. Page tokens expire after 15 minutes, so pages are fetched back to back.
 
         A page token seen before in this listing (Zoom repeating a page) or more than :data:`MAX_PAGES` pages
         stop the listing with :class:`ZoomApiError` instead of looping for ever.
@@ -162,12 +153,7 @@ class ZoomClient:
         seen: set[str] = set()
         for _page in range(MAX_PAGES):
             body = self.get(path, params)
-            items = body.get(items_key)
-            if items is None:
-                items = []
-            if not isinstance(items, list):
-                raise ZoomApiError(f"GET {path}: '{items_key}' is not a list")
-            yield from items
+            yield body
             next_token = body.get("next_page_token")
             if not next_token:
                 return
@@ -176,6 +162,20 @@ class ZoomClient:
             seen.add(next_token)
             params = {**params, "next_page_token": next_token}
         raise ZoomApiError(f"GET {path}: more than {MAX_PAGES} pages; stopping (is Zoom paging in a loop?)")
+
+    @staticmethod
+    def _items(path: str, body: dict[str, Any], items_key: str) -> list[Any]:
+        items = body.get(items_key)
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise ZoomApiError(f"GET {path}: '{items_key}' is not a list")
+        return items
+
+    def _paginate(self, path: str, params: dict[str, Any], items_key: str) -> Iterator[dict[str, Any]]:
+        """Yield the items of every page (see :meth:`_pages`)."""
+        for body in self._pages(path, params):
+            yield from self._items(path, body, items_key)
 
     # -- endpoints -------------------------------------------------------------------------------------
     def list_users(self, statuses: tuple[str, ...] = USER_STATUSES) -> list[dict[str, Any]]:
@@ -188,13 +188,42 @@ class ZoomClient:
         return list(users.values())
 
     def list_user_recordings(self, user_id: str, start: date, end: date) -> Iterator[dict[str, Any]]:
-        """Meetings with cloud recordings of one user whose start date (UTC) is in ``[start, end]``."""
-        for window_start, window_end in split_windows(start, end):
-            yield from self._paginate(
-                f"users/{quote(user_id, safe='')}/recordings",
-                {"from": window_start.isoformat(), "to": window_end.isoformat()},
-                "meetings",
+        """Meetings with cloud recordings of one user whose start date (UTC) is in ``[start, end]``: one call per
+        window Zoom serves whole (one calendar month, see :class:`~zoom_archiver.windows.WindowRule`) and page.
+        Each answer's echoed ``from``/``to`` is checked: days Zoom left out are listed at once."""
+        path = f"users/{quote(user_id, safe='')}/recordings"
+        pending = self.window_rule.windows(start, end)
+        while pending:
+            asked = pending.pop()
+            for page, body in enumerate(self._pages(path, {"from": asked[0].isoformat(), "to": asked[1].isoformat()})):
+                if page == 0 and (missing := self._left_out(path, asked, body)):
+                    # the left-out days, and the windows still to list, planned again to the rule known now
+                    pending = [w for a, b in merge_ranges([*pending, *missing]) for w in self.window_rule.windows(a, b)]
+                yield from self._items(path, body, "meetings")
+
+    def _left_out(self, path: str, asked: DateRange, body: dict[str, Any]) -> list[DateRange]:
+        """The days of ``asked`` Zoom left out of its answer (its echoed ``from``/``to``), to be listed now."""
+        try:
+            served = (date.fromisoformat(str(body["from"])), date.fromisoformat(str(body["to"])))
+        except (KeyError, ValueError):
+            return []  # no echo (or an unreadable one): nothing says the window was cut
+        if served == asked:
+            return []
+        try:
+            missing = self.window_rule.shortened(asked, served)
+        except ValueError as exc:
+            raise ZoomApiError(f"GET {path}: {exc}") from None
+        if missing:
+            self.stats.shortened += 1
+            rule = self.window_rule.max_days
+            log.warning(
+                "Zoom served %s..%s of the window %s..%s; listing the %d left-out range(s) now%s",
+                *served,
+                *asked,
+                len(missing),
+                f" (windows of at most {rule} days from here on)" if rule else "",
             )
+        return missing
 
     def get_meeting_recordings(self, meeting_uuid: str) -> dict[str, Any]:
         """One meeting instance's recordings (``GET /meetings/{uuid}/recordings``, a *Light* API, no paging):

@@ -20,6 +20,10 @@ slow_response_rate              0.0                         fraction of API-host
 slow_response_seconds           2.0                         ... by this many seconds
 rate_limit_per_second           light/medium/heavy: null    per-second limit per category (null = none)
 rate_limit_retry_after          "seconds"                   Retry-After on 429: seconds|date|http_date|none
+background_share                0.0                         share of the Medium per-second limit a simulated second
+                                                            integration of the account takes (0 to 0.9)
+max_window_days                 null                        a recordings window stricter than Zoom's calendar month:
+                                                            ``from`` is clamped to at most this many days before ``to``
 cdn_throttle_bytes_per_second   null                        CDN bandwidth cap per response
 cdn_supports_range              true                        honour ``Range`` (206) on the CDN
 cdn_url_ttl_seconds             3600                        validity of the pre-signed CDN URLs
@@ -64,6 +68,8 @@ class EmulatorConfig:
     slow_response_seconds: float = 2.0
     rate_limit_per_second: dict[str, int | None] = field(default_factory=_default_limits)
     rate_limit_retry_after: str = "seconds"
+    background_share: float = 0.0
+    max_window_days: int | None = None
     cdn_throttle_bytes_per_second: int | None = None
     cdn_supports_range: bool = True
     cdn_url_ttl_seconds: int = 3600
@@ -106,6 +112,10 @@ class EmulatorConfig:
             raise ValueError(f"list_error_order must be one of {list(LIST_ERROR_ORDERS)}")
         if self.rate_limit_retry_after not in RETRY_AFTER_STYLES:
             raise ValueError(f"rate_limit_retry_after must be one of {list(RETRY_AFTER_STYLES)}")
+        if not 0.0 <= self.background_share <= 0.9:
+            raise ValueError("background_share must be between 0 and 0.9")
+        if self.max_window_days is not None and self.max_window_days < 1:
+            raise ValueError("max_window_days must be at least 1 or null")
         if self.cdn_throttle_bytes_per_second is not None and self.cdn_throttle_bytes_per_second <= 0:
             raise ValueError("cdn_throttle_bytes_per_second must be positive or null")
 
@@ -120,6 +130,7 @@ _FLOAT_KEYS = {
     "download_html_once_rate",
     "slow_response_rate",
     "slow_response_seconds",
+    "background_share",
 }
 _STR_KEYS = {"client_id", "client_secret", "account_id", "rate_limit_retry_after", "list_error_order"}
 
@@ -141,7 +152,7 @@ def _coerce(key: str, value: Any) -> Any:
             return value
         if key == "list_error_kinds":
             return [str(v) for v in value]
-        if key == "cdn_throttle_bytes_per_second":
+        if key in ("cdn_throttle_bytes_per_second", "max_window_days"):
             return None if value is None else int(value)
         if key == "redirect_host_override":
             return None if value in (None, "") else str(value)

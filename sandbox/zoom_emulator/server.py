@@ -79,10 +79,13 @@ class ZoomEmulator:
             )
             thread.start()
             self._threads.append(thread)
+        if self.state.config.background_share:
+            self.state.background.ensure_running()
         return self
 
     def stop(self) -> None:
         """Stop serving, close open connections and release both ports."""
+        self.state.background.stop()
         stoppers = [threading.Thread(target=server.shutdown, daemon=True) for server in self._servers]
         for stopper in stoppers:
             stopper.start()

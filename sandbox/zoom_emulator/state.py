@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
+from zoom_emulator.background import BackgroundConsumer
 from zoom_emulator.cdn_urls import UrlSigner
 from zoom_emulator.config import EmulatorConfig
 from zoom_emulator.dataset import Dataset
@@ -40,6 +41,7 @@ class EmulatorState:
         self.stats = Stats()
         self.faults = FaultState(config.fault_seed)
         self.limiter = RateLimiter()
+        self.background = BackgroundConsumer(self)
         self.planted = PlantedFaults()
         self.signer = UrlSigner(IdFactory(f"cdn-secret:{runtime_seed}").urlsafe(32).encode())
         self.api_base = ""
@@ -57,6 +59,8 @@ class EmulatorState:
             self.config.merge(changes)
             if self.config.fault_seed != old_seed:
                 self.faults.reset(self.config.fault_seed)
+            if self.config.background_share:
+                self.background.ensure_running()
             return self.config.to_dict()
 
     def replace_dataset(self, dataset: Dataset, seed_name: str, seed_params: dict[str, Any]) -> None:

@@ -35,6 +35,7 @@ class Stats:
             self._statuses: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
             self._rate_limited: Counter[str] = Counter()
+            self._background: Counter[str] = Counter(served=0, refused=0)
             self._sent_429 = 0
             self._downloads: dict[str, dict[str, int]] = {}
             self._cdn_bytes = 0
@@ -66,6 +67,11 @@ class Stats:
         with self._lock:
             self._rate_limited[category] += 1
 
+    def background(self, served: bool) -> None:
+        """Count one call of the simulated second integration (``background``), served or refused (429)."""
+        with self._lock:
+            self._background["served" if served else "refused"] += 1
+
     def download(self, file_key: str, where: str) -> None:
         """Count one download hit for a file; ``where`` is ``api`` or ``cdn``."""
         with self._lock:
@@ -86,6 +92,7 @@ class Stats:
                 "responses_by_status": dict(self._statuses),
                 "http_429_sent": self._sent_429,
                 "rate_limited": dict(self._rate_limited),
+                "background": dict(self._background),
                 "faults": dict(self._faults),
                 "downloads_by_file": {k: dict(v) for k, v in self._downloads.items()},
                 "cdn_bytes_sent": self._cdn_bytes,

@@ -104,7 +104,8 @@ def _parse_day(request: Request, name: str, default: date) -> date | Response:
 
 
 def _window(state: EmulatorState, request: Request) -> tuple[date, date] | Response:
-    """``from``/``to`` with Zoom's defaults (today, tomorrow) and the silent one-month clamp."""
+    """``from``/``to`` with Zoom's defaults (today, tomorrow) and the silent one-month clamp (stricter with
+    ``max_window_days``)."""
     today = state.today()
     to_day = _parse_day(request, "to", today + timedelta(days=1))
     if isinstance(to_day, Response):
@@ -114,7 +115,11 @@ def _window(state: EmulatorState, request: Request) -> tuple[date, date] | Respo
         return from_day
     if from_day > to_day:
         return _invalid_field("from", "The from date should be before the to date.")
-    return max(from_day, minus_one_month(to_day)), to_day
+    first = max(from_day, minus_one_month(to_day))
+    stricter = state.config.max_window_days
+    if stricter is not None:
+        first = max(first, to_day - timedelta(days=stricter - 1))
+    return first, to_day
 
 
 def list_recordings(state: EmulatorState, request: Request, user_segment: str) -> Response:

@@ -115,6 +115,18 @@ def test_discovery_rows(report):
     assert rows[0]["API calls"] == rows[1]["API calls"]
 
 
+def test_discovery_at_the_limit_rows(report):
+    (row,) = tables(report[0])["Discovery at Zoom's limit"]
+    assert row["case"] == "30 users, a second integration takes half the budget"
+    assert row["failed"] == "no"
+    # calendar-month windows: every user costs one call for the 30-day range, plus two users pages
+    assert number(row["API calls"]) == number(row["minimum calls"]) == 32
+    for column in ("429s received", "wall s", "wall ÷ floor", "peak RSS MiB", "XCom KiB (files + summary)"):
+        number(row[column])
+    assert number(row["files mapped"]) == number(row["meetings in range"]) > 0
+    assert "served" in row["second integration's calls"]
+
+
 def test_dag_import_rows(report):
     text = report[0]
     rows = tables(text)["DAG import"]
@@ -149,6 +161,7 @@ def test_targets(report):
         "bytes of the 16 MiB file on local disk",
         "bytes of the 32 MiB file on local disk",
         "discovery, ours: ZoomClient, cap 19/s, 4 workers, 0 ms latency: wall ÷ floor",
+        "discovery at the limit, 30 users, a second integration takes half the budget: no run failed",
         "DAG import added over an empty DAG (one interpreter, median)",
         "DAG import added over an empty DAG (first parse in a fresh process, best)",
         "network calls at DAG import",

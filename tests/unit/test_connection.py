@@ -54,8 +54,23 @@ class TestReading:
         assert (read.list_workers, read.timeout, read.allow_http_downloads) == (3, 12.5, True)
         assert read.download_hosts == ("a.example", "b")
 
-    def test_zero_rate_means_no_client_side_cap(self):
-        assert read_zoom_connection(connection(max_requests_per_second=0), "z").rate is None
+    def test_zero_rate_means_no_cap_beyond_the_plan(self):
+        read = read_zoom_connection(connection(max_requests_per_second=0), "z")
+        assert read.rate is None
+        assert read.pace == pytest.approx(19.0)
+
+    @pytest.mark.parametrize(
+        ("extra", "pace"),
+        [
+            pytest.param({}, 19.0, id="default-pro"),
+            pytest.param({"zoom_plan": "Free"}, 1.9, id="free"),
+            pytest.param({"zoom_plan": "business"}, 57.0, id="business"),
+            pytest.param({"zoom_plan": "business", "max_requests_per_second": 25}, 25.0, id="hard-ceiling"),
+            pytest.param({"zoom_plan": "pro", "max_requests_per_second": 100}, 19.0, id="ceiling-above-the-plan"),
+        ],
+    )
+    def test_pace_is_the_plans_limit_under_the_hard_ceiling(self, extra, pace):
+        assert read_zoom_connection(connection(**extra), "z").pace == pytest.approx(pace)
 
     @pytest.mark.parametrize(
         ("extra", "named"),
@@ -66,6 +81,7 @@ class TestReading:
             pytest.param({"allow_http_downloads": "perhaps"}, "allow_http_downloads", id="not-a-flag"),
             pytest.param({"download_hosts": [1, 2]}, "download_hosts", id="hosts-not-strings"),
             pytest.param({"download_hosts": " , "}, "download_hosts", id="no-host"),
+            pytest.param({"zoom_plan": "platinum"}, "zoom_plan", id="unknown-plan"),
         ],
     )
     def test_a_bad_value_names_the_extra_and_the_value(self, extra, named):

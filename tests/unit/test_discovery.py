@@ -174,3 +174,24 @@ def test_a_run_with_no_dates_makes_no_api_call():
     )
     assert found.files == []
     assert found.summary.windows == []
+
+
+def test_users_are_listed_once_per_run_whatever_the_windows():
+    class Counting(FakeClient):
+        user_listings = 0
+
+        def list_users(self):
+            Counting.user_listings += 1
+            return super().list_users()
+
+    windows = [Window(date(2024, 9, 1), date(2024, 9, 3)), WINDOW]
+    discover(
+        Counting([]),
+        ArchiveSettings(bucket=BUCKET),
+        RunRequest(windows=windows),
+        ledger=Ledger(),
+        workers=2,
+        bucket=None,
+        today=TODAY,
+    )
+    assert Counting.user_listings == 1

@@ -6,6 +6,7 @@ from zoom_archiver.connection import DEFAULT_API_BASE, DEFAULT_DOWNLOAD_HOSTS
 from zoom_archiver.errors import ConfigurationError, DownloadRejected
 from zoom_archiver.hooks.zoom import ZoomHook
 from zoom_archiver.redaction import redact
+from zoom_archiver.throttling import AdaptiveRateLimiter
 from zoom_archiver.zoom_api import ZoomClient
 
 TOKEN_URL = "https://zoom.us/oauth/token"
@@ -42,7 +43,9 @@ class TestConnectionParsing:
         assert hook.download_policy.hosts == DEFAULT_DOWNLOAD_HOSTS
         assert hook.download_policy.allow_http is False
         assert hook.list_workers == 4
-        assert hook.client.limiter.interval == pytest.approx(1 / 8)
+        # Pro (the lowest plan with cloud recording): 20/s for Medium APIs, paced at 95% of it, adaptively
+        assert isinstance(hook.client.limiter, AdaptiveRateLimiter)
+        assert hook.client.limiter.top == pytest.approx(19.0)
         assert hook.client.timeout == 30.0
 
     def test_extras(self, zoom_connection):
@@ -61,7 +64,7 @@ class TestConnectionParsing:
         assert hook.settings.oauth_token_url == "http://127.0.0.1:9000/oauth/token"
         assert hook.download_policy.hosts == ("127.0.0.1", "localhost")
         assert hook.download_policy.allow_http is True
-        assert hook.client.limiter.interval == 0  # 0 disables the client-side cap
+        assert hook.client.limiter.top == pytest.approx(19.0)  # 0: no cap beyond the plan's limit
         assert hook.list_workers == 2
         assert hook.client.timeout == 5.0
 

@@ -6,7 +6,14 @@ import pendulum
 import pytest
 
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
-from zoom_archiver.throttling import MAX_RETRY_AFTER_SECONDS, RateLimiter, api_retrying, parse_retry_after
+from zoom_archiver.throttling import (
+    MAX_RETRY_AFTER_SECONDS,
+    AdaptiveRateLimiter,
+    RateLimiter,
+    api_retrying,
+    listing_pace,
+    parse_retry_after,
+)
 
 NOW = pendulum.datetime(2020, 5, 30, 23, 0, 0, tz="UTC")
 
@@ -93,6 +100,115 @@ class TestRateLimiter:
             t.join()
         # The clock never moved: the 20 callers were given 20 distinct slots 0.1 s apart.
         assert sorted(clock.sleeps) == pytest.approx([0.1 * i for i in range(1, 20)])
+
+
+class Account:
+    """A Zoom account's per-second budget on a fake clock: ``limit`` calls in any one second, of which another
+    integration takes ``background`` (evenly spread); a call over the budget is a 429 with ``Retry-After: 1``."""
+
+    def __init__(self, clock, limit: int, background: float = 0.0) -> None:
+        self.clock, self.limit, self.background = clock, limit, background
+        self.ours: list[float] = []
+        self.refused = 0
+
+    def call(self) -> bool:
+        now = self.clock.now
+        recent = [t for t in self.ours if now - t < 1.0]
+        if len(recent) + self.background >= self.limit:
+            self.refused += 1
+            return False
+        self.ours.append(now)
+        return True
+
+
+def drive(limiter: AdaptiveRateLimiter, account: Account, clock, calls: int) -> float:
+    """Make ``calls`` successful calls through ``limiter`` (a 429 is retried); returns the seconds taken."""
+    started = clock.now
+    done = 0
+    while done < calls:
+        limiter.acquire()
+        clock.advance(0.005)  # the round trip
+        if account.call():
+            done += 1
+        else:
+            limiter.throttled(1.0)
+    return clock.now - started
+
+
+class TestAdaptiveRateLimiter:
+    def test_pace_per_plan_and_hard_ceiling(self):
+        assert listing_pace("pro", None) == pytest.approx(19.0)
+        assert listing_pace("free", None) == pytest.approx(1.9)
+        assert listing_pace("business", None) == pytest.approx(57.0)
+        assert listing_pace("business", 8.0) == 8.0
+
+    def test_alone_on_the_account_it_keeps_the_plans_pace_without_a_429(self, clock):
+        account = Account(clock, limit=20)
+        limiter = AdaptiveRateLimiter(listing_pace("pro", None), clock=clock, sleep=clock.sleep)
+        seconds = drive(limiter, account, clock, 1000)
+        assert account.refused == 0
+        assert 1000 / seconds == pytest.approx(19.0, rel=0.01)
+
+    def test_sharing_the_account_it_backs_off_and_keeps_under_what_is_left(self, clock):
+        account = Account(clock, limit=20, background=10)
+        limiter = AdaptiveRateLimiter(19.0, clock=clock, sleep=clock.sleep)
+        seconds = drive(limiter, account, clock, 1000)
+        rate = 1000 / seconds
+        assert 6.0 <= rate <= 10.0  # most of what the other integration leaves, never more
+        assert account.refused <= 40  # a 429 now and then while probing, not a storm (1,000 calls)
+        assert limiter.rate < 10.5
+
+    def test_a_burst_of_429s_cuts_the_pace_once(self, clock):
+        limiter = AdaptiveRateLimiter(20.0, clock=clock, sleep=clock.sleep)
+        for _ in range(8):  # the 429s of calls that were already in flight
+            limiter.throttled(None)
+        assert limiter.rate == pytest.approx(15.0)
+        assert limiter.cuts == 1
+        clock.advance(1.0)
+        limiter.throttled(None)
+        assert limiter.rate == pytest.approx(11.25)
+
+    @pytest.mark.parametrize(("value", "seconds"), [("2", 2.0), ("2020-05-30T23:00:03Z", 3.0)])
+    def test_retry_after_holds_every_caller(self, clock, value, seconds):
+        limiter = AdaptiveRateLimiter(20.0, clock=clock, sleep=clock.sleep)
+        limiter.acquire()
+        limiter.throttled(parse_retry_after(value, now=NOW))
+        limiter.acquire()
+        assert clock.sleeps == [pytest.approx(seconds)]
+
+    def test_it_probes_back_up_slowly_and_never_above_the_top(self, clock):
+        limiter = AdaptiveRateLimiter(20.0, clock=clock, sleep=clock.sleep)
+        limiter.throttled(None)
+        rates = []
+        for _ in range(60):
+            clock.advance(1.0)
+            limiter.acquire()
+            rates.append(limiter.rate)
+        # 5% of the top a second while under 90% of the pace that met the 429, then 1%
+        assert rates[:4] == pytest.approx([16.0, 17.0, 18.0, 18.2])
+        assert all(b >= a for a, b in zip(rates, rates[1:], strict=False))
+        assert max(rates) == pytest.approx(20.0)
+
+    def test_far_below_it_climbs_faster(self, clock):
+        limiter = AdaptiveRateLimiter(20.0, clock=clock, sleep=clock.sleep)
+        for _ in range(4):
+            limiter.throttled(None)
+            clock.advance(1.0)
+        low = limiter.rate
+        clock.advance(1.0)
+        limiter.acquire()
+        assert limiter.rate == pytest.approx(low + 1.0)  # 5% of the top a second
+
+    def test_never_below_the_floor(self, clock):
+        limiter = AdaptiveRateLimiter(20.0, clock=clock, sleep=clock.sleep)
+        for _ in range(50):
+            limiter.throttled(None)
+            clock.advance(1.0)
+        assert limiter.rate == pytest.approx(1.0)
+
+    def test_a_top_of_zero_is_refused(self):
+        with pytest.raises(ValueError, match="positive"):
+            AdaptiveRateLimiter(0)
 
 
 class Flaky:

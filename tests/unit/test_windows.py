@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.windows import (
     Window,
+    WindowRule,
     backfill_window,
+    listing_windows,
     merge_ranges,
+    month_before,
     resolve_window,
     resolve_windows,
+    served_whole,
     subtract_ranges,
 )
 
@@ -137,3 +141,121 @@ class TestBackfillWindow:
     def test_a_bad_trigger_range_is_a_configuration_error(self):
         with pytest.raises(ConfigurationError):
             resolve_windows("2026-02-01", "2026-01-01", today=date(2026, 3, 1), lookback_days=7)
+
+
+D = date.fromisoformat
+
+
+class TestMonthRule:
+    """Zoom serves ``[from, to]`` whole when ``from`` >= ``to`` - 1 calendar month (month lengths, leap years)."""
+
+    @pytest.mark.parametrize(
+        ("day", "before"),
+        [
+            ("2024-12-05", "2024-11-05"),
+            ("2024-03-31", "2024-02-29"),  # leap year: clipped to Feb 29
+            ("2023-03-31", "2023-02-28"),
+            ("2023-03-28", "2023-02-28"),
+            ("2024-05-31", "2024-04-30"),
+            ("2025-01-15", "2024-12-15"),  # across the year
+            ("2025-01-31", "2024-12-31"),
+            ("2024-02-29", "2024-01-29"),
+        ],
+    )
+    def test_month_before(self, day, before):
+        assert month_before(D(day)) == D(before)
+
+    @pytest.mark.parametrize(
+        ("start", "end", "whole"),
+        [
+            ("2024-11-05", "2024-12-05", True),  # the real capture: 31 days, served whole
+            ("2024-11-04", "2024-12-05", False),
+            ("2024-12-31", "2025-01-31", True),  # Dec/Jan: 32 days
+            ("2024-12-30", "2025-01-31", False),
+            ("2024-01-29", "2024-02-29", True),  # leap February
+            ("2023-01-28", "2023-02-28", True),
+            ("2023-01-27", "2023-02-28", False),
+            ("2023-02-28", "2023-03-31", True),  # Mar 31 - 1 month = Feb 28: 32 days
+            ("2023-02-27", "2023-03-31", False),
+            ("2023-02-14", "2023-03-15", False),  # 30 days that do not fit after a short February
+            ("2024-05-01", "2024-05-31", True),  # a 31-day month
+        ],
+    )
+    def test_served_whole(self, start, end, whole):
+        assert served_whole(D(start), D(end)) is whole
+
+    def test_a_stricter_rule_limits_the_days(self):
+        assert served_whole(D("2024-11-06"), D("2024-12-05"), max_days=30)
+        assert not served_whole(D("2024-11-05"), D("2024-12-05"), max_days=30)
+
+
+def fewest_windows(first: date, last: date, max_days: int | None) -> int:
+    """The fewest windows served whole that cover ``[first, last]``, by exhaustive dynamic programming."""
+    days = (last - first).days + 1
+    best = [0] + [days + 1] * days  # best[i]: windows covering the first i days
+    for i in range(1, days + 1):
+        end = first + timedelta(days=i - 1)
+        for j in range(max(0, i - 32), i):
+            if served_whole(first + timedelta(days=j), end, max_days):
+                best[i] = min(best[i], best[j] + 1)
+    return best[days]
+
+
+class TestListingWindows:
+    @pytest.mark.parametrize(
+        ("start", "end", "expected"),
+        [
+            ("2024-11-05", "2024-12-05", [("2024-11-05", "2024-12-05")]),
+            ("2025-01-01", "2025-01-31", [("2025-01-01", "2025-01-31")]),
+            ("2024-12-15", "2025-01-14", [("2024-12-15", "2025-01-14")]),
+            ("2023-02-01", "2023-03-02", [("2023-02-01", "2023-02-01"), ("2023-02-02", "2023-03-02")]),
+            ("2024-01-01", "2024-02-29", [("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-29")]),
+            ("2024-03-01", "2024-04-29", [("2024-03-01", "2024-03-28"), ("2024-03-29", "2024-04-29")]),
+            ("2024-06-07", "2024-06-07", [("2024-06-07", "2024-06-07")]),
+        ],
+    )
+    def test_fewest_windows(self, start, end, expected):
+        assert listing_windows(D(start), D(end)) == [(D(a), D(b)) for a, b in expected]
+
+    @pytest.mark.parametrize("days", [1, 28, 29, 30, 31, 32, 59, 60, 61, 62, 92, 366, 731])
+    @pytest.mark.parametrize("start", ["2023-01-31", "2023-12-20", "2024-01-31", "2024-02-29", "2024-12-31"])
+    @pytest.mark.parametrize("max_days", [None, 30, 7])
+    def test_windows_cover_the_range_exactly_and_each_is_served_whole(self, days, start, max_days):
+        first = D(start)
+        last = first + timedelta(days=days - 1)
+        windows = listing_windows(first, last, max_days)
+        assert windows[0][0] == first
+        assert windows[-1][1] == last
+        for (_, prev_last), (next_first, _) in zip(windows, windows[1:], strict=False):
+            assert next_first == prev_last + timedelta(days=1)
+        assert all(served_whole(a, b, max_days) for a, b in windows)
+        assert len(windows) == fewest_windows(first, last, max_days)
+
+    def test_sixty_days_cost_two_calls_not_three(self):
+        assert len(listing_windows(D("2025-05-03"), D("2025-07-01"))) == 2
+
+    def test_end_before_start(self):
+        with pytest.raises(ValueError, match="before"):
+            listing_windows(D("2024-02-01"), D("2024-01-01"))
+
+
+class TestWindowRule:
+    def test_a_window_cut_at_its_from_teaches_the_stricter_rule(self):
+        rule = WindowRule()
+        missing = rule.shortened((D("2024-11-05"), D("2024-12-05")), (D("2024-11-06"), D("2024-12-05")))
+        assert missing == [(D("2024-11-05"), D("2024-11-05"))]
+        assert rule.max_days == 30
+        assert rule.windows(D("2024-11-05"), D("2024-12-05")) == [
+            (D("2024-11-05"), D("2024-11-05")),
+            (D("2024-11-06"), D("2024-12-05")),
+        ]
+
+    def test_a_window_cut_at_its_end_lists_the_end_and_learns_nothing(self):
+        rule = WindowRule()
+        missing = rule.shortened((D("2024-11-05"), D("2024-12-05")), (D("2024-11-05"), D("2024-12-01")))
+        assert missing == [(D("2024-12-02"), D("2024-12-05"))]
+        assert rule.max_days is None
+
+    def test_other_dates_are_an_error(self):
+        with pytest.raises(ValueError, match="answered for"):
+            WindowRule().shortened((D("2024-11-05"), D("2024-12-05")), (D("2020-01-01"), D("2020-01-31")))

@@ -15,7 +15,7 @@ import requests
 from zoom_archiver import zoom_api
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
 from zoom_archiver.throttling import RateLimiter
-from zoom_archiver.zoom_api import MAX_WINDOW_DAYS, PAGE_SIZE, ZoomClient, split_windows
+from zoom_archiver.zoom_api import PAGE_SIZE, ZoomClient
 from zoom_archiver.zoom_auth import S2SToken
 
 API = "https://api.zoom.us/v2"
@@ -74,32 +74,6 @@ def client(token_endpoint, waits, clock) -> ZoomClient:
         session, token_url=TOKEN_URL, client_id="client-id", client_secret=CLIENT_SECRET, account_id="acc", clock=clock
     )
     return ZoomClient(API, token, session=session, attempts=4, sleep=waits.append)
-
-
-class TestSplitWindows:
-    def test_sixty_days(self):
-        windows = split_windows(date(2024, 1, 1), date(2024, 2, 29))
-        assert windows == [
-            (date(2024, 1, 1), date(2024, 1, 28)),
-            (date(2024, 1, 29), date(2024, 2, 25)),
-            (date(2024, 2, 26), date(2024, 2, 29)),
-        ]
-
-    @pytest.mark.parametrize("days", [1, 27, 28, 29, 56, 57, 365])
-    def test_windows_cover_the_range_exactly(self, days):
-        start = date(2023, 12, 20)
-        end = start + timedelta(days=days - 1)
-        windows = split_windows(start, end)
-        assert windows[0][0] == start
-        assert windows[-1][1] == end
-        for first, last in windows:
-            assert 1 <= (last - first).days + 1 <= MAX_WINDOW_DAYS
-        for (_, prev_last), (next_first, _) in zip(windows, windows[1:], strict=False):
-            assert next_first == prev_last + timedelta(days=1)
-
-    def test_end_before_start(self):
-        with pytest.raises(ValueError, match="before"):
-            split_windows(date(2024, 2, 1), date(2024, 1, 1))
 
 
 class TestGet:
@@ -406,16 +380,74 @@ class TestListUsers:
 
 
 class TestListRecordings:
-    def test_sixty_days_split_into_windows(self, requests_mock, client):
+    def test_sixty_days_cost_two_calendar_month_windows(self, requests_mock, client):
         requests_mock.get(RECORDINGS_URL, json={"meetings": [], "next_page_token": ""})
         list(client.list_user_recordings("u1", date(2024, 1, 1), date(2024, 2, 29)))
         calls = api_calls(requests_mock)
-        windows = [(qs(c)["from"], qs(c)["to"]) for c in calls]
-        assert windows == [("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-25"), ("2024-02-26", "2024-02-29")]
-        for first, last in windows:
-            assert (date.fromisoformat(last) - date.fromisoformat(first)).days + 1 <= 28
+        windows = sorted((qs(c)["from"], qs(c)["to"]) for c in calls)
+        assert windows == [("2024-01-01", "2024-01-28"), ("2024-01-29", "2024-02-29")]
         assert all(qs(c)["page_size"] == "300" for c in calls)
         assert all(urlsplit(c.url).path == "/v2/users/u1/recordings" for c in calls)
+
+    def test_a_thirty_one_day_month_is_one_call(self, requests_mock, client):
+        requests_mock.get(RECORDINGS_URL, json={"from": "2024-11-05", "to": "2024-12-05", "meetings": []})
+        list(client.list_user_recordings("u1", date(2024, 11, 5), date(2024, 12, 5)))
+        assert [(qs(c)["from"], qs(c)["to"]) for c in api_calls(requests_mock)] == [("2024-11-05", "2024-12-05")]
+
+    def test_days_zoom_left_out_are_listed_at_once(self, requests_mock, client):
+        """A stricter rule on the real service (30 days) costs one more call, never a day of recordings."""
+
+        def answer(request):
+            first, last = date.fromisoformat(qs(request)["from"]), date.fromisoformat(qs(request)["to"])
+            served = max(first, last - timedelta(days=29))
+            return {"from": served.isoformat(), "to": last.isoformat(), "meetings": [{"uuid": f"m{served}"}]}
+
+        requests_mock.get(RECORDINGS_URL, json=bounded(answer, 10))
+        meetings = list(client.list_user_recordings("u1", date(2024, 11, 5), date(2024, 12, 5)))
+        asked = [(qs(c)["from"], qs(c)["to"]) for c in api_calls(requests_mock)]
+        assert asked == [("2024-11-05", "2024-12-05"), ("2024-11-05", "2024-11-05")]
+        assert [m["uuid"] for m in meetings] == ["m2024-11-06", "m2024-11-05"]
+        assert client.stats.shortened == 1
+
+    def test_the_stricter_rule_is_kept_for_the_next_users(self, requests_mock, client):
+        def answer(request):
+            first, last = date.fromisoformat(qs(request)["from"]), date.fromisoformat(qs(request)["to"])
+            return {"from": max(first, last - timedelta(days=29)).isoformat(), "to": last.isoformat(), "meetings": []}
+
+        requests_mock.get(RECORDINGS_URL, json=bounded(answer, 10))
+        list(client.list_user_recordings("u1", date(2024, 11, 5), date(2024, 12, 5)))
+        list(client.list_user_recordings("u2", date(2024, 11, 5), date(2024, 12, 5)))
+        asked = [(qs(c)["from"], qs(c)["to"]) for c in api_calls(requests_mock)[2:]]
+        assert sorted(asked) == [("2024-11-05", "2024-11-05"), ("2024-11-06", "2024-12-05")]
+        assert client.window_rule.max_days == 30
+
+    def test_a_window_cut_at_its_end_is_listed_too(self, requests_mock, client):
+        def answer(request):
+            first, last = qs(request)["from"], qs(request)["to"]
+            return {"from": first, "to": "2024-03-10" if first == "2024-03-01" else last, "meetings": []}
+
+        requests_mock.get(RECORDINGS_URL, json=bounded(answer, 10))
+        list(client.list_user_recordings("u1", date(2024, 3, 1), date(2024, 3, 12)))
+        asked = [(qs(c)["from"], qs(c)["to"]) for c in api_calls(requests_mock)]
+        assert asked == [("2024-03-01", "2024-03-12"), ("2024-03-11", "2024-03-12")]
+        assert client.window_rule.max_days is None
+
+    def test_an_answer_for_other_dates_fails_the_listing(self, requests_mock, client):
+        requests_mock.get(RECORDINGS_URL, json={"from": "2020-01-01", "to": "2020-01-02", "meetings": []})
+        with pytest.raises(ZoomApiError, match="answered for 2020-01-01..2020-01-02"):
+            list(client.list_user_recordings("u1", date(2024, 3, 1), date(2024, 3, 12)))
+        assert len(api_calls(requests_mock)) == 1
+
+    def test_no_echo_means_served_whole(self, requests_mock, client):
+        requests_mock.get(RECORDINGS_URL, json={"meetings": [], "from": "garbage"})
+        list(client.list_user_recordings("u1", date(2024, 3, 1), date(2024, 3, 12)))
+        assert len(api_calls(requests_mock)) == 1
+
+    def test_a_user_without_recordings_costs_one_call(self, requests_mock, client):
+        requests_mock.get(RECORDINGS_URL, json={"from": "2024-11-03", "to": "2024-12-02", "next_page_token": "",
+                                                "page_count": 0, "total_records": 0, "meetings": []})  # fmt: skip
+        assert list(client.list_user_recordings("u1", date(2024, 11, 3), date(2024, 12, 2))) == []
+        assert len(api_calls(requests_mock)) == 1
 
     def test_pages_within_a_window(self, requests_mock, client):
         def answer(request, context):

@@ -12,6 +12,7 @@ from zoom_archiver.download import OpenedDownload, open_download
 from zoom_archiver.download_policy import DownloadPolicy
 from zoom_archiver.redaction import mask
 from zoom_archiver.retries import RETRIES
+from zoom_archiver.throttling import AdaptiveRateLimiter
 from zoom_archiver.zoom_api import ZoomClient
 from zoom_archiver.zoom_auth import S2SToken
 
@@ -71,7 +72,7 @@ class ZoomHook(BaseHook):
             s.api_base,
             self.token,
             session=self.session,
-            requests_per_second=s.rate,
+            limiter=AdaptiveRateLimiter(s.pace),
             timeout=s.timeout,
             attempts=RETRIES.api_attempts,
         )
