@@ -88,6 +88,7 @@ class FakeBucket:
 
 class FakeHook:
     list_workers = 2
+    participant_audio = "auto"
 
     def __init__(self, conn_id: str) -> None:
         self.conn_id = conn_id
@@ -105,7 +106,7 @@ class TestDiscover:
         calls: list[dict[str, Any]] = []
         files = [make_planned(file_id="f1"), make_planned(file_id="f2", key="zoom/other.mp4")]
 
-        def fake(client, settings, request, *, ledger, workers, bucket, today):
+        def fake(client, settings, request, *, ledger, workers, bucket, today, participant_audio):
             calls.append({"client": client, "request": request, "workers": workers, "bucket": bucket, "ledger": ledger})
             planned = [(f.file_id, f.start_date) for f in files]
             return Discovery(files, DiscoverSummary([("a", "b")], request.dry_run, planned=planned))
