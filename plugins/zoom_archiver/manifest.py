@@ -212,7 +212,8 @@ def write_manifests(
         uuid = str(entry["meeting"]["uuid"])
         key = manifest_key([item["key"] for item in entry["files"]], uuid)
         manifest = build_manifest(entry, verified, moment)
-        changed = not same_content(bucket.get_json(key), manifest)
+        # no file of the meeting in S3 yet (all failed): no manifest until one is
+        changed = bool(manifest["files"]) and not same_content(bucket.get_json(key), manifest)
         if changed:
             body = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8")
             bucket.put_manifest(key, body, uuid, extra_args=extra_args)

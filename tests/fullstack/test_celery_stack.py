@@ -41,6 +41,8 @@ def stored(stack: Stack, prefix: str) -> dict[str, dict[str, Any]]:
             versions[version["Key"]] = versions.get(version["Key"], 0) + 1
     objects: dict[str, dict[str, Any]] = {}
     for key, count in versions.items():
+        if key.endswith("/manifest.json"):  # a meeting's manifest, not a recording
+            continue
         head = s3.head_object(Bucket=BUCKET, Key=key)
         tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=BUCKET, Key=key)["TagSet"]}
         body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
