@@ -168,7 +168,8 @@ def discover(
         **_plan_counts(plan, client.stats),
     )
     touched = {f.meeting_uuid for f in [*batch, *rebuilt]}
-    meetings = meeting_entries(plan.meetings, listing.files, plan.processing, quarantined, touched)
+    every_file = [*listing.files, *plan.filtered]  # a filtered run's manifests still list every file S3 holds
+    meetings = meeting_entries(plan.meetings, every_file, plan.processing, quarantined, touched)
     return Discovery(batch, summary, meetings)
 
 

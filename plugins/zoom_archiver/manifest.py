@@ -96,14 +96,14 @@ def meeting_entries(
     """One entry per touched meeting (JSON types only, an XCom): the meeting, every completed file Zoom lists for
     it, its files still processing and its quarantined files (``(file id, reason)``)."""
     wanted = set(touched)
-    by_meeting: dict[str, list[PlannedFile]] = {}
-    for item in files:
+    by_meeting: dict[str, dict[str, PlannedFile]] = {}
+    for item in files:  # each file id once (a meeting listed in two windows)
         if item.meeting_uuid in wanted:
-            by_meeting.setdefault(item.meeting_uuid, []).append(item)
+            by_meeting.setdefault(item.meeting_uuid, {}).setdefault(item.file_id, item)
     reasons = dict(quarantined)
     entries = []
     for uuid in sorted(by_meeting):
-        listed = by_meeting[uuid]
+        listed = list(by_meeting[uuid].values())
         entries.append(
             {
                 "meeting": dict(meetings.get(uuid) or {"uuid": uuid}),

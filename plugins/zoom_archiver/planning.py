@@ -102,6 +102,8 @@ class Plan:
     outside_window: int = 0
     #: the meetings planned, by uuid (what their manifests describe: :func:`zoom_archiver.manifest.meeting_info`)
     meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: files the trigger's file-type filter left out (a manifest still lists them when S3 holds them)
+    filtered: list[PlannedFile] = field(default_factory=list)
     #: ``(meeting uuid, file id)`` of files still processing (a manifest lists them as missing)
     processing: list[tuple[str, str]] = field(default_factory=list)
 
@@ -177,6 +179,7 @@ class Planner:
             self.plan.processing.append((meeting.uuid, clean_text(file_id, 80) if isinstance(file_id, str) else ""))
         elif not self.filters.admits(planned):
             self.plan.filtered_out += 1
+            self.plan.filtered.append(planned)  # not archived by this run, but its meeting's manifest lists it
         else:
             self.plan.files.append(planned)
 

@@ -47,6 +47,7 @@ def test_entries_for_the_touched_meetings_only(make_planned):
         make_planned(file_id="a", key=f"{FOLDER}/a.mp4"),
         make_planned(file_id="q", key=f"{FOLDER}/q.mp4", participant="Sam"),
         make_planned(file_id="o", meeting_uuid="other==", key="zoom/o/o.mp4"),
+        make_planned(file_id="a", key=f"{FOLDER}/a.mp4"),  # the meeting listed again (two windows)
     ]
     entries = meeting_entries({UUID: MEETING}, files, [(UUID, "p1"), ("other==", "p2")], [("q", "KeyConflict")], {UUID})
     [entry] = entries
