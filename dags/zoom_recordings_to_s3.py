@@ -30,7 +30,7 @@ from zoom_archiver.settings import deployment_settings
 
 # Deployment knobs from the environment (no network or DB call at import).
 DEPLOYMENT = deployment_settings()
-# What downstream DAGs schedule on: Asset.ref(name="zoom_recordings_archive") (README: *Asset events*).
+# What downstream DAGs schedule on: Asset(name="zoom_recordings_archive") (README: *Asset events*).
 ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
 
 
@@ -145,8 +145,9 @@ def zoom_recordings_to_s3() -> None:
         return run(context)
 
     # Runs when every archive task is done, like commit: writes the manifests of the meetings the run touched and
-    # emits the archive asset's event naming the new objects (skipped when the run wrote none).
-    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET])
+    # emits the archive asset's event naming the new objects (skipped when the run wrote none). One at a time across
+    # all runs: two runs never write one meeting's manifest at once.
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1)
     def publish(results: Any, meetings: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
         """Write each touched meeting's manifest.json (verified files only); emit the asset event."""
         from zoom_archiver.publish import publish as run

@@ -8,13 +8,16 @@ run) and returns the new objects: replace the task's body with your transcriptio
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-# Referenced by name: it matches the archive whatever URI the deployment gives it (ZOOM_ARCHIVE_ASSET_URI).
-ZOOM_ARCHIVE = Asset.ref(name="zoom_recordings_archive")
+# The archive's asset, as the archive DAG declares it. With ZOOM_ARCHIVE_ASSET_URI set, give the same URI:
+# Asset(name="zoom_recordings_archive", uri="s3://my-bucket/zoom"). (Airflow 3.3 queues a DAG scheduled on
+# Asset.ref(name=...) but hands it no triggering_asset_events: declare the asset itself.)
+ZOOM_ARCHIVE = Asset(name="zoom_recordings_archive")
 
 
 @dag(
@@ -22,6 +25,7 @@ ZOOM_ARCHIVE = Asset.ref(name="zoom_recordings_archive")
     schedule=[ZOOM_ARCHIVE],
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     tags=["zoom", "example"],
 )
 def zoom_archive_consumer_example() -> None:

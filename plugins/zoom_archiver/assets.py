@@ -2,7 +2,9 @@
 
 The asset is named ``zoom_recordings_archive`` (fixed: the bucket is a Variable read at run time, unknown when the
 DAG is parsed); its URI is the name unless the deployment sets ``ZOOM_ARCHIVE_ASSET_URI`` (e.g.
-``s3://my-bucket/zoom``). A consumer schedules on ``Asset.ref(name="zoom_recordings_archive")`` whatever the URI.
+``s3://my-bucket/zoom``). A consumer schedules on the same asset (``Asset(name="zoom_recordings_archive")``, with
+the URI when one is set): Airflow 3.3 runs a DAG scheduled on ``Asset.ref(name=...)`` but hands it no
+``triggering_asset_events``.
 
 Every run that archived a file emits one event whose ``extra`` is :func:`event_extra`: the bucket, the prefix, the
 run, and every new object (key, meeting uuid, file id, file type, size, sha256; the participant for a

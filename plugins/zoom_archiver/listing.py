@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected
-from zoom_archiver.participant_audio import DEFAULT_MODE, needs_detail, with_participant_audio
+from zoom_archiver.participant_audio import DEFAULT_MODE, add_participant_audio
 from zoom_archiver.records import clean_text
 
 if TYPE_CHECKING:
@@ -74,10 +74,7 @@ def plan_listing(
         try:
             for window in windows:
                 meetings.extend(client.list_user_recordings(user["id"], window.start, window.end))
-            meetings = [
-                with_participant_audio(client, m) if isinstance(m, dict) and needs_detail(m, participant_audio) else m
-                for m in meetings
-            ]
+            meetings = add_participant_audio(client, meetings, participant_audio)
         except ZoomApiError as exc:
             if not _is_users_own(exc):
                 raise

@@ -79,6 +79,21 @@ def with_participant_audio(client: ZoomClient, meeting: dict[str, Any]) -> dict[
     return {**meeting, PARTICIPANT_FILES: files}
 
 
+def add_participant_audio(client: ZoomClient, meetings: list[Any], mode: str = DEFAULT_MODE) -> list[Any]:
+    """One user's listed meetings, those that need it with their participant audio files (one detail call per
+    meeting, even when two windows list it)."""
+    detailed: dict[str, dict[str, Any]] = {}
+    out = []
+    for meeting in meetings:
+        if isinstance(meeting, dict) and needs_detail(meeting, mode):
+            uuid = str(meeting["uuid"])
+            if uuid not in detailed:
+                detailed[uuid] = with_participant_audio(client, meeting)
+            meeting = detailed[uuid]
+        out.append(meeting)
+    return out
+
+
 def participant_files(meeting: Any) -> list[Any]:
     """The participant audio entries added to a meeting record (``[]`` when none, or not a list)."""
     files = meeting.get(PARTICIPANT_FILES) if isinstance(meeting, Mapping) else None

@@ -48,6 +48,7 @@ class TestDagIntegrity:
         publish = dag.get_task("publish")
         assert publish.trigger_rule == TriggerRule.ALL_DONE
         assert publish.outlets == [Asset(name="zoom_recordings_archive")]
+        assert publish.max_active_tis_per_dag == 1, "two runs never write one manifest at once"
         meetings = publish.op_args[1]
         assert (meetings.operator.task_id, meetings.key) == ("discover", "meetings")
 
