@@ -22,12 +22,16 @@ from typing import Any
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, task
 
+from zoom_archiver.assets import archive_asset
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.report_task import RunReportOperator
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.settings import deployment_settings
 
 # Deployment knobs from the environment (no network or DB call at import).
 DEPLOYMENT = deployment_settings()
+# What downstream DAGs schedule on: Asset(name="zoom_recordings_archive") (README: *Asset events*).
+ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
 
 
 @dag(
@@ -140,11 +144,24 @@ def zoom_recordings_to_s3() -> None:
 
         return run(context)
 
+    # Runs when every archive task is done, like commit: writes the manifests of the meetings the run touched and
+    # emits the archive asset's event naming the new objects (skipped when the run wrote none). One at a time across
+    # all runs: two runs never write one meeting's manifest at once.
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1)
+    def publish(results: Any, meetings: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
+        """Write each touched meeting's manifest.json (verified files only); emit the asset event."""
+        from zoom_archiver.publish import publish as run
+
+        return run(results, meetings, context)
+
     files = discover()
     archived = archive.expand(file=files)
     # discover's summary and the archive tasks' failures, as XComs of their own keys (Airflow types a task's output
     # as XComArg, which it indexes by key)
-    commit(archived, files["plan_summary"], archived["failure"])  # type: ignore[index]
+    committed = commit(archived, files["plan_summary"], archived["failure"])  # type: ignore[index]
+    published = publish(archived, files["meetings"])  # type: ignore[index]
+    # The run report as text in the UI (a teardown: it always runs and never changes the run's state).
+    [committed, published] >> RunReportOperator(task_id="report").as_teardown()
     housekeeping()
 
 

@@ -93,6 +93,20 @@ def _hosts(value: Any, name: str) -> tuple[str, ...]:
     return hosts
 
 
+def _participant_audio(value: Any, name: str) -> str:
+    text = str(value).strip().lower()
+    if text not in PARTICIPANT_AUDIO_MODES:
+        raise ConfigurationError(
+            f"connection extra {name} must be one of {list(PARTICIPANT_AUDIO_MODES)}, got {value!r}"
+        )
+    return text
+
+
+#: ``participant_audio``: when a meeting's detail is fetched for its participant audio files (see
+#: :mod:`zoom_archiver.participant_audio`).
+PARTICIPANT_AUDIO_MODES = ("auto", "always", "never")
+
+
 EXTRAS: tuple[Extra, ...] = (
     Extra("account_id", "Account ID", "string", None, "The Server-to-Server OAuth app's account id.", _text, True),
     Extra(
@@ -148,6 +162,15 @@ EXTRAS: tuple[Extra, ...] = (
         "Seconds a download may stall between two reads before it is resumed or retried.",
         _number(1, 3600),
     ),
+    Extra(
+        "participant_audio",
+        "Participant audio files",
+        "string",
+        "auto",
+        "Fetch a meeting's detail for its separate participant audio files: auto (when the listing counts more files "
+        "than it shows), always, never.",
+        _participant_audio,
+    ),
 )
 
 
@@ -172,6 +195,7 @@ class ZoomConnectionSettings:
     list_workers: int = 4
     timeout: float = 30.0
     download_timeout: float = 120.0
+    participant_audio: str = "auto"
 
     @property
     def rate(self) -> float | None:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoom_archiver.archive import existing_copy
 from zoom_archiver.ledger import Ledger, RunRecord
 from zoom_archiver.listing import plan_listing
+from zoom_archiver.manifest import meeting_entries
+from zoom_archiver.participant_audio import DEFAULT_MODE
 from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, select_batch
 from zoom_archiver.windows import Window
 
@@ -78,6 +80,8 @@ class DiscoverSummary:
     rejected_count: int = 0
     api_calls: int = 0
     rate_limited: int = 0
+    #: files that need no work this run, by reason (for the run report)
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON types only: an XCom keeps a tuple as a tuple, and the REST API then shows it as a string."""
@@ -112,6 +116,8 @@ class Discovery:
 
     files: list[PlannedFile]
     summary: DiscoverSummary
+    #: one entry per meeting this run touches, for its manifest (:func:`zoom_archiver.manifest.meeting_entries`)
+    meetings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def discover(
@@ -123,10 +129,12 @@ def discover(
     workers: int,
     bucket: ArchiveBucket | None,
     today: date,
+    participant_audio: str = DEFAULT_MODE,
 ) -> Discovery:
     """List every user's recordings in the request's windows, plan them and pick this run's batch.
 
     :param bucket: the archive's bucket, to find files the ledger does not know in S3 (``None``: no check).
+    :param participant_audio: when a meeting's detail is fetched for participant audio files (connection extra).
     """
     # nothing to list (a backfill run whose interval holds no midnight): no API call at all
     users, missing = request.filters.select_users(client.list_users() if request.windows else [])
@@ -135,7 +143,9 @@ def discover(
     planner = Planner(
         window=request.windows, filters=request.filters, template=settings.key_template, prefix=settings.prefix
     )
-    listing = plan_listing(client, users, request.windows, planner, workers=workers)
+    listing = plan_listing(
+        client, users, request.windows, planner, workers=workers, participant_audio=participant_audio
+    )
     candidates, quarantined = _without_quarantined(listing.files, ledger, request)
     rebuilt, batch, backlog = _select(candidates, ledger, request, bucket)
     plan = planner.plan
@@ -154,9 +164,13 @@ def discover(
         released=sorted(fid for fid in ledger.quarantine if request.releases(fid)),
         user_failures=[(f.user, f.error) for f in listing.failures],
         stale_processing=len(plan.not_ready_days) - len(waiting),
+        skipped=_skipped(plan, listing.files, batch, backlog, rebuilt, quarantined),
         **_plan_counts(plan, client.stats),
     )
-    return Discovery(batch, summary)
+    touched = {f.meeting_uuid for f in [*batch, *rebuilt]}
+    every_file = [*listing.files, *plan.filtered]  # a filtered run's manifests still list every file S3 holds
+    meetings = meeting_entries(plan.meetings, every_file, plan.processing, quarantined, touched)
+    return Discovery(batch, summary, meetings)
 
 
 def _select(
@@ -177,6 +191,24 @@ def _plan_counts(plan: Plan, stats: ApiStats) -> dict[str, Any]:
         "rejected_count": len(plan.rejected),
         "api_calls": stats.calls,
         "rate_limited": stats.rate_limited,
+    }
+
+
+def _skipped(
+    plan: Plan,
+    files: Sequence[PlannedFile],
+    batch: Sequence[PlannedFile],
+    backlog: Sequence[PlannedFile],
+    rebuilt: Sequence[PlannedFile],
+    quarantined: Sequence[tuple[str, str]],
+) -> dict[str, int]:
+    return {
+        "already_archived": len(files) - len(quarantined) - len(rebuilt) - len(batch) - len(backlog),
+        "found_in_s3": len(rebuilt),
+        "quarantined": len(quarantined),
+        "still_processing": plan.not_ready,
+        "filtered_out": plan.filtered_out,
+        "malformed": len(plan.rejected),
     }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected
+from zoom_archiver.participant_audio import DEFAULT_MODE, add_participant_audio
 from zoom_archiver.records import clean_text
 
 if TYPE_CHECKING:
@@ -53,16 +54,27 @@ def _user_name(user: dict[str, Any]) -> str:
 
 
 def plan_listing(
-    client: ZoomClient, users: Sequence[dict[str, Any]], windows: Sequence[Window], planner: Planner, *, workers: int
+    client: ZoomClient,
+    users: Sequence[dict[str, Any]],
+    windows: Sequence[Window],
+    planner: Planner,
+    *,
+    workers: int,
+    participant_audio: str = DEFAULT_MODE,
 ) -> Listing:
     """List every user's meetings in every window (users concurrently, under the client's shared rate cap) and plan
-    them with ``planner``."""
+    them with ``planner``.
+
+    :param participant_audio: when a meeting's detail is fetched for its participant audio files
+        (:func:`~zoom_archiver.participant_audio.needs_detail`); a failed detail fails its user's listing.
+    """
 
     def one_user(user: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], UserFailure | None]:
         meetings: list[dict[str, Any]] = []
         try:
             for window in windows:
                 meetings.extend(client.list_user_recordings(user["id"], window.start, window.end))
+            meetings = add_participant_audio(client, meetings, participant_audio)
         except ZoomApiError as exc:
             if not _is_users_own(exc):
                 raise

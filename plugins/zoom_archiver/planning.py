@@ -13,7 +13,9 @@ from typing import Any
 
 from zoom_archiver.errors import InvalidRecord
 from zoom_archiver.formats import content_type, download_form, file_extension
-from zoom_archiver.keys import file_key, meeting_fields
+from zoom_archiver.keys import file_key, meeting_fields, slugify
+from zoom_archiver.manifest import meeting_info
+from zoom_archiver.participant_audio import PARTICIPANT_RECORDING_TYPE, participant_files, participant_name
 from zoom_archiver.records import MeetingRecord, Rejected, clean_text, meeting_where, read_file, read_meeting
 from zoom_archiver.windows import Window
 
@@ -63,6 +65,10 @@ class PlannedFile:
     download_url: str
     key: str
     content_type: str
+    #: a participant's audio file: the participant's display name (else empty)
+    participant: str = ""
+    recording_start: str = ""
+    recording_end: str = ""
 
     @property
     def start_date(self) -> str:
@@ -72,14 +78,15 @@ class PlannedFile:
     def label(self) -> str:
         """Readable name for the Airflow grid (``map_index_template``)."""
         topic = self.topic if len(self.topic) <= 40 else self.topic[:39] + "…"
-        return f"{self.host_email} · {topic} · {self.file_type or 'file'} · {self.start_time[:16]}"
+        kind = (self.file_type or "file") + (f" ({self.participant[:30]})" if self.participant else "")
+        return f"{self.host_email} · {topic} · {kind} · {self.start_time[:16]}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlannedFile:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 @dataclass
@@ -93,6 +100,12 @@ class Plan:
     #: files of meetings that started outside the listed window (Zoom lists recurring meetings by their recording
     #: dates): archived like the others, and counted so the log says why a file of another date appears
     outside_window: int = 0
+    #: the meetings planned, by uuid (what their manifests describe: :func:`zoom_archiver.manifest.meeting_info`)
+    meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: files the trigger's file-type filter left out (a manifest still lists them when S3 holds them)
+    filtered: list[PlannedFile] = field(default_factory=list)
+    #: ``(meeting uuid, file id)`` of files still processing (a manifest lists them as missing)
+    processing: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def not_ready(self) -> int:
@@ -140,15 +153,20 @@ class Planner:
             self.plan.rejected.append(Rejected(where, "recording_files is not a list"))
             return
         fields = meeting_fields(record)
+        self.plan.meetings.setdefault(record.uuid, meeting_info(meeting, record))
         before = len(self.plan.files)
         for index, raw in enumerate(record.files):
             self._add_file(raw, record, fields, f"{where} file #{index}")
+        for index, raw in enumerate(participant_files(meeting)):
+            self._add_file(raw, record, fields, f"{where} participant audio #{index}", participant=True)
         if not any(record.start.date() in window for window in self.windows):
             self.plan.outside_window += len(self.plan.files) - before
 
-    def _add_file(self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], where: str) -> None:
+    def _add_file(
+        self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], where: str, *, participant: bool = False
+    ) -> None:
         try:
-            planned = self._plan_file(raw, meeting, fields)
+            planned = self._plan_file(raw, meeting, fields, participant=participant)
         except Exception as exc:  # InvalidRecord, or anything a hostile record provokes
             file_id = raw.get("id") if isinstance(raw, Mapping) else None
             reason = str(exc) if isinstance(exc, InvalidRecord) else f"unreadable file record ({type(exc).__name__})"
@@ -157,21 +175,29 @@ class Planner:
             return
         if planned is None:
             self.plan.not_ready_days.append(meeting.start.date().isoformat())
+            file_id = raw.get("id")
+            self.plan.processing.append((meeting.uuid, clean_text(file_id, 80) if isinstance(file_id, str) else ""))
         elif not self.filters.admits(planned):
             self.plan.filtered_out += 1
+            self.plan.filtered.append(planned)  # not archived by this run, but its meeting's manifest lists it
         else:
             self.plan.files.append(planned)
 
-    def _plan_file(self, raw: Any, meeting: MeetingRecord, fields: dict[str, str]) -> PlannedFile | None:
+    def _plan_file(
+        self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], *, participant: bool = False
+    ) -> PlannedFile | None:
         record = read_file(raw, meeting.uuid)
         if record is None:
             return None
         ext = file_extension(raw, record.file_type)
+        name = participant_name(raw) if participant else ""
+        # a participant's file: its key names the participant (the file id keeps two equal names apart)
+        recording_type = PARTICIPANT_RECORDING_TYPE if participant else record.recording_type
         key = file_key(
             self.template,
             self.prefix,
             fields,
-            recording_type=record.recording_type,
+            recording_type=f"{recording_type}-{slugify(name, 60)}" if participant else recording_type,
             file_type=record.file_type,
             file_id=record.file_id,
             ext=ext,
@@ -186,13 +212,16 @@ class Planner:
             topic=meeting.topic,
             start_time=meeting.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
             file_type=record.file_type,
-            recording_type=record.recording_type,
+            recording_type=recording_type,
             file_size=record.file_size,
             download_url=download_form(record.download_url)
             if record.file_type == "TRANSCRIPT"
             else record.download_url,
             key=key,
             content_type=content_type(ext),
+            participant=name,
+            recording_start=_time_text(raw.get("recording_start")),
+            recording_end=_time_text(raw.get("recording_end")),
         )
 
     def files(self) -> list[PlannedFile]:
@@ -200,6 +229,11 @@ class Planner:
         files, rejected = dedupe(self.plan.files)
         self.plan.rejected.extend(rejected)
         return files
+
+
+def _time_text(value: Any) -> str:
+    """A file's ``recording_start``/``recording_end`` as listed (bounded text; empty when absent)."""
+    return clean_text(value, 40) if isinstance(value, str) else ""
 
 
 def dedupe(files: Iterable[PlannedFile]) -> tuple[list[PlannedFile], list[Rejected]]:

@@ -8,11 +8,13 @@ One predicate decides whether a key holds a given Zoom file: :meth:`ArchiveBucke
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 SHA256_TAG = "sha256"
 FILE_ID_METADATA = "zoom-file-id"
+MEETING_UUID_METADATA = "zoom-meeting-uuid"
+PARTICIPANT_METADATA = "zoom-participant"
 #: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
 MAX_METADATA_VALUE = 256
 _NOT_FOUND = ("404", "NoSuchKey", "NotFound")
@@ -60,6 +64,8 @@ def object_metadata(planned: PlannedFile) -> dict[str, str]:
     }
     if planned.file_size is not None:
         meta["zoom-file-size"] = str(planned.file_size)
+    if planned.participant:  # percent-encoded UTF-8: a display name is rarely ASCII (urllib.parse.unquote reads it)
+        meta[PARTICIPANT_METADATA] = quote(planned.participant, safe=" !\"#$&'()*+,-./:;<=>?@[]^_`{|}~")
     return {k: metadata_value(v) for k, v in meta.items() if v}
 
 
@@ -217,6 +223,36 @@ class ArchiveBucket:
         if aborted:
             log.warning("Aborted %d incomplete multipart upload(s) of %s left by the failed transfer", aborted, key)
         return aborted
+
+    def get_json(self, key: str, *, max_bytes: int = 16 * MIB) -> Any:
+        """The JSON document at ``key`` (a manifest), or ``None`` when there is none, it is too big or not JSON."""
+        try:
+            response = self.client.get_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _NOT_FOUND:
+                return None
+            raise
+        if response.get("ContentLength", 0) > max_bytes:
+            return None
+        try:
+            return json.loads(response["Body"].read())
+        except ValueError:
+            return None
+
+    def put_manifest(
+        self, key: str, body: bytes, meeting_uuid: str, *, extra_args: Mapping[str, Any] | None = None
+    ) -> None:
+        """Write a meeting manifest: JSON, user metadata ``zoom-meeting-uuid`` only (never ``zoom-file-id``), the
+        archive's encryption and storage class from ``extra_args`` (``put_object`` arguments)."""
+        args = {k: v for k, v in (extra_args or {}).items() if k not in ("Metadata", "ContentType")}
+        self.client.put_object(
+            Bucket=self.name,
+            Key=key,
+            Body=body,
+            ContentType="application/json",
+            Metadata={MEETING_UUID_METADATA: metadata_value(meeting_uuid)},
+            **args,
+        )
 
     def _uploads(self, prefix: str) -> Any:
         for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.name, Prefix=prefix):

@@ -79,11 +79,13 @@ class DeploymentSettings:
     retry_delay: timedelta = timedelta(seconds=120)
     parallel_files: int = 4
     file_timeout: timedelta = timedelta(hours=6)
+    #: the archive asset's URI (``ZOOM_ARCHIVE_ASSET_URI``, e.g. ``s3://my-bucket/zoom``); empty: its name
+    asset_uri: str = ""
 
 
 def deployment_settings(environ: Mapping[str, str] | None = None) -> DeploymentSettings:
     """Read ``ZOOM_ARCHIVE_TASK_RETRIES``, ``..._RETRY_DELAY_SECONDS``, ``..._PARALLEL_FILES``,
-    ``..._FILE_TIMEOUT_HOURS``."""
+    ``..._FILE_TIMEOUT_HOURS``, ``ZOOM_ARCHIVE_ASSET_URI``."""
     env = os.environ if environ is None else environ
 
     def number(name: str, default: float, low: float, high: float) -> float:
@@ -95,6 +97,7 @@ def deployment_settings(environ: Mapping[str, str] | None = None) -> DeploymentS
         retry_delay=timedelta(seconds=number("ZOOM_ARCHIVE_RETRY_DELAY_SECONDS", 120, 0, 86400)),
         parallel_files=int(number("ZOOM_ARCHIVE_PARALLEL_FILES", 4, 1, 1024)),
         file_timeout=timedelta(hours=number("ZOOM_ARCHIVE_FILE_TIMEOUT_HOURS", 6, 0.01, 168)),
+        asset_uri=env.get("ZOOM_ARCHIVE_ASSET_URI", "").strip(),
     )
 
 

@@ -28,6 +28,7 @@ from zoom_archiver.errors import ZoomArchiverError
 from zoom_archiver.notifications.archive_failure import FILE_CONTEXT_KEY
 from zoom_archiver.planning import Filters
 from zoom_archiver.redaction import describe_exception
+from zoom_archiver.report import REPORT_KEY, REPORT_TEXT_KEY, render_report, run_report
 from zoom_archiver.settings import ArchiveSettings, load_settings
 from zoom_archiver.windows import Window, backfill_window, resolve_windows
 
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 SUMMARY_KEY = "plan_summary"
 #: The XCom key of a failed ``archive`` task's failure (the DAG wires ``archived["failure"]`` to ``commit``).
 FAILURE_KEY = "failure"
+#: The XCom key of ``discover``'s meetings for their manifests (the DAG wires ``files["meetings"]`` to ``publish``).
+MEETINGS_KEY = "meetings"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -80,6 +83,7 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
 
     # Until it finishes, its summary says so: a commit after a failed discover records nothing and fails the run.
     context["ti"].xcom_push(key=SUMMARY_KEY, value={"incomplete": True})
+    context["ti"].xcom_push(key=MEETINGS_KEY, value=[])
     settings = load_settings()
     today = _today(context)
     ledger, _ = ledger_mod.read_ledger(today=today)
@@ -89,7 +93,14 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
     bucket.check()  # once per run: a missing bucket or no permission is a clear, permanent configuration error
     hook = ZoomHook(settings.zoom_conn_id)
     found = run_discovery(
-        hook.get_conn(), settings, request, ledger=ledger, workers=hook.list_workers, bucket=bucket, today=today
+        hook.get_conn(),
+        settings,
+        request,
+        ledger=ledger,
+        workers=hook.list_workers,
+        bucket=bucket,
+        today=today,
+        participant_audio=hook.participant_audio,
     )
     if request.dry_run:
         for item in found.files:
@@ -99,6 +110,8 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
     if not files:
         log.info("Nothing new to archive")
     context["ti"].xcom_push(key=SUMMARY_KEY, value=found.summary.to_dict())
+    if not request.dry_run:
+        context["ti"].xcom_push(key=MEETINGS_KEY, value=found.meetings)
     return files
 
 
@@ -175,7 +188,9 @@ def _archive(file: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     result = archive_file(
         planned, zoom=zoom, s3_hook=s3_hook, bucket=settings.bucket, settings=settings.transfer, force=force
     )
-    return result.to_dict()
+    # what the run report and the asset event say about the file
+    described = {"meeting_uuid": planned.meeting_uuid, "file_type": planned.file_type, "host_email": planned.host_email}
+    return result.to_dict() | described | ({"participant": planned.participant} if planned.participant else {})
 
 
 @airflow_errors
@@ -205,6 +220,8 @@ def commit(
     plan = DiscoverSummary.from_dict(summary)
     if plan.dry_run:
         log.info("Dry run: the ledger is left untouched")
+        text = f"Dry run: {len(plan.planned)} files would be archived; nothing was copied"
+        context["ti"].xcom_push(key=REPORT_TEXT_KEY, value=text)
         return {"dry_run": True, "would_archive": len(plan.planned), "quarantined": len(plan.quarantined)}
     settings = load_settings()
     today = _today(context)
@@ -221,11 +238,26 @@ def commit(
     ledger_mod.write_ledger(ledger)
     report = _report(done, update, ledger, plan)
     log.info("Ledger updated: %s", report)
+    report["run_report"] = _run_report(done, report, summary, context)
     for file_id in update.quarantined:
         log.error("Quarantined %s: %s", file_id, ledger.quarantine[file_id]["reason"])
     _raise_for_failures(plan, update)
     if not plan.planned:
         raise AirflowSkipException("Nothing was archived in this run")
+    return report
+
+
+def _run_report(
+    done: Sequence[dict[str, Any]], ledger_report: dict[str, Any], summary: dict[str, Any], context: dict[str, Any]
+) -> dict[str, Any]:
+    """The run's report: logged, and pushed as the XComs ``run_report`` and ``run_report_text`` (the UI shows the
+    text in the ``report`` task)."""
+    started = getattr(context.get("dag_run"), "start_date", None)
+    report = run_report(done, ledger_report, summary, started_at=started, now=pendulum.now("UTC"))
+    text = render_report(report)
+    log.info("Run report:\n%s", text)
+    context["ti"].xcom_push(key=REPORT_KEY, value=report)
+    context["ti"].xcom_push(key=REPORT_TEXT_KEY, value=text)
     return report
 
 

@@ -145,6 +145,37 @@ class DatasetBuilder:
         )
         return self.dataset.add_file(meeting, f)
 
+    def participant_audio(
+        self,
+        meeting: Meeting,
+        name: str,
+        size: int,
+        *,
+        file_id: str | None = None,
+        status: str = "completed",
+        file_name: str | None = None,
+    ) -> RecordingFile:
+        """Add one participant's separate audio file (M4A, ``file_name`` ``Audio only - <name>``)."""
+        token = self.ids.token(40)
+        start = meeting.start + timedelta(seconds=5)
+        file_id = file_id or self.ids.file_id()
+        f = RecordingFile(
+            key=file_id,
+            id=file_id,
+            meeting_uuid=meeting.uuid,
+            file_type="M4A",
+            file_extension="M4A",
+            size=size,
+            recording_type=None,
+            recording_start=start,
+            recording_end=start + timedelta(seconds=max(60, meeting.duration * 60 - 10)),
+            token=token,
+            guid=self.ids.guid(),
+            status=status,
+            file_name=file_name if file_name is not None else f"Audio only - {name}",
+        )
+        return self.dataset.add_participant_file(meeting, f)
+
 
 def _int(payload: dict[str, Any], key: str, default: int) -> int:
     value = payload.get(key, default)
@@ -166,7 +197,8 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
     has none. Each file needs ``file_type`` (default MP4) and ``file_size``; ``id`` is generated unless
     given, and ``"id": null`` makes an old-shape (id-less) file. Also accepted per file: ``file_extension``,
     ``recording_type``, ``status`` (``completed``/``processing``), ``recording_start``, ``recording_end``,
-    ``download_via_play``.
+    ``download_via_play``. ``participant_audio_files``: objects with ``file_name`` (``Audio only - <name>``),
+    ``file_size`` and optionally ``id`` and ``status``.
     """
     if not isinstance(payload, dict):
         raise ValueError("the body must be a JSON object")
@@ -182,6 +214,7 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
     files = payload.get("recording_files")
     if files is not None and not isinstance(files, list):
         raise ValueError("recording_files must be a list")
+    participants = _participant_specs(payload.get("participant_audio_files"), dataset)
     uuid = payload.get("uuid")
     if uuid is not None and (not isinstance(uuid, str) or uuid in dataset.meetings):
         raise ValueError("uuid must be a new string")
@@ -201,7 +234,32 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
     )
     for file_type, size, kwargs in specs:
         builder.file(meeting, file_type, size, **kwargs)
+    for name, size, kwargs in participants:
+        builder.participant_audio(meeting, name, size, **kwargs)
     return meeting
+
+
+def _participant_specs(specs: Any, dataset: Dataset) -> list[tuple[str, int, dict[str, Any]]]:
+    """Validate POSTed ``participant_audio_files`` into ``DatasetBuilder.participant_audio`` arguments."""
+    if specs is None:
+        return []
+    if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+        raise ValueError("participant_audio_files must be a list of objects")
+    out = []
+    for spec in specs:
+        file_name = str(spec.get("file_name") or "Audio only - Participant")
+        file_id = str(spec["id"]) if spec.get("id") else None
+        if file_id is not None and dataset.file_by_key(file_id) is not None:
+            raise ValueError(f"file id {file_id} already exists")
+        status = str(spec.get("status", "completed"))
+        if status not in ("completed", "processing"):
+            raise ValueError("status must be completed or processing")
+        size = _int(spec, "file_size", 1024)
+        if size < 0:
+            raise ValueError("file_size must be >= 0")
+        kwargs = {"file_id": file_id, "status": status, "file_name": file_name}
+        out.append((file_name.removeprefix("Audio only - "), size, kwargs))
+    return out
 
 
 def _file_spec(spec: Any, start: datetime, duration: int, dataset: Dataset) -> tuple[str, int, dict[str, Any]]:

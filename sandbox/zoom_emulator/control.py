@@ -61,6 +61,7 @@ def file_entry(state: EmulatorState, meeting: Meeting, f: RecordingFile, with_sh
         "file_type": f.file_type,
         "file_extension": f.file_extension,
         "recording_type": f.recording_type,
+        "file_name": f.file_name,
         "status": f.status,
         "old_shape": f.old_shape,
         "size": f.served_size,
@@ -81,7 +82,9 @@ def _find_files(state: EmulatorState, body: dict[str, Any]) -> list[RecordingFil
         return [f] if f is not None else _error(404, "unknown file_id")
     if body.get("meeting_uuid"):
         meeting = dataset.meetings.get(str(body["meeting_uuid"]))
-        return list(meeting.files or []) if meeting is not None else _error(404, "unknown meeting_uuid")
+        if meeting is None:
+            return _error(404, "unknown meeting_uuid")
+        return [*(meeting.files or []), *meeting.participant_files]
     return _error(400, "give file_id or meeting_uuid")
 
 

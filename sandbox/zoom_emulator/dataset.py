@@ -61,6 +61,14 @@ class Dataset:
             self._index_file(f)
         return f
 
+    def add_participant_file(self, meeting: Meeting, f: RecordingFile) -> RecordingFile:
+        """Attach a participant's audio file (listed by the meeting's detail only) to a registered meeting."""
+        with self.lock:
+            self._check_new_file(f)
+            meeting.participant_files.append(f)
+            self._index_file(f)
+        return f
+
     def _check_new_file(self, f: RecordingFile) -> None:
         if f.key in self._files_by_key:
             raise ValueError(f"duplicate file key {f.key}")
@@ -132,5 +140,5 @@ class Dataset:
     def iter_files(self) -> Iterator[tuple[Meeting, RecordingFile]]:
         """Every (meeting, file) pair, meetings in insertion order (a snapshot)."""
         with self.lock:
-            pairs = [(m, f) for m in self.meetings.values() for f in m.files or []]
+            pairs = [(m, f) for m in self.meetings.values() for f in [*(m.files or []), *m.participant_files]]
         yield from pairs

@@ -95,6 +95,9 @@ class RecordingFile:
     meeting_id_label: str | None = None
     size_delta: int = 0
     deleted: bool = False
+    #: set for a participant's audio file (``participant_audio_files``, ``Audio only - <name>``): listed only by
+    #: ``GET /meetings/{uuid}/recordings``, never by the per-user listing
+    file_name: str | None = None
 
     @property
     def served_size(self) -> int:
@@ -132,6 +135,12 @@ class Meeting:
     recording_play_passcode: str = ""
     files: list[RecordingFile] | None = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    #: one M4A per participant ("Record a separate audio file of each participant")
+    participant_files: list[RecordingFile] = field(default_factory=list)
+
+    def live_participant_files(self) -> list[RecordingFile]:
+        """Participant audio files that were not deleted."""
+        return [f for f in self.participant_files if not f.deleted]
 
     def live_files(self) -> list[RecordingFile]:
         """Files that were not deleted."""

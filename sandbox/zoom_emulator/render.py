@@ -72,6 +72,24 @@ def file_json(base: str, f: RecordingFile) -> dict[str, Any]:
     return out
 
 
+def participant_file_json(base: str, f: RecordingFile) -> dict[str, Any]:
+    """One ``participant_audio_files`` entry (detail only): no ``meeting_id`` or ``recording_type``, a ``file_name``."""
+    play_url, download_url = file_urls(base, f)
+    processing = f.status == "processing"
+    return {
+        "id": f.id,
+        "recording_start": format_time(f.recording_start),
+        "recording_end": "" if processing else format_time(f.recording_end),
+        "file_type": "" if processing else f.file_type,
+        "file_name": f.file_name,
+        "file_size": 0 if processing else f.size,
+        "file_extension": "" if processing else f.file_extension,
+        "play_url": play_url,
+        "download_url": download_url,
+        "status": f.status,
+    }
+
+
 def meeting_json(
     base: str,
     meeting: Meeting,
@@ -82,7 +100,9 @@ def meeting_json(
 ) -> dict[str, Any]:
     """A meeting instance: list shape (no ``host_email``) or ``detail`` shape (GET meeting recordings)."""
     files = meeting.live_files()
-    completed = [f for f in files if f.status != "processing"]
+    participants = meeting.live_participant_files()
+    # recording_count and total_size include the participant audio files (the listing shows neither them nor a sign)
+    completed = [f for f in [*files, *participants] if f.status != "processing"]
     out: dict[str, Any] = {
         "uuid": meeting.uuid,
         "id": meeting.id,
@@ -101,6 +121,8 @@ def meeting_json(
     out["share_url"] = f"{base}/rec/share/{meeting.share_token}"
     if meeting.files is not None:
         out["recording_files"] = [file_json(base, f) for f in files]
+    if detail and participants:
+        out["participant_audio_files"] = [participant_file_json(base, f) for f in participants]
     if detail:
         out["password"] = meeting.password
     out["recording_play_passcode"] = meeting.recording_play_passcode

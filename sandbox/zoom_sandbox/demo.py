@@ -74,7 +74,8 @@ def list_keys(env: dict[str, str], bucket: str, prefix: str) -> list[str]:
         aws_secret_access_key=aws.get("password") or None,
     )
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/")
-    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+    keys = [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+    return [key for key in keys if not key.endswith("/manifest.json")]  # recordings only, not meeting manifests
 
 
 def describe_run(api: AirflowApi, run: dict[str, Any]) -> str:

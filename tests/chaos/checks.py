@@ -40,6 +40,8 @@ def _objects(s3, bucket: str) -> dict[str, dict[str, Any]]:
             versions[version["Key"]] = versions.get(version["Key"], 0) + 1
     objects = {}
     for key, count in versions.items():
+        if key.endswith("/manifest.json"):  # a meeting's manifest, not a recording
+            continue
         head = s3.head_object(Bucket=bucket, Key=key)
         tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
         sha = hashlib.sha256()

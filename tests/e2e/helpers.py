@@ -29,6 +29,8 @@ def stored_objects(s3, bucket: str, *, read_bytes: bool = True) -> dict[str, Sto
             versions[version["Key"]] = versions.get(version["Key"], 0) + 1
     objects: dict[str, StoredObject] = {}
     for key in versions:
+        if key.endswith("/manifest.json"):  # a meeting's manifest, not a recording (see manifest_objects)
+            continue
         head = s3.head_object(Bucket=bucket, Key=key)
         tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read() if read_bytes else b""

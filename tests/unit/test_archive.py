@@ -448,3 +448,13 @@ class TestObjectMetadata:
         assert meta["zoom-file-id"] == "1ec4ad5a-fba9-4866-b71b-099b38a3e702"
         assert meta["zoom-file-size"] == "342924"
         assert meta["zoom-start-time"] == "2024-11-29T16:51:20Z"
+        assert "zoom-participant" not in meta
+
+    @pytest.mark.parametrize("name", ["Sam Lee", "Jürgen Groß 100%", "李小龍", 'O\'Neil / "Ops"'])
+    def test_a_participants_name_is_kept_percent_encoded(self, make_planned, name):
+        from urllib.parse import unquote
+
+        meta = object_metadata(make_planned(participant=name, recording_type="participant_audio"))
+        assert meta["zoom-participant"].isascii()
+        assert unquote(meta["zoom-participant"]) == name
+        assert meta["zoom-recording-type"] == "participant_audio"

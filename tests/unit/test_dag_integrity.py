@@ -36,11 +36,28 @@ class TestDagIntegrity:
         assert DAG_ID in dagbag.dags
 
     def test_tasks(self, dag):
-        assert {t.task_id for t in dag.tasks} == {"discover", "archive", "commit", "housekeeping"}
+        assert {t.task_id for t in dag.tasks} == {"discover", "archive", "commit", "publish", "report", "housekeeping"}
         assert dag.get_task("housekeeping").upstream_task_ids == set()
         assert dag.get_task("archive").upstream_task_ids == {"discover"}
         # commit reads discover's summary through the wiring (no lookup by task id inside the task)
         assert dag.get_task("commit").upstream_task_ids == {"archive", "discover"}
+
+    def test_publish_writes_manifests_and_emits_the_archive_asset_whatever_happened_to_the_files(self, dag):
+        from airflow.sdk import Asset, TriggerRule
+
+        publish = dag.get_task("publish")
+        assert publish.trigger_rule == TriggerRule.ALL_DONE
+        assert publish.outlets == [Asset(name="zoom_recordings_archive")]
+        assert publish.max_active_tis_per_dag == 1, "two runs never write one manifest at once"
+        meetings = publish.op_args[1]
+        assert (meetings.operator.task_id, meetings.key) == ("discover", "meetings")
+
+    def test_the_report_never_decides_the_run_state(self, dag):
+        # a teardown after commit and publish: it always runs, and a failed commit still fails the run
+        report = dag.get_task("report")
+        assert report.is_teardown
+        assert report.upstream_task_ids == {"commit", "publish"}
+        assert report.template_fields_renderers == {"report": "md"}
 
     def test_commit_gets_the_summary_wired_from_discover(self, dag):
         from airflow.sdk.definitions.xcom_arg import PlainXComArg

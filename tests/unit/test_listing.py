@@ -81,3 +81,54 @@ def test_an_account_wide_error_stops_the_listing(real_listing, error):
     client = FakeClient({"u1": real_listing["meetings"]}, {"u2": error})
     with pytest.raises(type(error)):
         plan_listing(client, users(), WINDOWS, planner(), workers=2)
+
+
+class DetailClient(FakeClient):
+    """Also answers the meeting detail: participant audio files, or an error."""
+
+    def __init__(self, meetings: dict[str, list[dict[str, Any]]], detail: Any) -> None:
+        super().__init__(meetings, {})
+        self.detail = detail
+        self.details: list[str] = []
+
+    def get_meeting_recordings(self, uuid: str) -> dict[str, Any]:
+        self.details.append(uuid)
+        if isinstance(self.detail, Exception):
+            raise self.detail
+        return self.detail
+
+
+def with_voices(meeting: dict[str, Any]) -> dict[str, Any]:
+    """The meeting as listed when it has participant files: the count includes two more files."""
+    return {**meeting, "recording_count": meeting.get("recording_count", 0) + 2}
+
+
+VOICES = {
+    "participant_audio_files": [
+        {"id": f"v{i}", "file_type": "M4A", "file_name": "Audio only - Sam Lee", "file_size": 10, "status": "completed",
+         "download_url": f"https://us06web.zoom.us/rec/download/v{i}"}
+        for i in (1, 2)
+    ]
+}  # fmt: skip
+
+
+def test_a_meeting_counting_more_files_than_it_shows_brings_its_participant_audio(real_listing):
+    meetings = [with_voices(real_listing["meetings"][1]), *real_listing["meetings"][2:]]
+    client = DetailClient({"u1": meetings}, VOICES)
+    listing = plan_listing(client, users()[:1], WINDOWS, planner(), workers=1)
+    assert client.details == [meetings[0]["uuid"]], "only the meeting whose count says so"
+    voices = [f for f in listing.files if f.participant]
+    assert [(f.file_id, f.participant, f.meeting_uuid) for f in voices] == [
+        ("v1", "Sam Lee", meetings[0]["uuid"]),
+        ("v2", "Sam Lee", meetings[0]["uuid"]),
+    ]
+    never = DetailClient({"u1": meetings}, VOICES)
+    plan_listing(never, users()[:1], WINDOWS, planner(), workers=1, participant_audio="never")
+    assert never.details == []
+
+
+def test_a_failed_detail_is_its_users_failure(real_listing):
+    client = DetailClient({"u1": [with_voices(real_listing["meetings"][1])]}, ZoomTransientError("HTTP 503"))
+    listing = plan_listing(client, users()[:1], WINDOWS, planner(), workers=1)
+    assert [f.user for f in listing.failures] == ["one@example.com"]
+    assert listing.files == []

@@ -309,6 +309,17 @@ class TestPlanMeeting:
         plan = plan_of(real_listing["meetings"], real_host, filters=filters)
         assert sorted(f.file_type for f in plan.files) == ["M4A", "MP4"]
         assert plan.filtered_out == 1
+        assert [f.file_type for f in plan.filtered] == ["TIMELINE"], "kept for the meeting's manifest"
+
+    def test_every_planned_meeting_is_described_for_its_manifest(self, real_listing, real_host):
+        plan = plan_of(real_listing["meetings"], real_host)
+        info = plan.meetings["2jQ60QnYThiV9cm+fdIbZQ=="]
+        assert info == {
+            "uuid": "2jQ60QnYThiV9cm+fdIbZQ==", "id": 82205654575, "topic": "Bastien Beurier's Zoom Meeting",
+            "host_id": "MoRLcTuVS12AoJ72n6L11Q", "host_email": real_host["email"].lower(),
+            "start_time": "2024-11-29T16:51:20Z", "timezone": "", "duration": 0, "type": 1,
+        }  # fmt: skip
+        assert plan.processing == [("paw4knJqSPOXq7ThIQWFMw==", "a3968033-fdd6-4770-96bc-0ff0562b280d")]
 
     @pytest.mark.parametrize(
         ("emails", "expected"),

@@ -88,6 +88,7 @@ class FakeBucket:
 
 class FakeHook:
     list_workers = 2
+    participant_audio = "auto"
 
     def __init__(self, conn_id: str) -> None:
         self.conn_id = conn_id
@@ -105,10 +106,11 @@ class TestDiscover:
         calls: list[dict[str, Any]] = []
         files = [make_planned(file_id="f1"), make_planned(file_id="f2", key="zoom/other.mp4")]
 
-        def fake(client, settings, request, *, ledger, workers, bucket, today):
+        def fake(client, settings, request, *, ledger, workers, bucket, today, participant_audio):
             calls.append({"client": client, "request": request, "workers": workers, "bucket": bucket, "ledger": ledger})
             planned = [(f.file_id, f.start_date) for f in files]
-            return Discovery(files, DiscoverSummary([("a", "b")], request.dry_run, planned=planned))
+            meetings = [{"meeting": {"uuid": "m"}, "files": [], "processing": [], "quarantined": []}]
+            return Discovery(files, DiscoverSummary([("a", "b")], request.dry_run, planned=planned), meetings)
 
         monkeypatch.setattr(zoom_archiver.discovery, "discover", fake)
         monkeypatch.setattr(zoom_archiver.hooks.zoom, "ZoomHook", FakeHook)
@@ -124,6 +126,7 @@ class TestDiscover:
         assert call["client"] == "client of zoom_default"
         assert call["request"].windows[-1].end.isoformat() == "2026-03-10"  # the run's data interval end
         assert call["bucket"].checked, "the bucket is checked once per run"
+        assert task_context["ti"].xcoms[tasks.MEETINGS_KEY][0]["meeting"] == {"uuid": "m"}, "for publish"
 
     def test_dry_run_maps_nothing_but_says_what_it_would_archive(self, variables, task_context, discovered):
         assert tasks.discover({"dry_run": True}, task_context) == []
@@ -182,6 +185,17 @@ class TestCommit:
         assert report["archived"] == 2
         assert report["ledger_added"] == 2
         assert json.loads(variables[LEDGER_VARIABLE])["archived"] == {"2026-03-10": ["a", "b"]}
+        # the run report: in the return value, as its own XCom, and as text for the report task
+        xcoms = task_context["ti"].xcoms
+        assert report["run_report"] == xcoms["run_report"]
+        assert xcoms["run_report"]["files_archived"] == 2
+        assert xcoms["run_report_text"].startswith("Archived 2 files, 2 B")
+
+    def test_a_failed_run_still_reports(self, variables, task_context):
+        failures = [{"file_id": "b", "permanent": False, "error": "DownloadError: HTTP 503", "key": "zoom/b"}]
+        with pytest.raises(AirflowFailException):
+            tasks.commit([None], summary(planned=[["b", "2026-03-06"]]), failures, {}, task_context)
+        assert "Failed: 1" in task_context["ti"].xcoms["run_report_text"]
 
     def test_a_failed_file_fails_the_run_but_the_others_are_recorded(self, variables, task_context):
         planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]

@@ -85,6 +85,11 @@ class ZoomHook(BaseHook):
     def list_workers(self) -> int:
         return self.settings.list_workers
 
+    @property
+    def participant_audio(self) -> str:
+        """When a meeting's detail is fetched for its participant audio files (``auto``, ``always``, ``never``)."""
+        return self.settings.participant_audio
+
     def open_download(self, url: str, *, range_start: int = 0) -> OpenedDownload:
         """Open a recording download (see :func:`zoom_archiver.download.open_download`)."""
         s = self.settings
