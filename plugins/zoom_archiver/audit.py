@@ -78,6 +78,7 @@ class StoredObject:
     storage_class: str = "STANDARD"
     unreadable: str | None = None
     sha256_tag: str | None = None
+    tag_refused: bool = False  # S3 refused to read the tag (an archived object, on some stores)
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,8 @@ def classify(planned: PlannedFile, stored: StoredObject | None, *, foreign: bool
         return _file_row(planned, ID_MISMATCH, stored, f"the key holds zoom-file-id {stored.file_id!r}")
     if planned.file_size is not None and stored.size != planned.file_size:
         return _file_row(planned, SIZE_MISMATCH, stored, f"{stored.size} bytes in S3, {planned.file_size} in Zoom")
+    if not stored.sha256_tag and stored.tag_refused:
+        return _file_row(planned, NOT_READABLE, stored, stored.unreadable or "S3 refused to read its tags")
     if not stored.sha256_tag:
         return _file_row(planned, TAG_MISSING, stored, "no sha256 tag")
     return _file_row(planned, INTACT, stored)
@@ -250,8 +253,8 @@ def unlisted_row(stored: StoredObject) -> AuditRow:
 
 def _with_tags(bucket: ArchiveBucket, objects: Sequence[StoredObject], workers: int) -> dict[str, StoredObject]:
     def tagged(stored: StoredObject) -> StoredObject:
-        tag = bucket.sha256_tag(stored.key, version_id=stored.version_id)
-        return StoredObject(**{**asdict(stored), "sha256_tag": tag})
+        tag, refused = verify.read_tag(bucket, stored.key, stored.version_id)
+        return StoredObject(**{**asdict(stored), "sha256_tag": tag, "tag_refused": refused})
 
     return {s.key: s for s in _parallel(tagged, objects, workers, "audit-tags")}
 

@@ -86,13 +86,23 @@ def target_from_head(key: str, head: Mapping[str, Any], expected: str | None) ->
     return Target(key, int(head.get("ContentLength", 0)), expected, head.get("VersionId"), unreadable_reason(head))
 
 
+def read_tag(bucket: ArchiveBucket, key: str, version_id: str | None) -> tuple[str | None, bool]:
+    """The object's ``sha256`` tag, and whether S3 refused to read it (some stores refuse for archived objects)."""
+    try:
+        return bucket.sha256_tag(key, version_id=version_id), False
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidObjectState":
+            return None, True
+        raise
+
+
 def verify_object(bucket: ArchiveBucket, key: str) -> Verification:
     """Prove one object: HEAD it, read its ``sha256`` tag, stream its bytes and compare the digests."""
     head = bucket.head(key)
     if head is None:
         return Verification(key, MISSING, detail="no object at the key")
-    version = head.get("VersionId")
-    return verify_target(bucket, target_from_head(key, head, bucket.sha256_tag(key, version_id=version)))
+    tag, _ = read_tag(bucket, key, head.get("VersionId"))
+    return verify_target(bucket, target_from_head(key, head, tag))
 
 
 def _result(target: Target, outcome: str, detail: str = "", actual: str | None = None) -> Verification:
@@ -101,10 +111,10 @@ def _result(target: Target, outcome: str, detail: str = "", actual: str | None =
 
 def verify_target(bucket: ArchiveBucket, target: Target) -> Verification:
     """Hash ``target``'s stored bytes (the version its HEAD showed) and compare with its tag."""
-    if not target.expected:
-        return _result(target, NO_TAG, "no sha256 tag")
     if target.unreadable:
         return _result(target, NOT_READABLE, target.unreadable)
+    if not target.expected:
+        return _result(target, NO_TAG, "no sha256 tag")
     try:
         actual, count = bucket.sha256_of_object(target.key, version_id=target.version_id)
     except ClientError as exc:
