@@ -20,16 +20,16 @@ are not recording files and are left out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from zoom_archiver import verify
+from zoom_archiver.audit_scan import SCAN_WORKERS, Scan, StoredObject, scan_bucket, with_tags
 from zoom_archiver.listing import plan_listing
 from zoom_archiver.planning import Filters, PlannedFile, Planner
-from zoom_archiver.s3 import FILE_ID_METADATA, metadata_value
+from zoom_archiver.s3 import metadata_value
 from zoom_archiver.windows import Window, parse_date_param
 
 if TYPE_CHECKING:
@@ -39,13 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Folder below the prefix holding the audit reports (never audited itself).
-AUDIT_FOLDER = "_audit"
-#: The object metadata the archiver writes with the meeting's start time (``object_metadata``).
-START_TIME_METADATA = "zoom-start-time"
-MEETING_UUID_METADATA = "zoom-meeting-uuid"
-#: Parallel HEAD / tag requests of the S3 scan.
-SCAN_WORKERS = 8
 #: Days an audit without dates covers, ending yesterday (today's files may not be archived yet).
 DEFAULT_DAYS = 30
 
@@ -60,25 +53,12 @@ NOT_READABLE = "not_readable"
 NOT_IN_ZOOM = "not_in_zoom"
 STATUSES = (INTACT, MISSING, ID_MISMATCH, SIZE_MISMATCH, TAG_MISSING, CORRUPT, CHECK_FAILED, NOT_READABLE, NOT_IN_ZOOM)
 PROBLEMS = frozenset({MISSING, ID_MISMATCH, SIZE_MISMATCH, TAG_MISSING, CORRUPT, CHECK_FAILED})
-_DEEP_STATUS = {verify.MATCH: INTACT, verify.NOT_READABLE: NOT_READABLE, verify.MISMATCH: CORRUPT}
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    """What the audit needs of one archived object (from its HEAD; the tag only for the objects it checks)."""
-
-    key: str
-    size: int
-    file_id: str
-    meeting_uuid: str = ""
-    start_time: str = ""
-    version_id: str | None = None
-    storage_class: str = "STANDARD"
-    unreadable: str | None = None
-    sha256_tag: str | None = None
-    tag_refused: bool = False  # S3 refused to read the tag (an archived object, on some stores)
+_DEEP_STATUS = {
+    verify.MATCH: INTACT,
+    verify.NOT_READABLE: NOT_READABLE,
+    verify.MISMATCH: CORRUPT,
+    verify.MISSING: MISSING,
+}
 
 
 @dataclass(frozen=True)
@@ -146,53 +126,6 @@ def audit_window(from_date: Any, to_date: Any, *, today: date) -> Window:
     return Window(start, end, scheduled=False)
 
 
-def _parallel(func: Callable[[T], R], items: Iterable[T], workers: int, name: str) -> list[R]:
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name) as pool:
-        return list(pool.map(func, items))
-
-
-def _stored(key: str, head: Mapping[str, Any]) -> StoredObject | None:
-    meta = head.get("Metadata", {})
-    if not meta.get(FILE_ID_METADATA):
-        return None
-    return StoredObject(
-        key=key,
-        size=int(head.get("ContentLength", 0)),
-        file_id=meta[FILE_ID_METADATA],
-        meeting_uuid=meta.get(MEETING_UUID_METADATA, ""),
-        start_time=meta.get(START_TIME_METADATA, ""),
-        version_id=head.get("VersionId"),
-        storage_class=str(head.get("StorageClass") or "STANDARD"),
-        unreadable=verify.unreadable_reason(head),
-    )
-
-
-@dataclass
-class Scan:
-    """The recording objects under the prefix by key, and the keys holding objects without our metadata."""
-
-    objects: dict[str, StoredObject] = field(default_factory=dict)
-    foreign: set[str] = field(default_factory=set)
-
-
-def scan_bucket(bucket: ArchiveBucket, prefix: str, *, workers: int = SCAN_WORKERS) -> Scan:
-    """List every object under ``prefix/`` (the reports left out) and HEAD each, in parallel."""
-    reports = f"{prefix}/{AUDIT_FOLDER}/"
-    keys = [o["Key"] for o in bucket.list_objects(prefix + "/") if not o["Key"].startswith(reports)]
-    log.info("Listed %d objects under s3://%s/%s/", len(keys), bucket.name, prefix)
-    scan = Scan()
-    heads = _parallel(lambda key: (key, bucket.head(key)), keys, workers, "audit-head")
-    for key, head in heads:
-        if head is None:  # deleted since the listing
-            continue
-        stored = _stored(key, head)
-        if stored is None:
-            scan.foreign.add(key)
-        else:
-            scan.objects[key] = stored
-    return scan
-
-
 def _in_window(stored: StoredObject, window: Window) -> bool:
     """Whether the object's meeting started in ``window`` (an object without a start time is counted in)."""
     try:
@@ -251,14 +184,6 @@ def unlisted_row(stored: StoredObject) -> AuditRow:
     )
 
 
-def _with_tags(bucket: ArchiveBucket, objects: Sequence[StoredObject], workers: int) -> dict[str, StoredObject]:
-    def tagged(stored: StoredObject) -> StoredObject:
-        tag, refused = verify.read_tag(bucket, stored.key, stored.version_id)
-        return StoredObject(**{**asdict(stored), "sha256_tag": tag, "tag_refused": refused})
-
-    return {s.key: s for s in _parallel(tagged, objects, workers, "audit-tags")}
-
-
 def check_files(
     files: Sequence[PlannedFile], scan: Scan, bucket: ArchiveBucket, window: Window, *, workers: int = SCAN_WORKERS
 ) -> list[AuditRow]:
@@ -272,7 +197,7 @@ def check_files(
         and scan.objects[f.key].file_id == metadata_value(f.file_id)
         and (f.file_size is None or scan.objects[f.key].size == f.file_size)
     ]
-    tagged = _with_tags(bucket, candidates, workers)
+    tagged = with_tags(bucket, candidates, workers)
     rows = [classify(f, tagged.get(f.key) or scan.objects.get(f.key), foreign=f.key in scan.foreign) for f in files]
     unlisted = [s for key, s in scan.objects.items() if key not in wanted and _in_window(s, window)]
     rows.extend(unlisted_row(s) for s in sorted(unlisted, key=lambda s: s.key))

@@ -14,7 +14,8 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from zoom_archiver.audit import AUDIT_FOLDER, PROBLEMS, STATUSES, Audit, AuditRow
+from zoom_archiver.audit import PROBLEMS, STATUSES, Audit, AuditRow
+from zoom_archiver.audit_scan import AUDIT_FOLDER
 
 REPORT_VERSION = 1
 CSV_COLUMNS = tuple(f.name for f in fields(AuditRow))
