@@ -82,16 +82,17 @@ def scan_bucket(bucket: ArchiveBucket, prefix: str, *, workers: int = SCAN_WORKE
     reports = f"{prefix}/{AUDIT_FOLDER}/"
     keys = [o["Key"] for o in bucket.list_objects(prefix + "/") if not o["Key"].startswith(reports)]
     log.info("Listed %d objects under s3://%s/%s/", len(keys), bucket.name, prefix)
+
+    def one(key: str) -> tuple[str, bool, StoredObject | None]:
+        head = bucket.head(key)  # only what the audit needs is kept, never the whole response
+        return key, head is not None, stored_object(key, head) if head is not None else None
+
     scan = Scan()
-    heads = parallel(lambda key: (key, bucket.head(key)), keys, workers, "audit-head")
-    for key, head in heads:
-        if head is None:  # deleted since the listing
-            continue
-        stored = stored_object(key, head)
-        if stored is None:
-            scan.foreign.add(key)
-        else:
+    for key, exists, stored in parallel(one, keys, workers, "audit-head"):
+        if stored is not None:
             scan.objects[key] = stored
+        elif exists:  # (an object deleted since the listing is simply gone)
+            scan.foreign.add(key)
     return scan
 
 
