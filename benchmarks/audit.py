@@ -17,6 +17,7 @@ import hashlib
 import json
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -120,10 +121,12 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     zoom, _ = planned(spec["objects"], spec["size"])
     client = s3_client(spec["endpoint"])
     requests: dict[str, int] = {}
+    lock = threading.Lock()  # the audit's threads send at once: an unlocked += loses counts
 
     def count(event_name: str = "", **_: Any) -> None:
         operation = event_name.rsplit(".", 1)[-1]
-        requests[operation] = requests.get(operation, 0) + 1
+        with lock:
+            requests[operation] = requests.get(operation, 0) + 1
 
     client.meta.events.register("before-send.s3", count)
     rss_ready = psutil.Process().memory_info().rss
