@@ -24,7 +24,7 @@ from zoom_archiver.settings import MIB
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, TagTypeDef
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ObjectTypeDef, TagTypeDef
 
     from zoom_archiver.planning import PlannedFile
     from zoom_archiver.settings import TransferSettings
@@ -253,6 +253,15 @@ class ArchiveBucket:
             Metadata={MEETING_UUID_METADATA: metadata_value(meeting_uuid)},
             **args,
         )
+
+    def list_objects(self, prefix: str) -> Iterator[ObjectTypeDef]:
+        """Every object below ``prefix`` (ListObjectsV2, 1,000 per page): key, size, storage class, ..."""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix):
+            yield from page.get("Contents", [])
+
+    def put_report(self, key: str, body: bytes, content_type: str) -> None:
+        """Write a small report object (the audit's JSON and CSV) in one PUT."""
+        self.client.put_object(Bucket=self.name, Key=key, Body=body, ContentType=content_type)
 
     def _uploads(self, prefix: str) -> Any:
         for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.name, Prefix=prefix):

@@ -146,16 +146,16 @@ class Airflow:
     #: Default ``timeout`` of :meth:`run`, seconds.
     run_timeout: float = 2400
 
-    def run(self, conf: dict | None = None, *, timeout: float | None = None) -> RunResult:
-        """``airflow dags test`` of the archive DAG with ``conf``; the DAG run's state and task instances."""
+    def run(self, conf: dict | None = None, *, timeout: float | None = None, dag_id: str = DAG_ID) -> RunResult:
+        """``airflow dags test`` of ``dag_id`` (the archive DAG) with ``conf``; the run's state and task instances."""
         started = time.monotonic()
         try:
-            return self._run(conf, self.run_timeout if timeout is None else timeout)
+            return self._run(conf, self.run_timeout if timeout is None else timeout, dag_id)
         finally:
             self.durations.append(round(time.monotonic() - started, 1))
 
-    def _run(self, conf: dict | None, timeout: float) -> RunResult:
-        cmd = [AIRFLOW, "dags", "test", DAG_ID]
+    def _run(self, conf: dict | None, timeout: float, dag_id: str = DAG_ID) -> RunResult:
+        cmd = [AIRFLOW, "dags", "test", dag_id]
         if conf:
             cmd += ["-c", json.dumps(conf)]
         env = {**os.environ, **airflow_settings(self.home), **self.env}
@@ -164,12 +164,12 @@ class Airflow:
         self.outputs.append(output)
         with sqlite3.connect(self.home / "airflow.db") as db:
             run_id, state = db.execute(
-                "SELECT run_id, state FROM dag_run WHERE dag_id=? ORDER BY id DESC LIMIT 1", (DAG_ID,)
+                "SELECT run_id, state FROM dag_run WHERE dag_id=? ORDER BY id DESC LIMIT 1", (dag_id,)
             ).fetchone()
             rows = db.execute(
                 "SELECT task_id, map_index, state, try_number, rendered_map_index FROM task_instance "
                 "WHERE dag_id=? AND run_id=?",
-                (DAG_ID, run_id),
+                (dag_id, run_id),
             ).fetchall()
         tis = {(r[0], r[1]): {"state": r[2], "try_number": r[3], "label": r[4]} for r in rows}
         return RunResult(state, tis, output, proc.returncode)

@@ -183,3 +183,77 @@ class TestDagFileImport:
         assert result.returncode == 0, result.stderr[-2000:]
         loaded = json.loads(result.stdout.strip().splitlines()[-1])
         assert loaded == []
+
+
+AUDIT_DAG_FILE = DAGS / "zoom_recordings_audit.py"
+AUDIT_DAG_ID = "zoom_recordings_audit"
+
+
+@pytest.fixture(scope="module")
+def audit_dag(dagbag):
+    assert dagbag.import_errors == {}
+    return dagbag.dags[AUDIT_DAG_ID]
+
+
+class TestAuditDag:
+    def test_audit_then_verdict(self, audit_dag):
+        assert {t.task_id for t in audit_dag.tasks} == {"audit", "verdict"}
+        assert audit_dag.get_task("verdict").upstream_task_ids == {"audit"}
+        # a failed verdict (something missing or corrupt) is final: it never runs the audit again
+        assert audit_dag.get_task("verdict").retries == 0
+
+    def test_weekly_without_catchup(self, audit_dag):
+        from airflow.sdk import CronTriggerTimetable
+
+        assert isinstance(audit_dag.timetable, CronTriggerTimetable)
+        assert audit_dag.timetable.expression == "0 6 * * 1"
+        assert audit_dag.catchup is False
+        assert audit_dag.max_active_runs == 1
+
+    def test_params(self, audit_dag):
+        from airflow.sdk.exceptions import ParamValidationError
+
+        assert audit_dag.params.validate() == {"from_date": None, "to_date": None, "deep": False}
+        for name in ("from_date", "to_date"):
+            assert audit_dag.params.get_param(name).schema["format"] == "date"
+        params = copy.deepcopy(audit_dag.params)
+        params["deep"] = True
+        with pytest.raises(ParamValidationError):
+            params["deep"] = "yes"
+
+    def test_failures_are_alerted(self, audit_dag):
+        from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+
+        for task in audit_dag.tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert any(isinstance(cb, ArchiveFailureNotifier) for cb in callbacks), task.task_id
+
+    def test_import_makes_no_network_call_and_loads_nothing_heavy(self, monkeypatch):
+        attempts: list[object] = []
+
+        def refuse(sock, address):
+            attempts.append(address)
+            raise OSError(f"network access during DAG import: {address}")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+        spec = importlib.util.spec_from_file_location("zoom_audit_dag_import_check", AUDIT_DAG_FILE)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.modules.pop("zoom_audit_dag_import_check", None)
+        assert attempts == []
+        code = (
+            "import importlib.util, json, sys\n"
+            f"spec = importlib.util.spec_from_file_location('zoom_audit_dag_import_check', {str(AUDIT_DAG_FILE)!r})\n"
+            "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('boto3', 'botocore', 'requests', 's3transfer') or m.startswith('zoom_archiver.audit'))))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -147,3 +147,18 @@ class TestAbortUploadsOfKey:
         gone = s3.create_multipart_upload(Bucket=BUCKET, Key="zoom/a.mp4")["UploadId"]
         s3.abort_multipart_upload(Bucket=BUCKET, Key="zoom/a.mp4", UploadId=gone)
         assert bucket(s3).abort_uploads_of_key("zoom/a.mp4", [gone]) == 0
+
+
+class TestListingAndReports:
+    def test_list_objects_pages_through_everything_under_the_prefix(self, s3):
+        for i in range(1005):  # more than one ListObjectsV2 page
+            s3.put_object(Bucket=BUCKET, Key=f"zoom/a/{i:04d}", Body=b"")
+        s3.put_object(Bucket=BUCKET, Key="zoomed/other", Body=b"")
+        keys = [o["Key"] for o in bucket(s3).list_objects("zoom/")]
+        assert len(keys) == 1005
+        assert "zoomed/other" not in keys
+
+    def test_put_report(self, s3):
+        bucket(s3).put_report("zoom/_audit/t/report.json", b"{}", "application/json")
+        got = s3.get_object(Bucket=BUCKET, Key="zoom/_audit/t/report.json")
+        assert (got["Body"].read(), got["ContentType"]) == (b"{}", "application/json")

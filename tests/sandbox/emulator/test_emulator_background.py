@@ -21,8 +21,8 @@ def test_without_a_second_integration_the_whole_budget_is_ours(make_client) -> N
 
 
 def test_a_second_integration_takes_its_share(make_client) -> None:
-    """The other integration asks for about its half and gets some, and the account as a whole never exceeds its limit: whatever
-    the machine's speed (a slow machine makes fewer calls of ours, never more)."""
+    """The other integration asks for about its half and gets some, and the account as a whole never exceeds its
+    limit: whatever the machine's speed (a slow machine makes fewer calls of ours, never more)."""
     client = make_client(config={"rate_limit_per_second": {"medium": 20}, "background_share": 0.5})
     client.mint()
     time.sleep(1.5)  # the other integration is running

@@ -1,0 +1,85 @@
+"""
+### Audit of the Zoom archive in S3
+
+Lists Zoom's cloud recordings of a date range and the archive in S3, and reports per file: archived and intact
+(`zoom-file-id`, size and `sha256` tag agree), missing, size mismatch, tag missing, and objects Zoom no longer lists
+(kept). With `deep`, every object is read back and its SHA-256 recomputed (`corrupt` when it differs from the tag).
+
+It changes nothing in S3 or Zoom besides writing its reports, `<prefix>/_audit/<UTC time>/report.json` and
+`report.csv`, and **fails when a file is missing or corrupt**, naming it. Run it before deleting anything in Zoom.
+
+* **Manual**: trigger with `from_date` / `to_date` (UTC dates, inclusive) and `deep`.
+* **Weekly**: Mondays 06:00 UTC, the 30 days up to yesterday, plain (metadata and tags).
+
+This file is wiring only: the work lives in the `zoom_archiver` package, imported inside the tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+
+
+@dag(
+    dag_id="zoom_recordings_audit",
+    schedule=CronTriggerTimetable("0 6 * * 1", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["zoom", "s3", "audit"],
+    default_args={
+        "owner": "zoom-archiver",
+        "retries": 1,
+        "retry_delay": timedelta(minutes=5),
+        "on_failure_callback": [ArchiveFailureNotifier()],
+    },
+    params={
+        "from_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="From date (UTC)",
+            description="First meeting start date to audit, inclusive. Empty: 30 days before to_date.",
+        ),
+        "to_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="To date (UTC)",
+            description="Last meeting start date to audit, inclusive. Empty: yesterday.",
+        ),
+        "deep": Param(
+            False,
+            type="boolean",
+            title="Deep",
+            description="Read every object back and recompute its SHA-256 (reads every byte of the range).",
+        ),
+    },
+)
+def zoom_recordings_audit() -> None:
+    @task(multiple_outputs=False, execution_timeout=timedelta(hours=12))
+    def audit(params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
+        """List Zoom and S3, check every file, write the JSON and CSV reports; return the summary."""
+        from zoom_archiver.audit_task import audit as run
+
+        return run(params or {}, context)
+
+    # A task of its own: a failed verdict is not retried, and never runs the audit again.
+    @task(multiple_outputs=False, retries=0)
+    def verdict(report: dict[str, Any]) -> dict[str, Any]:
+        """Fail the run, naming the files, when anything is missing or corrupt."""
+        from zoom_archiver.audit_task import verdict as run
+
+        return run(report)
+
+    # the audit's summary (Airflow types a task's output as XComArg)
+    verdict(audit())  # type: ignore[arg-type]
+
+
+zoom_recordings_audit()

@@ -1,0 +1,85 @@
+"""The bodies of the audit DAG's tasks (``zoom_recordings_audit``): glue between Airflow and :mod:`zoom_archiver.audit`.
+
+* :func:`audit` lists Zoom and S3, checks every file (``deep``: re-hashes every object), writes the JSON and CSV
+  reports under ``<prefix>/_audit/`` and returns the summary (its XCom);
+* :func:`verdict` fails the run, naming the files, when anything is missing or corrupt.
+
+Nothing else is written to S3 and nothing is changed in Zoom: the audit only reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+from airflow.sdk.exceptions import AirflowFailException
+
+from zoom_archiver import audit_report
+from zoom_archiver.audit import audit_window, run_audit
+from zoom_archiver.settings import load_settings
+from zoom_archiver.tasks import airflow_errors
+
+if TYPE_CHECKING:
+    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.settings import ArchiveSettings
+    from zoom_archiver.zoom_api import ZoomClient
+
+log = logging.getLogger(__name__)
+
+
+def _today(context: dict[str, Any]) -> Any:
+    moment = context.get("data_interval_end") or pendulum.now("UTC")
+    return pendulum.instance(moment).in_timezone("UTC").date()
+
+
+def _bucket(settings: ArchiveSettings) -> ArchiveBucket:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from zoom_archiver.s3 import ArchiveBucket
+
+    return ArchiveBucket(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
+
+
+def _zoom(settings: ArchiveSettings) -> tuple[ZoomClient, int]:
+    """The Zoom client and how many users it lists at once (the connection's ``list_workers``)."""
+    from zoom_archiver.hooks.zoom import ZoomHook
+
+    hook = ZoomHook(settings.zoom_conn_id)
+    return hook.get_conn(), hook.list_workers
+
+
+@airflow_errors
+def audit(params: dict[str, Any], context: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """Audit the params' date range; write the reports; return the summary with the reports' keys."""
+    window = audit_window(params.get("from_date"), params.get("to_date"), today=_today(context))
+    deep = bool(params.get("deep"))
+    settings = load_settings()
+    bucket = _bucket(settings)
+    bucket.check()
+    client, list_workers = _zoom(settings)
+    log.info("Auditing meetings of %s (UTC, inclusive)%s", window, ", deep" if deep else "")
+    result = run_audit(client, settings, bucket, window, deep=deep, list_workers=list_workers)
+    at = now or datetime.now(UTC)
+    json_key, csv_key = audit_report.report_keys(settings.prefix, at)
+    document = audit_report.to_json(
+        result, run_id=str(context.get("run_id") or ""), generated_at=at, bucket=bucket.name
+    )
+    bucket.put_report(json_key, document, "application/json")
+    bucket.put_report(csv_key, audit_report.to_csv(result), "text/csv")
+    report = audit_report.summary(result)
+    report["report_json"], report["report_csv"] = bucket.url(json_key), bucket.url(csv_key)
+    for line in audit_report.log_lines(report):
+        (log.error if "PROBLEM" in line or "FAILED" in line else log.info)("%s", line)
+    log.info("Reports: %s and %s", report["report_json"], report["report_csv"])
+    return report
+
+
+def verdict(report: dict[str, Any]) -> dict[str, Any]:
+    """Fail the run, naming the files, when anything is missing or corrupt (or a user's listing failed)."""
+    reason = audit_report.verdict(report)
+    if reason:
+        raise AirflowFailException(f"Audit failed: {reason}. Report: {report.get('report_json')}")
+    log.info("Audit passed: %d Zoom files archived intact", report["counts"]["intact"])
+    return {"passed": True, "intact": report["counts"]["intact"]}
