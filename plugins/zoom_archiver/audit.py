@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from zoom_archiver import verify
 from zoom_archiver.audit_scan import SCAN_WORKERS, Scan, StoredObject, scan_bucket, with_tags
 from zoom_archiver.listing import plan_listing
+from zoom_archiver.participant_audio import DEFAULT_MODE
 from zoom_archiver.planning import Filters, PlannedFile, Planner
 from zoom_archiver.s3 import metadata_value
 from zoom_archiver.windows import Window, parse_date_param
@@ -234,11 +235,13 @@ def run_audit(
     *,
     deep: bool,
     list_workers: int,
+    participant_audio: str = DEFAULT_MODE,
 ) -> Audit:
-    """List Zoom for ``window`` and S3 for the prefix, and give every file its status (``deep``: re-hash too)."""
+    """List Zoom for ``window`` (participant audio files as the archive lists them) and S3 for the prefix, and give
+    every file its status (``deep``: re-hash too)."""
     users = client.list_users()
     planner = Planner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
-    listing = plan_listing(client, users, [window], planner, workers=list_workers)
+    listing = plan_listing(client, users, [window], planner, workers=list_workers, participant_audio=participant_audio)
     log.info("Zoom lists %d completed files for %s (%d users)", len(listing.files), window, len(users))
     scan = scan_bucket(bucket, settings.prefix)
     rows = check_files(listing.files, scan, bucket, window)

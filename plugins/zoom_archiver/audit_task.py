@@ -42,12 +42,13 @@ def _bucket(settings: ArchiveSettings) -> ArchiveBucket:
     return ArchiveBucket(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
 
 
-def _zoom(settings: ArchiveSettings) -> tuple[ZoomClient, int]:
-    """The Zoom client and how many users it lists at once (the connection's ``list_workers``)."""
+def _zoom(settings: ArchiveSettings) -> tuple[ZoomClient, int, str]:
+    """The Zoom client, how many users it lists at once (the connection's ``list_workers``) and when it fetches a
+    meeting's detail for participant audio files (``participant_audio``), as the archive DAG lists."""
     from zoom_archiver.hooks.zoom import ZoomHook
 
     hook = ZoomHook(settings.zoom_conn_id)
-    return hook.get_conn(), hook.list_workers
+    return hook.get_conn(), hook.list_workers, hook.participant_audio
 
 
 @airflow_errors
@@ -58,9 +59,11 @@ def audit(params: dict[str, Any], context: dict[str, Any], *, now: datetime | No
     settings = load_settings()
     bucket = _bucket(settings)
     bucket.check()
-    client, list_workers = _zoom(settings)
+    client, list_workers, participant_audio = _zoom(settings)
     log.info("Auditing meetings of %s (UTC, inclusive)%s", window, ", deep" if deep else "")
-    result = run_audit(client, settings, bucket, window, deep=deep, list_workers=list_workers)
+    result = run_audit(
+        client, settings, bucket, window, deep=deep, list_workers=list_workers, participant_audio=participant_audio
+    )
     at = now or datetime.now(UTC)
     json_key, csv_key = audit_report.report_keys(settings.prefix, at)
     document = audit_report.to_json(

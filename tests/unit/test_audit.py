@@ -40,6 +40,10 @@ class FakeZoom:
             raise self.error
         yield from (m for m in self.meetings if start.isoformat() <= m["start_time"][:10] <= end.isoformat())
 
+    def get_meeting_recordings(self, meeting_uuid: str) -> dict[str, Any]:
+        """The meeting's detail (asked when the listing counts more files than it shows): no participant files."""
+        return next(m for m in self.meetings if m["uuid"] == meeting_uuid)
+
 
 @pytest.fixture
 def s3():

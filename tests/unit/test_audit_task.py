@@ -38,7 +38,7 @@ def s3(monkeypatch):
 @pytest.fixture
 def zoom(monkeypatch, real_listing, real_host):
     fake = FakeZoom(real_listing["meetings"], real_host)
-    monkeypatch.setattr(audit_task, "_zoom", lambda settings: (fake, 2))
+    monkeypatch.setattr(audit_task, "_zoom", lambda settings: (fake, 2, "auto"))
     return fake
 
 
