@@ -29,6 +29,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from zoom_emulator import trash
 from zoom_emulator.builder import DatasetBuilder, add_meeting_from_json
 from zoom_emulator.content import expected_sha256
 from zoom_emulator.downloads import webhook_suffix
@@ -220,6 +221,8 @@ def handle(state: EmulatorState, request: Request) -> Response:
             return json_response(200, state.stats.snapshot())
         if route == "/config":
             return json_response(200, state.config.public_dict())
+        if route == "/trash":
+            return json_response(200, state.trash.snapshot())
         if route == "/planted":
             return json_response(200, state.planted.snapshot())
         if route == "/secrets":
@@ -258,6 +261,8 @@ def handle(state: EmulatorState, request: Request) -> Response:
     }
     if route in actions:
         return actions[route](state, body)
+    if route == "/trash/recover":
+        return trash.recover_control(state, body)
     if route == "/stats/reset":
         state.stats.reset()
         return json_response(200, {"ok": True})
