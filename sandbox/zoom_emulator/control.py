@@ -14,6 +14,8 @@ POST  /_emulator/download_answer        ``{"file_id", "host"?, "status"?, "body"
                                         the next downloads of a file get this answer (``planted``)
 POST  /_emulator/user_gone              ``{"user", "gone"?}``: that user's recordings listing answers 404/1001
 GET   /_emulator/planted                the planted download answers and gone users
+GET   /_emulator/trash                  every DELETE call on a recording file, and the trashed files
+POST  /_emulator/trash/recover          ``{"file_id"}``: recover a trashed file (as the web portal does)
 POST  /_emulator/meetings               add a meeting in Zoom's shape; returns it (detail shape)
 POST  /_emulator/reset                  ``{"seed", "params"?, "today"?}``: reload a seed
 POST  /_emulator/tokens/expire          expire every issued token now

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 import requests
 
 
@@ -68,3 +69,12 @@ def test_trash_needs_a_token(client: Any) -> None:
     url = f"{client.emu.api_url}/v2/meetings/{segment(f['meeting_uuid'])}/recordings/{f['file_id']}"
     assert requests.delete(url, params={"action": "trash"}, timeout=10).status_code == 401
     assert f["file_id"] in listed_ids(client, f["meeting_uuid"])
+
+
+def test_control_recover_brings_a_trashed_file_back(client: Any) -> None:
+    f = next(x for x in client.files(status="completed") if x["file_id"])
+    assert call(client, "DELETE", f["meeting_uuid"], f["file_id"], params={"action": "trash"}).status_code == 204
+    assert client.control("POST", "trash/recover", {"file_id": f["file_id"]}) == {"recovered": f["file_id"]}
+    assert f["file_id"] in listed_ids(client, f["meeting_uuid"])
+    with pytest.raises(requests.HTTPError):
+        client.control("POST", "trash/recover", {"file_id": f["file_id"]})
