@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver import reclaim_record
-from zoom_archiver.errors import ZoomArchiverError
+from zoom_archiver.errors import ConfigurationError, ZoomArchiverError
 from zoom_archiver.listing import plan_listing
 from zoom_archiver.planning import Filters
 from zoom_archiver.reclaim import MeetingVerdict, ReclaimPlanner, decide, group_meetings
@@ -47,34 +47,23 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     settings = load_settings()
     today = _today(context)
     cutoff = today - timedelta(days=grace)
+    if grace >= settings.ledger.retention_days:
+        raise ConfigurationError(
+            f"Variable zoom_archive_trash_after_days ({grace}) must be less than zoom_archive_ledger_retention_days "
+            f"({settings.ledger.retention_days}): older files have no hash recorded when archived, nothing to prove"
+        )
     window = Window(today - timedelta(days=settings.ledger.retention_days), cutoff, scheduled=False)
     ledger, _ = ledger_mod.read_ledger(today=today)
     record = reclaim_record.read_record()
-    bucket = _bucket(settings)
-    bucket.check()
     from zoom_archiver.hooks.zoom import ZoomHook
 
     hook = ZoomHook(settings.zoom_conn_id)
     client = hook.get_conn()
-    planner = ReclaimPlanner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
-    listing = plan_listing(client, client.list_users(), [window], planner, workers=hook.list_workers)
-    back = record.note_listed([f.file_id for f in listing.files], now)
-    for file_id in back:
-        log.warning("File %s was trashed by us and is listed again (recovered): held back", file_id)
-    meetings = group_meetings(listing.files, cutoff)
-    log.info(
-        "Reclaim%s: %d meetings of %s (grace %d days) to prove",
-        " (DRY RUN)" if dry_run else "",
-        len(meetings),
-        window,
-        grace,
-    )
-    verdicts = decide(
-        meetings, bucket=bucket, ledger=ledger, record=record, blocked=planner.blocked, now=now, grace_days=grace
-    )
+    log.info("Reclaim%s: meetings of %s (grace %d days)", " (DRY RUN)" if dry_run else "", window, grace)
+    verdicts, failures = _prove(hook, client, settings, window, ledger, record, now=now, grace=grace)
     proven = [v for v in verdicts if v.proven]
     held = [v for v in verdicts if not v.proven]
-    report = _base_report(dry_run, grace, window, proven, held, listing.failures)
+    report = _base_report(dry_run, grace, window, proven, held, failures)
     if not dry_run:
         report["repaired"], report["repair_failed"] = _repair(held, settings, hook, record)
         report["trashed"], report["trash_failed"] = _trash(client, proven, record, now)
@@ -88,6 +77,32 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
             f"{len(report['repair_failed'])} copies could not be repaired (see the log); the rest was done"
         )
     return report
+
+
+def _prove(
+    hook: Any,
+    client: ZoomClient,
+    settings: ArchiveSettings,
+    window: Window,
+    ledger: ledger_mod.Ledger,
+    record: reclaim_record.ReclaimRecord,
+    *,
+    now: datetime,
+    grace: int,
+) -> tuple[list[MeetingVerdict], list[Any]]:
+    """List Zoom for ``window``, note recovered files, prove every meeting; the verdicts and the users that failed."""
+    bucket = _bucket(settings)
+    bucket.check()
+    planner = ReclaimPlanner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
+    listing = plan_listing(client, client.list_users(), [window], planner, workers=hook.list_workers)
+    for file_id in record.note_listed([f.file_id for f in listing.files], now):
+        log.warning("File %s was trashed by us and is listed again (recovered): held back", file_id)
+    meetings = group_meetings(listing.files, window.end)
+    log.info("%d meetings to prove (%d files listed)", len(meetings), len(listing.files))
+    verdicts = decide(
+        meetings, bucket=bucket, ledger=ledger, record=record, blocked=planner.blocked, now=now, grace_days=grace
+    )
+    return verdicts, list(listing.failures)
 
 
 def _base_report(

@@ -219,7 +219,7 @@ def test_planner_remembers_meetings_with_a_processing_or_unreadable_file(real_li
     )
     meeting = dict(real_listing["meetings"][-1])
     files = [dict(f) for f in meeting["recording_files"]]
-    files[0] = {**files[0], "status": "processing"}
+    files[0] = {**files[0], "file_type": "TRANSCRIPT", "status": "processing"}
     files[1] = {**files[1], "download_url": 42}
     planner.add({**meeting, "recording_files": files}, real_host)
     reasons = planner.blocked[meeting["uuid"]]

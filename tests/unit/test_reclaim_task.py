@@ -191,3 +191,10 @@ def test_meetings_inside_the_grace_are_left(world):
     report = run()
     assert world["zoom"].trashed == []
     assert report["meetings_checked"] == 0
+
+
+def test_a_grace_beyond_the_ledger_retention_is_a_clear_error(world):
+    world["variables"]["zoom_archive_trash_after_days"] = "90"
+    with pytest.raises(AirflowFailException, match="zoom_archive_trash_after_days .90. must be less than"):
+        run()
+    assert world["zoom"].trashed == []
