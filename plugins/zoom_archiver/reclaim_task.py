@@ -65,7 +65,7 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     held = [v for v in verdicts if not v.proven]
     report = _base_report(dry_run, grace, window, proven, held, failures)
     if not dry_run:
-        report["repaired"], report["repair_failed"] = _repair(held, settings, hook, record)
+        report["repaired"], report["repair_failed"], report["repair_deferred"] = _repair(held, settings, hook, record)
         report["trashed"], report["trash_failed"] = _trash(client, proven, record, now)
         record.prune(now)
         reclaim_record.write_record(record)
@@ -133,14 +133,19 @@ def _base_report(
 
 def _repair(
     held: Sequence[MeetingVerdict], settings: ArchiveSettings, zoom: Any, record: reclaim_record.ReclaimRecord
-) -> tuple[list[str], list[dict[str, str]]]:
-    """Archive again from Zoom (the normal archive path, forced) every missing or damaged copy; keep its new hash."""
+) -> tuple[list[str], list[dict[str, str]], int]:
+    """Archive again from Zoom (the normal archive path, forced) the missing or damaged copies, at most
+    ``zoom_archive_max_files_per_run`` a run (how many were left for the next runs is returned); keep each new hash."""
     from zoom_archiver.archive import archive_file
     from zoom_archiver.s3 import s3_hook_for
 
     repaired: list[str] = []
     failed: list[dict[str, str]] = []
-    for planned in (f for v in held for f in v.repair):
+    todo = [f for v in held for f in v.repair]
+    deferred = max(0, len(todo) - settings.max_files_per_run)
+    if deferred:
+        log.warning("%d copies to repair are left for the next runs (at most %d a run)", deferred, len(todo) - deferred)
+    for planned in todo[: settings.max_files_per_run]:
         try:
             s3_hook = s3_hook_for(planned, settings.transfer, settings.aws_conn_id)
             result = archive_file(
@@ -152,7 +157,7 @@ def _repair(
         record.hashes[planned.file_id] = (result.sha256, result.size)
         repaired.append(planned.file_id)
         log.warning("Repaired %s (archived again from Zoom); a later run proves it before trashing", planned.key)
-    return repaired, failed
+    return repaired, failed, deferred
 
 
 def _trash(

@@ -198,3 +198,14 @@ def test_a_grace_beyond_the_ledger_retention_is_a_clear_error(world):
     with pytest.raises(AirflowFailException, match="zoom_archive_trash_after_days .90. must be less than"):
         run()
     assert world["zoom"].trashed == []
+
+
+def test_repairs_are_capped_per_run(world, monkeypatch):
+    monkeypatch.setattr(reclaim_task, "load_settings", lambda: ArchiveSettings(bucket=BUCKET, max_files_per_run=1))
+    for key in ("zoom/a1", "zoom/b1"):
+        world["s3"].delete_object(Bucket=BUCKET, Key=key)
+    repaired: list[str] = []
+    report = _with_repair(world, repaired)
+    assert repaired == ["a1"]
+    assert report["repair_deferred"] == 1
+    assert world["zoom"].trashed == []
