@@ -12,7 +12,8 @@ Format (JSON, version 2)::
      "archived": {"<archive date YYYY-MM-DD>": ["<zoom file id>", ...], ...},
      "owed": [["YYYY-MM-DD", "YYYY-MM-DD"], ...],
      "failures": {"<file id>": {"runs": 2, "day": "<meeting date>", "error": "..."}},
-     "quarantine": {"<file id>": {"since": "YYYY-MM-DD", "day": "<meeting date>", "key": "...", "reason": "..."}}}
+     "quarantine": {"<file id>": {"since": "YYYY-MM-DD", "day": "<meeting date>", "key": "...", "reason": "..."}},
+     "hashes": {"<file id>": "<sha256 hex>:<size>"}}
 
 * ``archived``: every file archived (or found in S3) within the retention, grouped by the date it was archived;
   an entry is pruned ``retention_days`` after that date, whatever the meeting's date, so a backfill is remembered.
@@ -21,6 +22,9 @@ Format (JSON, version 2)::
   run that listed a range unfiltered and finished every file of it clears it.
 * ``failures``: runs in which a file failed; after ``quarantine_after`` runs, or at once for a permanent error,
   the file moves to ``quarantine``: it is no longer mapped, owed or alerted on until a run releases it.
+* ``hashes``: the SHA-256 and size of the bytes a run streamed from Zoom into S3, computed in flight when the file
+  was archived (never read from a tag or from S3): what the reclaim proves a stored copy against before it trashes
+  the file in Zoom. Kept as long as the file's ``archived`` entry (optional: ledgers without it stay valid).
 
 Version 1 (``files``: id → meeting date, ``backlog_from``) is read and migrated.
 """
@@ -52,6 +56,7 @@ class Ledger:
     owed: list[DateRange] = field(default_factory=list)
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
     quarantine: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hashes: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def __contains__(self, file_id: str) -> bool:
         return file_id in self.archived
@@ -73,7 +78,19 @@ class Ledger:
         stale = [file_id for file_id, day in self.archived.items() if day < horizon]
         for file_id in stale:
             del self.archived[file_id]
+            self.hashes.pop(file_id, None)
         return len(stale)
+
+    def record_hashes(self, results: Iterable[Mapping[str, Any]]) -> int:
+        """Keep the SHA-256 and size of files this run streamed from Zoom (``outcome`` ``archived``) as archive-time
+        proof. A copy found in S3 or re-tagged from its stored bytes proves nothing about Zoom's bytes: skipped."""
+        kept = 0
+        for result in results:
+            sha, size = str(result.get("sha256") or ""), result.get("size")
+            if result.get("outcome") == "archived" and len(sha) == 64 and isinstance(size, int):
+                self.hashes[str(result["file_id"])] = (sha.lower(), size)
+                kept += 1
+        return kept
 
     def dumps(self) -> str:
         by_day: dict[str, list[str]] = {}
@@ -86,6 +103,7 @@ class Ledger:
                 "owed": [[start.isoformat(), end.isoformat()] for start, end in merge_ranges(self.owed)],
                 "failures": dict(sorted(self.failures.items())),
                 "quarantine": dict(sorted(self.quarantine.items())),
+                "hashes": {k: f"{sha}:{size}" for k, (sha, size) in sorted(self.hashes.items())},
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -200,7 +218,11 @@ def loads(raw: Any, *, today: date) -> tuple[Ledger, str | None]:
             continue
         archived.update((str(file_id), parsed) for file_id in ids)
     ledger = Ledger(
-        archived, _ranges(data.get("owed")), _entries(data.get("failures")), _entries(data.get("quarantine"))
+        archived,
+        _ranges(data.get("owed")),
+        _entries(data.get("failures")),
+        _entries(data.get("quarantine")),
+        _hashes(data.get("hashes")),
     )
     return ledger, (f"ledger had {dropped} malformed entries; dropped them" if dropped else None)
 
@@ -234,3 +256,13 @@ def _entries(value: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(value, Mapping):
         return {}
     return {str(k): dict(v) for k, v in value.items() if isinstance(v, Mapping)}
+
+
+def _hashes(value: Any) -> dict[str, tuple[str, int]]:
+    """``hashes`` entries (``"<sha256>:<size>"``); a malformed one is dropped (that file is then not proven)."""
+    out: dict[str, tuple[str, int]] = {}
+    for file_id, entry in value.items() if isinstance(value, Mapping) else ():
+        sha, _, size = str(entry).partition(":")
+        if len(sha) == 64 and size.isdigit():
+            out[str(file_id)] = (sha.lower(), int(size))
+    return out

@@ -107,7 +107,7 @@ def meeting_entries(
         entries.append(
             {
                 "meeting": dict(meetings.get(uuid) or {"uuid": uuid}),
-                "files": [_file_entry(f) for f in listed],
+                "files": [file_entry(f) for f in listed],
                 "processing": sorted(fid for m, fid in processing if m == uuid),
                 "quarantined": [[f.file_id, reasons[f.file_id]] for f in listed if f.file_id in reasons],
             }
@@ -115,7 +115,7 @@ def meeting_entries(
     return entries
 
 
-def _file_entry(planned: PlannedFile) -> dict[str, Any]:
+def file_entry(planned: PlannedFile) -> dict[str, Any]:
     entry = {name: getattr(planned, name) for name in _FILE_FIELDS}
     entry.update(key=planned.key, zoom_size=planned.file_size)
     return entry
@@ -142,16 +142,24 @@ def verify_file(bucket: ArchiveBucket, entry: Mapping[str, Any]) -> dict[str, An
 
 
 def build_manifest(
-    entry: Mapping[str, Any], verified: Mapping[str, Mapping[str, Any]], now: datetime
+    entry: Mapping[str, Any],
+    verified: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    trashed: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of one meeting ``entry`` given what S3 holds (``verified``: file id -> :func:`verify_file`)."""
+    """The manifest of one meeting ``entry`` given what S3 holds (``verified``: file id -> :func:`verify_file`) and
+    when the reclaim moved files to Zoom's trash (``trashed``: file id -> UTC time, ``trashed_in_zoom_at``)."""
+    trashed = trashed or {}
     files, missing = [], []
     quarantined = dict(entry.get("quarantined") or [])
     for item in entry["files"]:
         seen = verified.get(item["file_id"]) or {"found": False, "reason": "not_archived"}
         base = {name: item[name] for name in _FILE_FIELDS if name != "participant" or item.get("participant")}
         if seen["found"]:
-            files.append({**base, **{k: seen[k] for k in ("size", "sha256")}, "key": item["key"]} | _when(seen))
+            found = {**base, **{k: seen[k] for k in ("size", "sha256")}, "key": item["key"]} | _when(seen)
+            if item["file_id"] in trashed:
+                found["trashed_in_zoom_at"] = trashed[item["file_id"]]
+            files.append(found)
         elif item["file_id"] in quarantined:
             missing.append(_missing(item, "quarantined", quarantined[item["file_id"]]))
         else:
@@ -194,11 +202,13 @@ def write_manifests(
     extra_args: Mapping[str, Any] | None = None,
     now: datetime | None = None,
     workers: int = VERIFY_WORKERS,
+    trashed: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Verify every listed file in S3 and write each meeting's manifest when it changed.
 
     Returns one ``{"key", "meeting_uuid", "files", "missing", "written"}`` per meeting. ``extra_args``: the
-    archive's encryption and storage class (``put_object`` arguments).
+    archive's encryption and storage class (``put_object`` arguments); ``trashed``: file id -> when the reclaim
+    trashed it in Zoom.
     """
     checks = [(entry, item) for entry in entries for item in entry["files"]]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="manifest") as pool:
@@ -211,7 +221,7 @@ def write_manifests(
     for entry in entries:
         uuid = str(entry["meeting"]["uuid"])
         key = manifest_key([item["key"] for item in entry["files"]], uuid)
-        manifest = build_manifest(entry, verified, moment)
+        manifest = build_manifest(entry, verified, moment, trashed)
         # no file of the meeting in S3 yet (all failed): no manifest until one is
         changed = bool(manifest["files"]) and not same_content(bucket.get_json(key), manifest)
         if changed:

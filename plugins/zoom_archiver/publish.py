@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from zoom_archiver.assets import event_extra, new_objects
 from zoom_archiver.manifest import write_manifests
+from zoom_archiver.reclaim_record import trashed_in_zoom_at
 from zoom_archiver.settings import load_settings
 from zoom_archiver.tasks import _bucket, _items, airflow_errors
 
@@ -40,7 +41,8 @@ def publish(
     settings = load_settings()
     bucket = _bucket(settings)
     extra_args = settings.transfer.extra_args("application/json", {})
-    written = write_manifests(bucket, meetings, extra_args=extra_args)
+    file_ids = [item["file_id"] for entry in meetings for item in entry["files"]]
+    written = write_manifests(bucket, meetings, extra_args=extra_args, trashed=trashed_in_zoom_at(file_ids))
     objects = new_objects(_results(results))
     if not objects:
         raise AirflowSkipException(f"{len(written)} manifests checked; no new object: no asset event")

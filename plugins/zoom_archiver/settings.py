@@ -250,3 +250,15 @@ def _bounded(kind: Callable[[str], float], value: Any, what: str, low: float, hi
     if not low <= number <= high:
         raise ConfigurationError(f"{what} must be between {low:g} and {high:g}, got {number:g}")
     return number
+
+
+TRASH_AFTER_DAYS_VARIABLE = "zoom_archive_trash_after_days"
+
+
+def trash_after_days(get: VariableGetter | None = None) -> int | None:
+    """The reclaim's grace period in days (Variable ``zoom_archive_trash_after_days``); ``None`` (unset): reclaim is
+    off. A file is trashed in Zoom only once its meeting is at least this many days old (README: *Reclaim*)."""
+    raw = _variable_getter(get)(TRASH_AFTER_DAYS_VARIABLE)
+    if raw is None or str(raw).strip() == "":
+        return None
+    return _int(raw, TRASH_AFTER_DAYS_VARIABLE, 0, 36500)

@@ -235,6 +235,7 @@ def commit(
         retention_days=settings.ledger.retention_days,
         quarantine_after=settings.ledger.quarantine_after_runs,
     )
+    ledger.record_hashes(done)  # archive-time SHA-256 of the files streamed now: what the reclaim proves against
     ledger_mod.write_ledger(ledger)
     report = _report(done, update, ledger, plan)
     log.info("Ledger updated: %s", report)

@@ -232,3 +232,32 @@ class ZoomClient:
         :raises ZoomApiError: 404/3301 when the meeting has no (more) recordings.
         """
         return self.get(f"meetings/{meeting_path_segment(meeting_uuid)}/recordings")
+
+    def trash_recording(self, meeting_uuid: str, recording_id: str) -> None:
+        """Move one recording file to Zoom's trash (``DELETE /meetings/{uuid}/recordings/{id}?action=trash``, 204;
+        recoverable for 30 days). Never ``action=delete``. Not retried (a 429/5xx raises; the next run tries again).
+
+        :raises ZoomApiError: Zoom refused (e.g. 3303 uncompleted meeting, 3332, 3301 no recording).
+        """
+        path = f"meetings/{meeting_path_segment(meeting_uuid)}/recordings/{quote(recording_id, safe='')}"
+        url = f"{self.api_base}/{path}"
+        for refreshed in (False, True):
+            token = self.token.get()
+            self.limiter.acquire()
+            self.stats.calls += 1
+            try:
+                response = self.session.delete(
+                    url, params={"action": "trash"}, headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                raise ZoomTransientError(f"DELETE {safe_url(url)} failed: {type(exc).__name__}") from None
+            if response.status_code in (200, 204) and not response.content.strip():
+                return
+            try:
+                self._parse(response, url)
+                return
+            except ZoomTokenRejected:
+                self.token.invalidate(token)
+                if refreshed:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover

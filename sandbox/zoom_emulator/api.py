@@ -12,7 +12,7 @@ import itertools
 import re
 import time
 
-from zoom_emulator import control, downloads, oauth, v2
+from zoom_emulator import control, downloads, oauth, trash, v2
 from zoom_emulator.faults import list_error, too_many_requests
 from zoom_emulator.httpbase import Request, Response, json_response
 from zoom_emulator.state import EmulatorState
@@ -74,6 +74,10 @@ class ApiApp:
 
     def _v2(self, request: Request) -> Response:
         state = self.state
+        if trash.matches(request):  # DELETE a recording file (trash/delete), PUT its status (recover)
+            state.stats.request("trash")
+            denied = oauth.check_api_auth(state, request)
+            return denied if denied is not None else trash.handle(state, request)
         route = _match_v2(request.raw_path)
         if route is None:
             state.stats.request("other")

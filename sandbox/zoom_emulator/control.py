@@ -14,6 +14,8 @@ POST  /_emulator/download_answer        ``{"file_id", "host"?, "status"?, "body"
                                         the next downloads of a file get this answer (``planted``)
 POST  /_emulator/user_gone              ``{"user", "gone"?}``: that user's recordings listing answers 404/1001
 GET   /_emulator/planted                the planted download answers and gone users
+GET   /_emulator/trash                  every DELETE call on a recording file, and the trashed files
+POST  /_emulator/trash/recover          ``{"file_id"}``: recover a trashed file (as the web portal does)
 POST  /_emulator/meetings               add a meeting in Zoom's shape; returns it (detail shape)
 POST  /_emulator/reset                  ``{"seed", "params"?, "today"?}``: reload a seed
 POST  /_emulator/tokens/expire          expire every issued token now
@@ -29,6 +31,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from zoom_emulator import trash
 from zoom_emulator.builder import DatasetBuilder, add_meeting_from_json
 from zoom_emulator.content import expected_sha256
 from zoom_emulator.downloads import webhook_suffix
@@ -223,6 +226,8 @@ def handle(state: EmulatorState, request: Request) -> Response:
             return json_response(200, state.stats.snapshot())
         if route == "/config":
             return json_response(200, state.config.public_dict())
+        if route == "/trash":
+            return json_response(200, state.trash.snapshot())
         if route == "/planted":
             return json_response(200, state.planted.snapshot())
         if route == "/secrets":
@@ -261,6 +266,8 @@ def handle(state: EmulatorState, request: Request) -> Response:
     }
     if route in actions:
         return actions[route](state, body)
+    if route == "/trash/recover":
+        return trash.recover_control(state, body)
     if route == "/stats/reset":
         state.stats.reset()
         return json_response(200, {"ok": True})

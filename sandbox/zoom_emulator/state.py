@@ -15,6 +15,7 @@ from zoom_emulator.ids import IdFactory
 from zoom_emulator.planted import PlantedFaults
 from zoom_emulator.stats import Stats
 from zoom_emulator.tokens import PageTokens, TokenStore
+from zoom_emulator.trash import Trash
 
 
 class EmulatorState:
@@ -43,6 +44,7 @@ class EmulatorState:
         self.limiter = RateLimiter()
         self.background = BackgroundConsumer(self)
         self.planted = PlantedFaults()
+        self.trash = Trash()
         self.signer = UrlSigner(IdFactory(f"cdn-secret:{runtime_seed}").urlsafe(32).encode())
         self.api_base = ""
         self.cdn_base = ""
@@ -72,6 +74,7 @@ class EmulatorState:
             self.pages.clear()
             self.faults.reset(self.config.fault_seed)
             self.planted = PlantedFaults()
+            self.trash = Trash()
             self.stats.reset()
 
     def redirect_base(self) -> str:

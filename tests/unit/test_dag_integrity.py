@@ -257,3 +257,41 @@ class TestAuditDag:
         )
         assert result.returncode == 0, result.stderr[-2000:]
         assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+RECLAIM_DAG_ID = "zoom_recordings_reclaim"
+
+
+@pytest.fixture(scope="module")
+def reclaim_dag(dagbag):
+    assert dagbag.import_errors == {}
+    return dagbag.dags[RECLAIM_DAG_ID]
+
+
+class TestReclaimDag:
+    def test_one_task_daily_one_run_at_a_time(self, reclaim_dag):
+        from airflow.sdk import CronTriggerTimetable
+
+        assert [t.task_id for t in reclaim_dag.tasks] == ["reclaim"]
+        assert isinstance(reclaim_dag.timetable, CronTriggerTimetable)
+        assert reclaim_dag.timetable.expression == "30 3 * * *"
+        assert reclaim_dag.catchup is False
+        assert reclaim_dag.max_active_runs == 1
+        task = reclaim_dag.get_task("reclaim")
+        assert task.max_active_tis_per_dag == 1  # the only writer of zoom_archive_reclaim
+        assert task.retries == 0  # a failed delete is retried by tomorrow's run, after a new proof
+
+    def test_dry_run_param(self, reclaim_dag):
+        from airflow.sdk.exceptions import ParamValidationError
+
+        assert reclaim_dag.params.validate() == {"dry_run": False}
+        params = copy.deepcopy(reclaim_dag.params)
+        with pytest.raises(ParamValidationError):
+            params["dry_run"] = "yes"
+
+    def test_failures_are_alerted(self, reclaim_dag):
+        from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+
+        callbacks = reclaim_dag.get_task("reclaim").on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert any(isinstance(cb, ArchiveFailureNotifier) for cb in callbacks)

@@ -195,3 +195,47 @@ class TestVariableIO:
         ledger, warning = read_ledger(lambda key, default=None: default, today=TODAY)
         assert ledger == Ledger()
         assert "missing" in warning
+
+
+class TestHashes:
+    """``hashes``: the SHA-256 of the bytes streamed from Zoom, recorded when a file is archived."""
+
+    SHA = "ab" * 32
+
+    def test_only_files_streamed_now_are_recorded(self):
+        ledger = Ledger()
+        kept = ledger.record_hashes(
+            [
+                {"file_id": "new", "outcome": "archived", "sha256": self.SHA.upper(), "size": 10},
+                {"file_id": "found", "outcome": "already_archived", "sha256": self.SHA, "size": 10},
+                {"file_id": "retag", "outcome": "tag_repaired", "sha256": self.SHA, "size": 10},
+                {"file_id": "odd", "outcome": "archived", "sha256": "short", "size": 10},
+            ]
+        )
+        assert kept == 1
+        assert ledger.hashes == {"new": (self.SHA, 10)}
+
+    def test_round_trip_and_pruned_with_the_archived_entry(self):
+        ledger = Ledger()
+        ledger.add(["old", "new"], TODAY - timedelta(days=100))
+        ledger.archived["new"] = TODAY
+        ledger.hashes = {"old": (self.SHA, 1), "new": (self.SHA, 2)}
+        again, warning = loads(ledger.dumps(), today=TODAY)
+        assert warning is None
+        assert again.hashes == ledger.hashes
+        again.prune(TODAY, 90)
+        assert again.hashes == {"new": (self.SHA, 2)}
+
+    def test_malformed_hashes_are_dropped_and_old_ledgers_have_none(self):
+        raw = json.dumps({"version": 2, "archived": {}, "hashes": {"a": "zz:1", "b": f"{self.SHA}:x", "c": 5}})
+        assert loads(raw, today=TODAY)[0].hashes == {}
+        assert loads(json.dumps({"version": 2, "archived": {}}), today=TODAY)[0].hashes == {}
+
+    def test_size_of_the_record_per_file(self):
+        ledger = Ledger()
+        ids = [f"{i:08d}-fba9-4866-b71b-099b38a3e702" for i in range(1000)]
+        ledger.add(ids, TODAY)
+        without = len(ledger.dumps())
+        ledger.hashes = {i: (self.SHA, 123456789) for i in ids}
+        per_file = (len(ledger.dumps()) - without) / len(ids)
+        assert per_file < 120  # ~115 bytes a file: 40 KiB per 1,000 files with the archived entry

@@ -142,3 +142,28 @@ class TestLoadSettings:
         monkeypatch.delenv("AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET", raising=False)
         with pytest.raises(ConfigurationError, match="zoom_archive_bucket"):
             load_settings()
+
+
+class TestTrashAfterDays:
+    """``zoom_archive_trash_after_days``: the reclaim is off unless it is set."""
+
+    @staticmethod
+    def get(value: Any) -> Any:
+        from zoom_archiver.settings import trash_after_days
+
+        return trash_after_days(
+            lambda name, default=None: value if name == "zoom_archive_trash_after_days" else default
+        )
+
+    def test_unset_or_blank_is_off(self):
+        assert self.get(None) is None
+        assert self.get("  ") is None
+
+    def test_days(self):
+        assert self.get("30") == 30
+        assert self.get(0) == 0
+
+    @pytest.mark.parametrize("bad", ["-1", "thirty", "1.5", "40000"])
+    def test_bad_values_name_the_variable(self, bad):
+        with pytest.raises(ConfigurationError, match=r"zoom_archive_trash_after_days.*"):
+            self.get(bad)

@@ -197,6 +197,12 @@ class TestCommit:
             tasks.commit([None], summary(planned=[["b", "2026-03-06"]]), failures, {}, task_context)
         assert "Failed: 1" in task_context["ti"].xcoms["run_report_text"]
 
+    def test_records_the_hash_of_files_streamed_now_not_of_copies_found_in_s3(self, variables, task_context):
+        planned = [["a", "2026-03-05"], ["b", "2026-03-05"]]
+        results = [result("a"), result("b", outcome="already_archived")]
+        tasks.commit(results, summary(planned=planned), [], {}, task_context)
+        assert json.loads(variables[LEDGER_VARIABLE])["hashes"] == {"a": "0" * 64 + ":1"}
+
     def test_a_failed_file_fails_the_run_but_the_others_are_recorded(self, variables, task_context):
         planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
         failures = [{"file_id": "b", "permanent": False, "error": "DownloadError: HTTP 503", "key": "zoom/b"}]

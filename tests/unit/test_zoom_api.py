@@ -486,3 +486,29 @@ def test_get_meeting_recordings_requests_the_encoded_uuid(requests_mock, client)
     requests_mock.get(url, json={"uuid": "/ajXp112QmuoKj4854875==", "recording_files": []})
     assert client.get_meeting_recordings("/ajXp112QmuoKj4854875==")["uuid"] == "/ajXp112QmuoKj4854875=="
     assert api_calls(requests_mock)[-1].url == url
+
+
+class TestTrashRecording:
+    UUID = "/ajXp112QmuoKj4854875=="
+    URL = re.compile(r"^https://api\.zoom\.us/v2/meetings/[^/]+/recordings/[^/?]+")
+
+    def test_delete_with_action_trash_and_the_uuid_double_encoded(self, requests_mock, client):
+        requests_mock.delete(self.URL, status_code=204)
+        client.trash_recording(self.UUID, "file-1")
+        [call] = [c for c in api_calls(requests_mock) if c.method == "DELETE"]
+        assert urlsplit(call.url).path == "/v2/meetings/%252FajXp112QmuoKj4854875%253D%253D/recordings/file-1"
+        assert qs(call) == {"action": "trash"}
+
+    def test_a_refusal_raises_with_zoom_code(self, requests_mock, client):
+        body = {"code": 3303, "message": "You can not delete an uncompleted meeting."}
+        requests_mock.delete(self.URL, status_code=400, json=body)
+        with pytest.raises(ZoomApiError) as error:
+            client.trash_recording("plain==", "file-1")
+        assert error.value.code == 3303
+
+    def test_token_reminted_once(self, requests_mock, client):
+        requests_mock.delete(
+            self.URL, [{"status_code": 401, "json": {"code": 124, "message": "x"}}, {"status_code": 204}]
+        )
+        client.trash_recording("plain==", "file-1")
+        assert len([c for c in api_calls(requests_mock) if c.method == "DELETE"]) == 2

@@ -1,0 +1,138 @@
+"""Zoom's trash for recording files: ``DELETE /v2/meetings/{uuid}/recordings/{recordingId}?action=trash|delete``
+(204), and recovery within 30 days, ``PUT /v2/meetings/{uuid}/recordings/{recordingId}/status``
+``{"action": "recover"}`` (204).
+
+A trashed file leaves every listing and download (as Zoom hides it) but is kept here, recoverable for
+:data:`RECOVERY_DAYS`; ``action=delete`` removes it for good. Every DELETE call is remembered, whatever its answer,
+and readable through the control API: ``GET /_emulator/trash`` (``calls``, ``trashed``);
+``POST /_emulator/trash/recover`` ``{"file_id": ...}`` recovers a file as the web portal does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from zoom_emulator.httpbase import Request, Response, json_response
+from zoom_emulator.model import RecordingFile, format_time
+
+RECOVERY_DAYS = 30
+_FILE = re.compile(r"/v2/meetings/([^/]+)/recordings/([^/]+)")
+_STATUS = re.compile(r"/v2/meetings/([^/]+)/recordings/([^/]+)/status")
+NO_RECORDING = {"code": 3301, "message": "There is no recording for this meeting."}
+UNCOMPLETED = {"code": 3303, "message": "You can not delete an uncompleted meeting."}
+
+
+class Trash:
+    """The account's trash, and the log of DELETE calls."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls: list[dict[str, Any]] = []
+        self.trashed: dict[str, tuple[RecordingFile, datetime]] = {}  # file key -> (file, when)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            trashed = [
+                {"file_id": f.id, "meeting_uuid": f.meeting_uuid, "trashed_at": format_time(at)}
+                for f, at in self.trashed.values()
+            ]
+            return {"calls": list(self.calls), "trashed": trashed}
+
+
+def matches(request: Request) -> bool:
+    """Whether the request is one of the trash calls (DELETE of a file, PUT of its status)."""
+    path = request.raw_path
+    if request.method == "DELETE":
+        return _FILE.fullmatch(path) is not None
+    return request.method == "PUT" and _STATUS.fullmatch(path) is not None
+
+
+def _find(state: Any, segment: str, recording_id: str) -> RecordingFile | None:
+    from zoom_emulator.v2 import decode_meeting_ref
+
+    meeting = state.dataset.meeting(decode_meeting_ref(segment))
+    for f in (meeting.files or []) if meeting is not None else []:
+        if f.id == _unquote(recording_id):
+            return f
+    return None
+
+
+def _unquote(value: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(value)
+
+
+def handle(state: Any, request: Request) -> Response:
+    """Answer a DELETE (trash or delete) or a PUT .../status (recover)."""
+    trash: Trash = state.trash
+    if request.method == "DELETE":
+        match = _FILE.fullmatch(request.raw_path)
+        assert match is not None
+        return _delete(state, trash, request, match.group(1), match.group(2))
+    match = _STATUS.fullmatch(request.raw_path)
+    assert match is not None
+    return _recover(state, request, match.group(1), match.group(2))
+
+
+def _delete(state: Any, trash: Trash, request: Request, segment: str, recording_id: str) -> Response:
+    from zoom_emulator.v2 import decode_meeting_ref
+
+    action = request.query.get("action", "trash")
+    with trash.lock:
+        trash.calls.append(
+            {
+                "meeting_uuid": decode_meeting_ref(segment),
+                "recording_id": _unquote(recording_id),
+                "action": action,
+                "at": format_time(datetime.now(UTC)),
+            }
+        )
+        if action not in ("trash", "delete"):
+            return json_response(400, {"code": 300, "message": "Invalid action."})
+        f = _find(state, segment, recording_id)
+        if f is None or f.deleted:
+            return json_response(404, NO_RECORDING)
+        if f.status == "processing":
+            return json_response(400, UNCOMPLETED)
+        f.deleted = True
+        if action == "trash":
+            trash.trashed[f.key] = (f, datetime.now(UTC))
+    return Response(204, b"", None)
+
+
+def _recover(state: Any, request: Request, segment: str, recording_id: str) -> Response:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or body.get("action") != "recover":
+        return json_response(400, {"code": 300, "message": "Invalid action."})
+    f = _find(state, segment, recording_id)
+    return Response(204, b"", None) if f is not None and recover(state, f) else json_response(404, NO_RECORDING)
+
+
+def recover(state: Any, f: RecordingFile) -> bool:
+    """Bring ``f`` back from the trash (within :data:`RECOVERY_DAYS`); whether it was there."""
+    trash: Trash = state.trash
+    with trash.lock:
+        entry = trash.trashed.get(f.key)
+        if entry is None or datetime.now(UTC) - entry[1] > timedelta(days=RECOVERY_DAYS):
+            return False
+        f.deleted = False
+        del trash.trashed[f.key]
+    return True
+
+
+def recover_control(state: Any, body: dict[str, Any]) -> Response:
+    """``POST /_emulator/trash/recover {"file_id": ...}``: what the web portal's *Recover* does."""
+    trash: Trash = state.trash
+    with trash.lock:
+        found = [f for f, _ in trash.trashed.values() if f.id == body.get("file_id")]
+    if not found or not recover(state, found[0]):
+        return json_response(404, {"error": "no such file in the trash"})
+    return json_response(200, {"recovered": found[0].id})
