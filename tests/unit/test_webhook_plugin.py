@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
+PLUGINS = DAGS.parent / "plugins"
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,14 @@ def test_webhook_dag_archives_the_meeting_s_files_with_the_hourly_dag_s_task_bod
     assert not dag.is_paused_upon_creation
 
 
-def test_the_plugin_is_registered_by_entry_point_and_mounts_the_receiver_at_zoom():
-    (entry,) = [e for e in entry_points(group="airflow.plugins") if e.name == "zoom_webhook"]
-    plugin = entry.load()
+def test_airflow_finds_the_plugin_in_the_plugins_folder_once_and_it_mounts_the_receiver_at_zoom():
+    from airflow._shared.plugins_manager.plugins_manager import _load_plugins_from_plugin_directory
+
+    plugins, errors = _load_plugins_from_plugin_directory(str(PLUGINS))
+    assert errors == {}
+    (plugin,) = [p for p in plugins if p.name == "zoom_webhook"]
+    # not an entry point too: a second registration of the name is reported by Airflow as an import error
+    assert "zoom_webhook" not in {e.name for e in entry_points(group="airflow.plugins")}
     (app,) = plugin.fastapi_apps
     assert app["url_prefix"] == "/zoom"
     assert {route.path for route in app["app"].routes} == {"/webhook"}
