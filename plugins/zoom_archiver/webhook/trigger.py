@@ -25,13 +25,17 @@ def queue_meeting_run(event: Event, dag_id: str = WEBHOOK_DAG_ID) -> bool:
     """Create the event's run; ``False`` when it exists already (a duplicate delivery)."""
     from airflow.api.common.trigger_dag import trigger_dag
     from airflow.exceptions import DagNotFound, DagRunAlreadyExists
+    from airflow.models.dagrun import DagRun
     from airflow.utils.types import DagRunTriggeredByType, DagRunType
     from sqlalchemy.exc import IntegrityError
 
+    run_id = event.run_id()
+    if DagRun.find_duplicate(dag_id=dag_id, run_id=run_id) is not None:  # one indexed lookup: duplicates stay cheap
+        return False
     try:
         trigger_dag(
             dag_id,
-            run_id=event.run_id(),
+            run_id=run_id,
             conf=event.conf(),
             run_type=DagRunType.MANUAL,
             triggered_by=DagRunTriggeredByType.REST_API,

@@ -105,3 +105,14 @@ def test_duplicates_are_separate_deliveries_of_one_event(hooked, receiver):
     wait(hooked)
     assert len(receiver.got) == 3
     assert len({json.loads(body)["payload"]["object"]["uuid"] for _, body in receiver.got}) == 1
+
+
+def test_adding_a_completed_meeting_sends_its_event_unless_auto_is_off(hooked, receiver):
+    meeting = {"host_email": "tricia@example.com", "recording_files": [{"file_type": "MP4", "file_size": 1000}]}
+    added = hooked.control("POST", "meetings", meeting)
+    wait(hooked)
+    assert [json.loads(body)["payload"]["object"]["uuid"] for _, body in receiver.got] == [added["uuid"]]
+    hooked.control("POST", "webhooks/config", {"auto": False})
+    hooked.control("POST", "meetings", meeting)
+    wait(hooked)
+    assert len(receiver.got) == 1
