@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -104,7 +105,11 @@ def archive_file(
         before_sleep=_log_retry,
         reraise=True,
     )
-    done = retrying(stream_to_s3, planned, zoom, s3_hook, archive, settings)
+    # a new key is written only if still absent: a run archiving the same file at the same moment gets a 412, and
+    # the stored copy (same file id, size and sha256) is then taken as this run's (see transfer._landed_despite)
+    absent = not force and archive.head(planned.key) is None
+    with archive.only_if_absent(planned.key) if absent else contextlib.nullcontext():
+        done = retrying(stream_to_s3, planned, zoom, s3_hook, archive, settings)
     return ArchiveResult(
         planned.file_id, planned.key, planned.start_date, "archived", done.size, done.sha256, done.resumes
     )

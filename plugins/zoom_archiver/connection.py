@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,8 @@ class Extra:
     #: Airflow masks the values of fields whose names look secret ("token"): such a default would be shown, and
     #: saved, as "***", so it is named in the description only.
     form_default: bool = True
+    #: a secret: a password field in the form (Airflow also masks extras whose names say "secret" or "token")
+    sensitive: bool = False
 
     def form_field(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.kind if self.required else [self.kind, "null"]}
@@ -42,6 +45,8 @@ class Extra:
             schema["default"] = list(self.default) if isinstance(self.default, tuple) else self.default
         if self.kind == "array":
             schema["items"] = {"type": "string"}
+        if self.sensitive:
+            schema["format"] = "password"
         return {"label": self.label, "schema": schema, "description": self.description}
 
 
@@ -105,6 +110,13 @@ def _participant_audio(value: Any, name: str) -> str:
 #: ``participant_audio``: when a meeting's detail is fetched for its participant audio files (see
 #: :mod:`zoom_archiver.participant_audio`).
 PARTICIPANT_AUDIO_MODES = ("auto", "always", "never")
+
+
+def _secrets(value: Any, name: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(t, str) for t in items):
+        raise ConfigurationError(f"connection extra {name} must be a list of secret tokens (value not shown)")
+    return tuple(t.strip() for t in items if t.strip())
 
 
 EXTRAS: tuple[Extra, ...] = (
@@ -171,6 +183,25 @@ EXTRAS: tuple[Extra, ...] = (
         "than it shows), always, never.",
         _participant_audio,
     ),
+    Extra(
+        "webhook_secret_token",
+        "Webhook secret token",
+        "string",
+        None,
+        "The Zoom app's event-subscription Secret Token: signs the deliveries to /zoom/webhook (masked).",
+        lambda value, name: _secrets(value, name)[:1],
+        form_default=False,
+        sensitive=True,
+    ),
+    Extra(
+        "webhook_secret_tokens",
+        "More webhook secret tokens",
+        "array",
+        None,
+        "Secret tokens of other apps (or the old token while rotating); a delivery signed by any of them is accepted.",
+        _secrets,
+        form_default=False,
+    ),
 )
 
 
@@ -196,6 +227,8 @@ class ZoomConnectionSettings:
     timeout: float = 30.0
     download_timeout: float = 120.0
     participant_audio: str = "auto"
+    webhook_secret_token: tuple[str, ...] = dataclass_field(default=(), repr=False)
+    webhook_secret_tokens: tuple[str, ...] = dataclass_field(default=(), repr=False)
 
     @property
     def rate(self) -> float | None:
@@ -228,6 +261,19 @@ def read_zoom_connection(conn: Any, conn_id: str) -> ZoomConnectionSettings:
         client_secret=conn.password,
         **values,
     )
+
+
+def read_webhook_secrets(conn: Any) -> tuple[str, ...]:
+    """The webhook secret tokens of a ``zoom`` connection (``webhook_secret_token`` first, then the rotation list);
+    only these extras are read, so the receiver works with a connection whatever its other fields."""
+    extra: Mapping[str, Any] = conn.extra_dejson or {}
+    tokens: list[str] = []
+    for field_ in EXTRAS:
+        if field_.name in ("webhook_secret_token", "webhook_secret_tokens"):
+            raw = extra.get(field_.name, extra.get(f"extra__zoom__{field_.name}"))
+            if raw not in (None, ""):
+                tokens.extend(t for t in field_.parse(raw, field_.name) if t not in tokens)
+    return tuple(tokens)
 
 
 def api_base(host: str | None, port: int | None, schema: str | None) -> str:

@@ -44,6 +44,7 @@ _WRONG_REGION = ("301", "PermanentRedirect")
 #: Error codes no retry cures: the bucket, the credentials or the KMS key need a person (and any ``KMS*`` code).
 CONFIGURATION_CODES = frozenset(("AccessDenied", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"))
 _CREATE_MULTIPART = "after-call.s3.CreateMultipartUpload"
+_CONDITIONAL_WRITES = ("before-parameter-build.s3.PutObject", "before-parameter-build.s3.CompleteMultipartUpload")
 
 
 def metadata_value(value: str) -> str:
@@ -203,6 +204,23 @@ class ArchiveBucket:
             yield
         finally:
             self.client.meta.events.unregister(_CREATE_MULTIPART, remember)
+
+    @contextmanager
+    def only_if_absent(self, key: str) -> Iterator[None]:
+        """In the block, writes of ``key`` (PutObject, CompleteMultipartUpload) carry ``If-None-Match: *``: S3 refuses
+        (412) the second of two runs writing the same key at once, so a key is never uploaded twice."""
+
+        def condition(params: dict[str, Any], **_: Any) -> None:
+            if (params.get("Bucket"), params.get("Key")) == (self.name, key):
+                params["IfNoneMatch"] = "*"
+
+        for event in _CONDITIONAL_WRITES:
+            self.client.meta.events.register(event, condition)
+        try:
+            yield
+        finally:
+            for event in _CONDITIONAL_WRITES:
+                self.client.meta.events.unregister(event, condition)
 
     def abort_uploads_of_key(self, key: str, upload_ids: Collection[str]) -> int:
         """Abort the incomplete multipart uploads ``upload_ids`` of exactly ``key`` (after our transfer failed).

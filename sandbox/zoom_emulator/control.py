@@ -18,6 +18,7 @@ GET   /_emulator/trash                  every DELETE call on a recording file, a
 POST  /_emulator/trash/recover          ``{"file_id"}``: recover a trashed file (as the web portal does)
 POST  /_emulator/meetings               add a meeting in Zoom's shape; returns it (detail shape)
 POST  /_emulator/reset                  ``{"seed", "params"?, "today"?}``: reload a seed
+GET   /_emulator/webhooks               webhook deliveries (see ``zoom_emulator.webhooks``: config, send, validate)
 POST  /_emulator/tokens/expire          expire every issued token now
 POST  /_emulator/tokens/revoke          invalidate every issued token
 GET   /_emulator/secrets                every token and CDN signature issued, and the client secret (leak tests)
@@ -42,6 +43,8 @@ from zoom_emulator.render import file_urls, meeting_json
 from zoom_emulator.seed_tricky import CASES
 from zoom_emulator.seeds import build_seed
 from zoom_emulator.state import EmulatorState
+from zoom_emulator.webhooks import handle as webhooks_handle
+from zoom_emulator.webhooks import on_completed
 
 
 def _error(status: int, message: str) -> Response:
@@ -101,6 +104,9 @@ def _complete(state: EmulatorState, body: dict[str, Any]) -> Response:
             if f.status == "processing":
                 f.status = "completed"
                 done.append(f.key)
+    completed = {m.uuid: m for m, f in state.dataset.iter_files() if f.key in done}
+    for meeting in completed.values():  # each meeting whose recording just completed: recording.completed
+        on_completed(state, meeting)
     return json_response(200, {"completed": done})
 
 
@@ -166,6 +172,8 @@ def _add_meeting(state: EmulatorState, body: Any) -> Response:
     except ValueError as exc:
         return _error(400, str(exc))
     host = dataset.user_by_id(meeting.host_id)
+    if any(f.status == "completed" for f in meeting.files or []):
+        on_completed(state, meeting)
     return json_response(201, meeting_json(state.api_base, meeting, host_email=host.email if host else "", detail=True))
 
 
@@ -211,6 +219,11 @@ def handle(state: EmulatorState, request: Request) -> Response:
     """Dispatch one ``/_emulator/...`` request."""
     state.stats.request("control")
     route = request.raw_path.removeprefix("/_emulator").rstrip("/")
+    if route.startswith("/webhooks"):
+        try:
+            return webhooks_handle(state, route, request.method, request.json() if request.method == "POST" else None)
+        except ValueError:
+            return _error(400, "body must be JSON")
     if request.method == "GET":
         if route == "/health":
             return json_response(200, {"ok": True})

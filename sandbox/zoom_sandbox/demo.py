@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in load_dotenv_file(Path(args.env_file)).items() if k.startswith(PASSED_PREFIXES)}
         env.update({k: v for k, v in os.environ.items() if k in REAL_KEYS})
         problem = real_credentials_problem(env)
+        emulator = None
         if problem is None:
             print("Using the real Zoom and S3 credentials from", args.env_file)
         else:
@@ -163,8 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Archived keys in s3://{bucket}/{prefix}/ ({len(keys)}):")
         for key in keys:
             print("  ", key)
-        print(f"Logs: {log_dir}", flush=True)
         ok = all(run["state"] == "success" for run in runs)
+        if emulator is not None:  # the sandbox: show a recording archived through Zoom's webhook
+            from zoom_sandbox.demo_webhook import show_webhook
+
+            ok = show_webhook(api, airflow.url, emulator, lambda: list_keys(env, bucket, prefix)) and ok
+        print(f"Logs: {log_dir}", flush=True)
         finished = True
         if args.exit:
             return 0 if ok else 1

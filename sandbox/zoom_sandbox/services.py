@@ -24,6 +24,8 @@ SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_ACCOUNT_ID = "sandbox-account"
 SANDBOX_BUCKET = "zoom-archive-sandbox"
 #: The emulator hands out API URLs on 127.0.0.1 and CDN URLs on localhost.
+#: The sandbox Zoom app's event-subscription secret token (the emulator signs its webhook deliveries with it).
+SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret-token"
 SANDBOX_DOWNLOAD_HOSTS = ["127.0.0.1", "localhost"]
 #: ``ZOOM_EMULATOR_TODAY=YYYY-MM-DD`` pins the emulator's 'today' (UTC) for a whole run: ``start_emulator``
 #: passes it as ``--today`` and the emulator tests' fixtures as ``today=``. Unset or empty: the real UTC date.
@@ -242,6 +244,7 @@ def airflow_env(
             "download_hosts": SANDBOX_DOWNLOAD_HOSTS,
             "allow_http_downloads": True,
             "max_requests_per_second": requests_per_second,
+            "webhook_secret_token": SANDBOX_WEBHOOK_SECRET,
         },
     }
     aws = {

@@ -458,3 +458,31 @@ class TestObjectMetadata:
         assert meta["zoom-participant"].isascii()
         assert unquote(meta["zoom-participant"]) == name
         assert meta["zoom-recording-type"] == "participant_audio"
+
+
+class Racing(io.BytesIO):
+    """A download during which another run stores the same file at the key (after our HEAD, before our write)."""
+
+    def __init__(self, data: bytes, s3, planned: PlannedFile) -> None:
+        super().__init__(data)
+        self.s3, self.planned, self.raced = s3, planned, False
+
+    def read(self, size: int | None = -1) -> bytes:
+        if not self.raced:
+            self.raced = True
+            meta = {**object_metadata(self.planned), "writer": "the-other-run"}
+            self.s3.put_object(Bucket=BUCKET, Key=self.planned.key, Body=self.getvalue(), Metadata=meta)
+        return super().read(size)
+
+
+class TestOverlappingRuns:
+    @pytest.mark.parametrize("data", [pytest.param(SMALL, id="put"), pytest.param(MEDIUM, id="multipart")])
+    def test_a_key_written_by_another_run_meanwhile_is_not_uploaded_again(self, s3, run, make_planned, data):
+        planned = make_planned(file_size=len(data))
+        zoom = FakeZoom(lambda offset: FakeDownload(Racing(data, s3, planned)))
+        result = run(planned, zoom)
+        # S3 refused our write (If-None-Match: *): the other run's object stays, verified as the same bytes
+        assert s3.head_object(Bucket=BUCKET, Key=planned.key)["Metadata"]["writer"] == "the-other-run"
+        assert result.sha256 == hashlib.sha256(data).hexdigest()
+        assert tags(s3, planned.key) == {"sha256": result.sha256}
+        assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []

@@ -94,3 +94,25 @@ class TestReading:
         with pytest.raises(ConfigurationError) as info:
             read_zoom_connection(conn, "zoom_default")
         assert "client-secret-0001" not in str(info.value)
+
+
+class TestWebhookSecrets:
+    def test_the_token_and_the_rotation_list_are_read_in_order_without_duplicates(self):
+        from zoom_archiver.connection import read_webhook_secrets
+
+        conn = connection(webhook_secret_token=" new ", webhook_secret_tokens=["old", "new", ""])
+        assert read_webhook_secrets(conn) == ("new", "old")
+        assert read_webhook_secrets(connection()) == ()
+
+    def test_a_bad_list_is_named_without_its_value(self):
+        from zoom_archiver.connection import read_webhook_secrets
+
+        with pytest.raises(ConfigurationError, match="webhook_secret_tokens") as error:
+            read_webhook_secrets(connection(webhook_secret_tokens={"k": "s3cr3t-value"}))
+        assert "s3cr3t-value" not in str(error.value)
+
+    def test_the_token_is_a_password_field_and_never_in_the_settings_repr(self):
+        assert conn_fields()["webhook_secret_token"]["schema"]["format"] == "password"
+        settings = read_zoom_connection(connection(webhook_secret_token="s3cr3t-value"), "zoom_default")
+        assert settings.webhook_secret_token == ("s3cr3t-value",)
+        assert "s3cr3t-value" not in repr(settings)

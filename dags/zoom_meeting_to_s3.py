@@ -1,0 +1,78 @@
+"""
+### Zoom webhook → S3: archive one meeting now
+
+Triggered by the Zoom webhook receiver of this package (`POST /zoom/webhook` on the api-server) when Zoom posts
+`recording.completed` or `recording.transcript_completed`: one run per (event, meeting), its run id derived from
+both, so a retried or duplicated delivery triggers nothing new. The run's conf holds the meeting UUID and the
+event name only; the meeting is re-read through the Zoom API with our own token, and each new file is archived
+exactly like the hourly DAG `zoom_recordings_to_s3` does it (same keys, same checks, same `archive` task body).
+
+The hourly DAG stays the safety net and the ledger's one writer: its next run finds these files in S3 (HEAD,
+no download) and records them.
+
+This file is wiring only: the work lives in the `zoom_archiver` package, imported inside the tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.retries import RETRIES
+from zoom_archiver.settings import deployment_settings
+
+DEPLOYMENT = deployment_settings()
+
+
+@dag(
+    dag_id="zoom_meeting_to_s3",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    # webhook runs run side by side (never queued behind a long hourly run); the API calls stay capped below
+    max_active_runs=8,
+    is_paused_upon_creation=False,
+    doc_md=__doc__,
+    tags=["zoom", "s3", "archive", "webhook"],
+    default_args={
+        "owner": "zoom-archiver",
+        "retries": DEPLOYMENT.task_retries,
+        "retry_delay": DEPLOYMENT.retry_delay,
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=30),
+        "on_failure_callback": [ArchiveFailureNotifier()],
+    },
+    params={
+        "meeting_uuid": Param("", type="string", title="Meeting UUID", description="The meeting instance's UUID."),
+        "event": Param("manual", type="string", title="Zoom event", description="The event that triggered the run."),
+    },
+)
+def zoom_meeting_to_s3() -> None:
+    # two at a time over all webhook runs: with the client's per-process cap this bounds the API calls of a burst
+    @task(retries=RETRIES.discover_task, max_active_tis_per_dag=2, execution_timeout=timedelta(minutes=15))
+    def discover_meeting(params: dict[str, Any] | None = None, **context: Any) -> list[dict[str, Any]]:
+        """Re-read the meeting through the Zoom API; return its files that are not archived yet."""
+        from zoom_archiver.webhook.run import discover_meeting as run
+
+        return run(params or {}, context)
+
+    @task(
+        multiple_outputs=False,
+        map_index_template="{{ file_label }}",
+        execution_timeout=DEPLOYMENT.file_timeout,
+        max_active_tis_per_dag=DEPLOYMENT.parallel_files,
+    )
+    def archive(file: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
+        """Stream one recording file from Zoom into S3 and verify it."""
+        from zoom_archiver.tasks import archive as run
+
+        return run(file, {}, context)
+
+    archive.expand(file=discover_meeting())
+
+
+zoom_meeting_to_s3()

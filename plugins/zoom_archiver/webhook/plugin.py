@@ -1,0 +1,18 @@
+"""The Airflow plugin mounting the receiver in the api-server at ``/zoom`` (``POST /zoom/webhook``).
+
+Registered through the package's ``airflow.plugins`` entry point (pyproject.toml). Airflow does not authenticate
+plugin routes: every delivery's signature is checked by the receiver itself.
+"""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+
+from zoom_archiver.webhook.receiver import create_app
+
+URL_PREFIX = "/zoom"
+
+
+class ZoomWebhookPlugin(AirflowPlugin):
+    name = "zoom_webhook"
+    fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Zoom recording webhooks"}]

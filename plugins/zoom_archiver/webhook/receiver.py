@@ -1,0 +1,129 @@
+"""The FastAPI app answering Zoom's webhook deliveries at ``POST /webhook`` (mounted at ``/zoom``: ``/zoom/webhook``).
+
+Every delivery is checked before anything else (size, headers, timestamp, signature: see
+:mod:`~zoom_archiver.webhook.signature`); a refused one gets 400/401/413, triggers nothing and leaves one log line
+with the reason (never the secret, the body or its tokens). Zoom does not retry a 4xx. An accepted one is answered
+at once: the URL validation with its ``encryptedToken``, a recording event by queuing its meeting's run
+(:mod:`~zoom_archiver.webhook.trigger`; 200 whether new or a duplicate), a trash/delete/recover event by a log line
+(nothing is deleted from S3), anything else by 200. If the run cannot be queued the answer is 503, so Zoom retries
+(+5, +20, +60 min) and the scheduled runs archive the meeting anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from zoom_archiver.webhook import events, signature
+from zoom_archiver.webhook.signature import Refused
+from zoom_archiver.webhook.trigger import NotQueued, queue_meeting_run
+
+log = logging.getLogger(__name__)
+
+#: Largest body accepted (Zoom's recording events are a few KB; a meeting with hundreds of files stays far below).
+MAX_BODY_BYTES = 256 * 1024
+#: Secrets are read from the connection at most this often (a rotated token is picked up without a restart).
+SECRETS_TTL_SECONDS = 30.0
+
+SecretsSource = Callable[[], Sequence[str]]
+Queue = Callable[[events.Event], bool]
+
+
+def connection_secrets(conn_id: str = "zoom_default") -> tuple[str, ...]:
+    """The webhook secret tokens of connection ``conn_id`` (the api-server reads it from its secrets backends/DB)."""
+    from airflow.models.connection import Connection
+
+    from zoom_archiver.connection import read_webhook_secrets
+
+    return read_webhook_secrets(Connection.get_connection_from_secrets(conn_id))
+
+
+class CachedSecrets:
+    """``source()`` cached for ``ttl`` seconds; an error reading it refuses deliveries (503: Zoom retries)."""
+
+    def __init__(self, source: SecretsSource, ttl: float = SECRETS_TTL_SECONDS) -> None:
+        self.source, self.ttl = source, ttl
+        self._value: tuple[str, ...] = ()
+        self._read_at = -1e18
+
+    def __call__(self) -> tuple[str, ...]:
+        if time.monotonic() - self._read_at > self.ttl:
+            try:
+                self._value = tuple(self.source())
+            except Exception as exc:
+                raise Refused(503, f"cannot read the webhook secret tokens ({type(exc).__name__})") from None
+            self._read_at = time.monotonic()
+        return self._value
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise Refused(413, f"body over {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise Refused(413, f"body over {limit} bytes")
+    return bytes(body)
+
+
+def _refused(request: Request, refusal: Refused) -> JSONResponse:
+    log.warning(
+        "Zoom webhook refused (%d): %s (request id %s, from %s)",
+        refusal.status,
+        refusal.reason,
+        (request.headers.get("x-zm-request-id") or "-")[:64],
+        request.client.host if request.client else "?",
+    )
+    return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
+
+
+def _answer(event: events.Event, secret: str, queue: Queue) -> JSONResponse:
+    if event.name == events.URL_VALIDATION and event.plain_token is not None:
+        token = signature.encrypted_token(secret, event.plain_token)
+        return JSONResponse({"plainToken": event.plain_token, "encryptedToken": token})
+    if event.archives:
+        try:
+            queued = queue(event)
+        except NotQueued as exc:
+            raise Refused(503, str(exc)) from None
+        log.info("Zoom %s for meeting %s: %s", event.name, event.meeting_uuid, "queued" if queued else "duplicate")
+        return JSONResponse({"status": "queued" if queued else "duplicate"})
+    if event.name in events.LOGGED_EVENTS:
+        log.warning("Zoom %s for meeting %s: recorded only; the archive keeps its copy", event.name, event.meeting_uuid)
+    elif event.name in events.ARCHIVE_EVENTS:
+        log.warning("Zoom %s without a readable meeting UUID: left for the scheduled runs", event.name)
+    else:
+        log.info("Zoom %s: ignored", event.name)
+    return JSONResponse({"status": "ignored"})
+
+
+def create_app(
+    secrets: SecretsSource | None = None, queue: Queue = queue_meeting_run, max_body: int = MAX_BODY_BYTES
+) -> FastAPI:
+    """The receiver; ``secrets`` and ``queue`` default to the ``zoom_default`` connection and the webhook DAG."""
+    read_secrets = CachedSecrets(secrets or connection_secrets)
+    app = FastAPI(title="Zoom recording webhooks", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.post("/webhook")
+    async def webhook(request: Request) -> JSONResponse:
+        try:
+            body = await _read_body(request, max_body)
+            secret = signature.verify(
+                await run_in_threadpool(read_secrets),
+                request.headers.get("x-zm-request-timestamp"),
+                request.headers.get("x-zm-signature"),
+                body,
+            )
+            event = events.parse(body)
+            return await run_in_threadpool(_answer, event, secret, queue)
+        except Refused as refusal:
+            return _refused(request, refusal)
+
+    return app

@@ -1,0 +1,31 @@
+"""The body of the webhook DAG's ``discover_meeting`` task (the ``archive`` tasks are the scheduled DAG's own body,
+:func:`zoom_archiver.tasks.archive`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from zoom_archiver import ledger as ledger_mod
+from zoom_archiver.tasks import _bucket, _today, airflow_errors
+from zoom_archiver.webhook.meeting import as_dicts, meeting_uuid_from_conf, plan_meeting
+
+log = logging.getLogger(__name__)
+
+
+@airflow_errors
+def discover_meeting(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The files of the run's meeting that still need archiving (one ``archive`` task each)."""
+    from zoom_archiver.hooks.zoom import ZoomHook
+    from zoom_archiver.settings import load_settings
+
+    meeting_uuid = meeting_uuid_from_conf(params)
+    log.info("Webhook %s for meeting %s", params.get("event") or "?", meeting_uuid)
+    settings = load_settings()
+    today = _today(context)
+    ledger, _ = ledger_mod.read_ledger(today=today)
+    bucket = _bucket(settings)
+    plan = plan_meeting(
+        ZoomHook(settings.zoom_conn_id).get_conn(), settings, meeting_uuid, ledger=ledger, bucket=bucket, today=today
+    )
+    return as_dicts(plan.files)

@@ -1,0 +1,143 @@
+"""The receiver app (zoom_archiver.webhook.receiver), in process: what each delivery gets and what it queues.
+The same checks over real HTTP against the api-server are in tests/e2e/test_webhook_e2e.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from zoom_archiver.webhook.receiver import CachedSecrets, create_app
+from zoom_archiver.webhook.signature import Refused, encrypted_token, sign
+from zoom_archiver.webhook.trigger import NotQueued
+
+SECRET = "unit-secret-token-123"
+UUID = "LjtP8z2jS0qmRJIIb1WuBg=="
+
+
+def body(event: str = "recording.completed", uuid: str = UUID, **extra) -> bytes:
+    data = {"event": event, "event_ts": 1, "payload": {"object": {"uuid": uuid}, **extra}, "download_token": "DLTOKEN"}
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def headers(raw: bytes, secret: str = SECRET, age: int = 0) -> dict[str, str]:
+    ts = str(int(time.time()) - age)
+    return {"x-zm-request-timestamp": ts, "x-zm-signature": sign(secret, ts, raw), "content-type": "application/json"}
+
+
+@pytest.fixture
+def queued():
+    return []
+
+
+@pytest.fixture
+def client(queued):
+    runs: set[str] = set()
+
+    def queue(event):
+        queued.append(event)
+        new = event.run_id() not in runs
+        runs.add(event.run_id())
+        return new
+
+    return TestClient(create_app(secrets=lambda: [SECRET], queue=queue, max_body=4096))
+
+
+def post(client, raw: bytes, hdrs: dict[str, str]):
+    return client.post("/webhook", content=raw, headers=hdrs)
+
+
+def test_recording_completed_is_queued_once(client, queued):
+    raw = body()
+    assert post(client, raw, headers(raw)).json() == {"status": "queued"}
+    assert post(client, raw, headers(raw)).json() == {"status": "duplicate"}
+    assert [e.conf() for e in queued] == [{"meeting_uuid": UUID, "event": "recording.completed"}] * 2
+
+
+def test_url_validation(client, queued):
+    raw = json.dumps({"payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"}, "event": "endpoint.url_validation"}).encode()
+    answer = post(client, raw, headers(raw))
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "plainToken": "qgg8vlvZRS6UYooatFL8Aw",
+        "encryptedToken": encrypted_token(SECRET, "qgg8vlvZRS6UYooatFL8Aw"),
+    }
+    assert not queued
+
+
+@pytest.mark.parametrize("event", ["recording.trashed", "recording.deleted", "recording.recovered", "meeting.started"])
+def test_other_events_are_answered_and_queue_nothing(client, queued, event, caplog):
+    raw = body(event)
+    with caplog.at_level(logging.INFO):
+        assert post(client, raw, headers(raw)).json() == {"status": "ignored"}
+    assert not queued
+    if event.startswith("recording."):
+        assert f"Zoom {event} for meeting {UUID}: recorded only" in caplog.text
+
+
+def refusals():
+    raw = body()
+    ok = headers(raw)
+    return [
+        ("forged", raw, {**ok, "x-zm-signature": "v0=" + "0" * 64}, 401),
+        ("wrong secret", raw, headers(raw, secret="another-secret"), 401),
+        ("6 minutes old", raw, headers(raw, age=360), 401),
+        ("no signature", raw, {k: v for k, v in ok.items() if k != "x-zm-signature"}, 401),
+        ("no timestamp", raw, {k: v for k, v in ok.items() if k != "x-zm-request-timestamp"}, 401),
+        ("oversized", b"x" * 5000, headers(b"x" * 5000), 413),
+        ("not json", b"not json", headers(b"not json"), 400),
+    ]
+
+
+@pytest.mark.parametrize(("case", "raw", "hdrs", "status"), refusals(), ids=[r[0] for r in refusals()])
+def test_refused_deliveries_queue_nothing_and_log_one_line_without_secrets(
+    client, queued, caplog, case, raw, hdrs, status
+):
+    with caplog.at_level(logging.DEBUG, logger="zoom_archiver"):
+        answer = post(client, raw, hdrs)
+    assert answer.status_code == status
+    assert not queued
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("zoom_archiver")]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Zoom webhook refused ({status})")
+    for secret in [SECRET, "DLTOKEN"] + ([hdrs["x-zm-signature"]] if "x-zm-signature" in hdrs else []):
+        assert secret not in caplog.text
+        assert secret not in answer.text
+
+
+def test_oversized_chunked_body_is_refused_while_reading(client, queued):
+    raw = body(pad="x" * 5000)
+    answer = client.post("/webhook", content=iter([raw[:2000], raw[2000:]]), headers=headers(raw))
+    assert answer.status_code == 413
+    assert not queued
+
+
+def test_a_run_that_cannot_be_queued_is_a_503_so_zoom_retries():
+    def down(event):
+        raise NotQueued("DAG zoom_meeting_to_s3 is not parsed yet")
+
+    app = TestClient(create_app(secrets=lambda: [SECRET], queue=down))
+    raw = body()
+    assert post(app, raw, headers(raw)).status_code == 503
+
+
+def test_secrets_are_cached_and_an_unreadable_connection_is_a_503():
+    reads = []
+
+    def source():
+        reads.append(1)
+        if len(reads) > 1:
+            raise RuntimeError("db down")
+        return ["a"]
+
+    cached = CachedSecrets(source, ttl=60)
+    assert cached() == ("a",)
+    assert cached() == ("a",)
+    assert len(reads) == 1
+    cached.ttl = 0
+    with pytest.raises(Refused) as refused:
+        cached()
+    assert refused.value.status == 503
