@@ -19,7 +19,11 @@ class HttpsEndpoint:
         self.tls = make_tls(workdir / "tls")
         self.s3 = start_moto(workdir / "logs", tls=self.tls)
         self.bucket = SANDBOX_BUCKET
-        create_bucket(self.s3.url, self.bucket, verify=str(self.tls.ca_path))
+        try:
+            create_bucket(self.s3.url, self.bucket, verify=str(self.tls.ca_path))
+        except BaseException:
+            self.s3.stop()
+            raise
         env = airflow_env(zoom_api_url=stack.zoom.url, s3_url=self.s3.url, bucket=self.bucket)
         aws = json.loads(env["AIRFLOW_CONN_AWS_DEFAULT"])
         aws["extra"].update(self.tls.aws_extra())  # botocore's defaults otherwise: as against AWS

@@ -124,7 +124,11 @@ def run_streaming(
     """Run every case; the throttled cases use the smallest big size. ``https``: the HTTPS rows too."""
     stack = start_stack(workdir / "logs")
     env = child_env({**https_like_signing(stack.env), "PYTHONDONTWRITEBYTECODE": "1"}, workdir / "home")
-    secure = HttpsEndpoint(workdir, stack) if https else None
+    try:
+        secure = HttpsEndpoint(workdir, stack) if https else None
+    except BaseException:
+        stack.stop()
+        raise
     measured: dict[tuple[str, int, bool], Measured] = {}
     errors: list[str] = []
     throttle_size, throttle = min(sizes), None
