@@ -9,11 +9,13 @@ TEST_WORKERS ?= 2
 
 .PHONY: install demo test lint format typecheck unit e2e fullstack bench bench-smoke clean
 
-$(STAMP): requirements.txt pyproject.toml sandbox/pyproject.toml
+$(STAMP): requirements.txt pyproject.toml sandbox/pyproject.toml sandbox/s3rver/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e . -e sandbox
+	# s3rver (npm, pinned by its lock file): the second S3 implementation of the e2e suite (tests/e2e/test_s3_compat_e2e.py)
+	npm ci --prefix sandbox/s3rver --no-audit --no-fund --silent
 	touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv with the pinned requirements, this package and the development sandbox

@@ -66,6 +66,14 @@ def targets(results: dict[str, Any]) -> list[Target]:
                               f"{fmt(p['ratio'], 2)} (per round: {_ratios(p['ratios'])}; medians {fmt(p['archive_s'])} "
                               f"s vs {fmt(p['slower_leg_s'])} s)",
                               p["ratio"] is not None and p["ratio"] <= 1.15 and p["ok"]))  # fmt: skip
+        for size in sizes:
+            h = s["per_size"][size].get("https")
+            if h:
+                out.append(Target(f"streaming {size_label(size)} over HTTPS: wall ÷ slower leg alone", "≤ 1.15",
+                                  f"{fmt(h['ratio'], 2)} (per round: {_ratios(h['ratios'])}; medians "
+                                  f"{fmt(h['archive_s'])} s vs {fmt(h['slower_leg_s'])} s; ÷ archive over HTTP: "
+                                  f"{fmt(h['vs_http'], 2)})",
+                                  h["ratio"] is not None and h["ratio"] <= 1.15 and h["ok"]))  # fmt: skip
         t = s["throttled"]
         label = f"matched leg speeds ({size_label(stream['throttle_size'])}): wall ÷ blog method"
         out.append(Target(label, "≤ 0.70",

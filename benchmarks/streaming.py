@@ -18,16 +18,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from benchmarks.https_endpoint import HttpsEndpoint
 from benchmarks.measure import KIB, MB, MIB, ChildRun, child_env, run_child, size_label, start_stack
 
 MODES = ("archive", "download", "upload", "blog")
+#: Run again, each round, against a second moto serving HTTPS (its own CA, verification on): botocore's default
+#: production path, uploads ``aws-chunked`` with a CRC32 trailer. The download leg is the same as over HTTP.
+HTTPS_MODES = ("archive", "upload")
 LABELS = {
     "archive": "archive (ours: streamed)",
     "download": "download alone → /dev/null",
     "upload": "upload alone (same bytes, generated)",
     "blog": "blog: temp file, then upload",
     "baseline": "archive of a 1 KiB file (baseline)",
+    "archive_https": "archive over HTTPS (TLS, CRC32 trailer)",
+    "upload_https": "upload alone over HTTPS (TLS, CRC32 trailer)",
 }
+ORDER = ["baseline", *MODES, *(f"{m}_https" for m in HTTPS_MODES)]
 
 
 @dataclass
@@ -112,24 +119,34 @@ def https_like_signing(env: dict[str, str]) -> dict[str, str]:
 
 def run_streaming(
     workdir: Path, *, sizes: list[int], rounds: dict[int, int], throttle_rounds: int, warmup: bool = True,
-    log: Any = print,
+    log: Any = print, https: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
-    """Run every case; the throttled cases use the smallest big size."""
+    """Run every case; the throttled cases use the smallest big size. ``https``: the HTTPS rows too."""
     stack = start_stack(workdir / "logs")
     env = child_env({**https_like_signing(stack.env), "PYTHONDONTWRITEBYTECODE": "1"}, workdir / "home")
+    try:
+        secure = HttpsEndpoint(workdir, stack) if https else None
+    except BaseException:
+        stack.stop()
+        raise
     measured: dict[tuple[str, int, bool], Measured] = {}
     errors: list[str] = []
     throttle_size, throttle = min(sizes), None
 
     def run(mode: str, planned: dict[str, Any], throttled: bool = False, round_index: int = 0,
-            discard: bool = False) -> None:  # fmt: skip
+            discard: bool = False, over_https: bool = False) -> None:  # fmt: skip
         size = planned["file_size"]
-        before = {name: _cpu(service) for name, service in (("s3", stack.s3), ("zoom", stack.zoom))}
-        child = run_child(["-m", "benchmarks.stream_child", json.dumps({"mode": mode, "file": planned})], env=env)
-        for name, service in (("s3", stack.s3), ("zoom", stack.zoom)):
+        s3_service = secure.s3 if over_https and secure else stack.s3
+        services = (("s3", s3_service), ("zoom", stack.zoom))
+        before = {name: _cpu(service) for name, service in services}
+        spec = json.dumps({"mode": mode, "file": planned})
+        child = run_child(["-m", "benchmarks.stream_child", spec], env=secure.env if over_https and secure else env)
+        for name, service in services:
             child.payload[f"{name}_cpu_seconds"] = _cpu(service) - before[name]
         child.payload["round"] = round_index
-        stack.empty_bucket()
+        (secure if over_https and secure else stack).empty_bucket()
+        if over_https:
+            mode = f"{mode}_https"
         if discard:
             log(f"  (warm-up) {mode:8} {size_label(size):>8}: {child.payload.get('seconds')} s")
             return
@@ -153,12 +170,17 @@ def run_streaming(
                 # one discarded upload of this size first: the first object this big in a fresh moto ran slowest
                 # (1.4-1.6x), so no measured case starts against a cold endpoint
                 run("upload", files[size], discard=True)
+                if secure is not None:
+                    run("upload", files[size], discard=True, over_https=True)
             for index in range(rounds.get(size, 1)):
                 run("archive", small, round_index=index)
                 order = MODES[index % len(MODES) :] + MODES[: index % len(MODES)]
                 for mode in order:
                     run(mode, files[size], round_index=index)
-            if size != throttle_size:
+                if secure is not None:
+                    for mode in HTTPS_MODES[index % 2 :] + HTTPS_MODES[: index % 2]:
+                        run(mode, files[size], round_index=index, over_https=True)
+            if size != throttle_size or throttle_rounds <= 0:
                 continue
             # Matched legs: cap the CDN at the speed the upload leg alone takes bytes in (until its last part is
             # stored; the endpoint's CompleteMultipartUpload comes after every byte and overlaps nothing).
@@ -175,6 +197,8 @@ def run_streaming(
             stack.emulator("POST", "config", json={"cdn_throttle_bytes_per_second": None})
     finally:
         stack.stop()
+        if secure is not None:
+            secure.s3.stop()
     return {"measured": measured, "sizes": sizes, "throttle": throttle, "throttle_size": throttle_size,
             "errors": errors}  # fmt: skip
 
@@ -206,7 +230,7 @@ def markdown(result: dict[str, Any]) -> str:
 
     base = baseline_rss(result)
     rows = []
-    keys = sorted(result["measured"], key=lambda k: (k[1], k[2], ["baseline", *MODES].index(k[0])))
+    keys = sorted(result["measured"], key=lambda k: (k[1], k[2], ORDER.index(k[0])))
     for mode, size, throttled in keys:
         m = result["measured"][(mode, size, throttled)]
         label = LABELS[mode] + (" — CDN throttled to the upload speed" if throttled else "")
@@ -241,8 +265,22 @@ def markdown(result: dict[str, Any]) -> str:
         "*Last part stored at* is when the upload's last part was acknowledged (medians; for the archive: when "
         "the streaming ended); *S3 complete* is the `CompleteMultipartUpload` call that follows, inside the wall "
         "time: moto assembles the object in Python (copies every byte and writes it to its temp files) after the "
-        f"last byte arrived, so no method can overlap it. {note}\n\n" + markdown_table(header, rows)
+        f"last byte arrived, so no method can overlap it. {note}{HTTPS_NOTE if _has_https(result) else ''}\n\n"
+        + markdown_table(header, rows)
     )
+
+
+HTTPS_NOTE = (
+    " *Over HTTPS* rows: the same file against a second moto server serving TLS with a CA made for the run "
+    "(the connection's extra `verify` points at it, verification on) and botocore's defaults, as against AWS: every "
+    "part sent `aws-chunked` with a CRC32 trailer; the download leg is the same as over HTTP. moto decodes the "
+    "chunked parts and terminates TLS in Python, so that endpoint is slower than the HTTP one: compare the HTTPS "
+    "archive with the HTTPS upload alone."
+)
+
+
+def _has_https(result: dict[str, Any]) -> bool:
+    return any(mode.endswith("_https") for mode, _, _ in result["measured"])
 
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:
@@ -262,6 +300,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
             "rss_increase": archive.peak_rss - base if archive and archive.peak_rss and base else None,
             "write_bytes": archive.write_bytes if archive else None,
             "ok": bool(archive and archive.ok),
+            "https": _https_summary(result, size),
         }
     size = result.get("throttle_size")
     archive_t, blog_t = get(result, "archive", size, True), get(result, "blog", size, True)
@@ -295,3 +334,51 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         by_mode[mode].append(m.write_bytes or 0)
     out["blog_writes"] = max(by_mode.get("blog", [0]))
     return out
+
+
+def _https_summary(result: dict[str, Any], size: int) -> dict[str, Any] | None:
+    """The HTTPS rows of ``size``: wall ÷ slower leg alone (the download is the same leg as over HTTP)."""
+    archive, upload = get(result, "archive_https", size), get(result, "upload_https", size)
+    download, plain = get(result, "download", size), get(result, "archive", size)
+    if archive is None:
+        return None
+    ratios = paired(archive, download, upload)
+    return {
+        "ratio": statistics.median(ratios) if ratios else None,
+        "ratios": ratios,
+        "archive_s": archive.seconds,
+        "slower_leg_s": max(download.seconds, upload.seconds) if download and upload else None,
+        "vs_http": statistics.median(paired(archive, plain)) if plain else None,
+        "rss_increase": archive.peak_rss - base if archive.peak_rss and (base := baseline_rss(result)) else None,
+        "ok": archive.ok,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.streaming --size-mib 256 --rounds 3``: the streaming section alone, HTTP and HTTPS."""
+    import argparse
+    import shutil
+    import tempfile
+
+    from benchmarks.measure import MIB as _MIB
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--size-mib", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--throttle-rounds", type=int, default=0, help="matched-leg rounds (0: none)")
+    parser.add_argument("--no-https", action="store_true")
+    args = parser.parse_args(argv)
+    size = args.size_mib * _MIB
+    workdir = Path(tempfile.mkdtemp(prefix="zoom-bench-streaming-"))
+    try:
+        result = run_streaming(workdir, sizes=[size], rounds={size: args.rounds}, throttle_rounds=args.throttle_rounds,
+                               https=not args.no_https)  # fmt: skip
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(markdown(result))
+    print(json.dumps(summary(result)["per_size"], indent=2, default=str))
+    return 1 if result["errors"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

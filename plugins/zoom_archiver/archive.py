@@ -8,11 +8,13 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import tenacity
+from botocore.exceptions import ClientError
 
 from zoom_archiver.errors import VerificationError
+from zoom_archiver.object_lock import error_code, refuse_locked_overwrite
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3 import ArchiveBucket, unreadable_class
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.transfer import Downloader, stream_to_s3
 
@@ -31,7 +33,7 @@ class ArchiveResult:
     file_id: str
     key: str
     start_date: str
-    outcome: str  # "archived" | "already_archived" | "tag_repaired"
+    outcome: str  # "archived" | "already_archived" | "tag_repaired" | "tag_not_repaired" (cold storage class)
     size: int
     sha256: str
     resumes: int = 0
@@ -44,7 +46,9 @@ def existing_copy(bucket: ArchiveBucket, planned: PlannedFile) -> ArchiveResult 
     """The archived copy of ``planned`` when S3 already holds it (same ``zoom-file-id`` and size).
 
     A copy whose ``sha256`` tag is missing (the run that wrote it stopped before tagging) is hashed from its stored
-    bytes and tagged, without downloading it again. Raises :class:`~zoom_archiver.errors.KeyConflict` when the key
+    bytes and tagged, without downloading it again, unless it is in a storage class that cannot be read without a
+    restore (``GLACIER``, ``DEEP_ARCHIVE``, an archive tier of ``INTELLIGENT_TIERING``): then it is reported
+    (outcome ``tag_not_repaired``), never read. Raises :class:`~zoom_archiver.errors.KeyConflict` when the key
     holds another Zoom file.
     """
     found = bucket.head_own(planned)
@@ -52,12 +56,28 @@ def existing_copy(bucket: ArchiveBucket, planned: PlannedFile) -> ArchiveResult 
         return None
     size = found["ContentLength"]
     if not bucket.holds(found, planned.file_id, planned.file_size):
+        refuse_locked_overwrite(bucket.url(planned.key), found)
         log.warning("Archived copy has %d bytes, Zoom now says %s: archiving again", size, planned.file_size)
         return None
     result = ArchiveResult(planned.file_id, planned.key, planned.start_date, "already_archived", size, "")
-    sha = bucket.sha256_tag(planned.key)
+    cold = unreadable_class(found)
+    try:
+        sha = bucket.sha256_tag(planned.key)
+    except ClientError as exc:
+        if not cold or error_code(exc) != "InvalidObjectState":
+            raise
+        log.info("%s is in %s and its store does not show its tags: archived (id and size match)", planned.key, cold)
+        return result
     if sha:
         return _with(result, sha256=sha)
+    if cold:
+        log.warning(
+            "%s has no sha256 tag and is in %s: it cannot be read without a restore, so the tag is not repaired "
+            "(reported as tag_not_repaired; restore it, and the next run's check tags it)",
+            bucket.url(planned.key),
+            cold,
+        )
+        return _with(result, outcome="tag_not_repaired")
     version = found.get("VersionId")
     sha, counted = bucket.sha256_of_object(planned.key, version_id=version)
     if counted != size:
@@ -87,12 +107,15 @@ def archive_file(
     :param s3_hook: an ``S3Hook`` built with ``settings.transfer_config_args()`` (see ``s3_hook_for``).
     :param bucket: the bucket name.
     :param force: re-archive even when S3 already has the file (only our own file: a key holding another file, or
-        an object without our metadata, is still refused with :class:`~zoom_archiver.errors.KeyConflict`).
+        an object without our metadata, is still refused with :class:`~zoom_archiver.errors.KeyConflict`, and so is
+        an object under Object Lock in a bucket without versioning; with versioning the upload is a new version).
     :param attempts: in-task attempts for transient download/upload failures (Airflow retries come on top).
     """
     archive = ArchiveBucket(s3_hook.get_conn(), bucket)
     if force:
-        archive.head_own(planned)  # raises KeyConflict when the key holds another file
+        head = archive.head_own(planned)  # raises KeyConflict when the key holds another file
+        if head is not None:  # a locked object is never replaced: a new version, or a refusal
+            refuse_locked_overwrite(archive.url(planned.key), head)
     else:
         found = existing_copy(archive, planned)
         if found is not None:

@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from zoom_archiver.errors import ConfigurationError, KeyConflict
+from zoom_archiver.errors import ConfigurationError, KeyConflict, VerificationError, ZoomArchiverError
+from zoom_archiver.object_lock import NOT_IMPLEMENTED, Retention, check_object_lock, error_code, read_retention
 from zoom_archiver.settings import MIB
 
 if TYPE_CHECKING:
@@ -41,10 +42,28 @@ _NOT_FOUND = ("404", "NoSuchKey", "NotFound")
 _NO_BUCKET = ("404", "NoSuchBucket", "NotFound")
 _FORBIDDEN = ("403", "AccessDenied", "Forbidden", "AllAccessDisabled")
 _WRONG_REGION = ("301", "PermanentRedirect")
+#: What S3-compatible stores answer for an operation they do not have.
 #: Error codes no retry cures: the bucket, the credentials or the KMS key need a person (and any ``KMS*`` code).
 CONFIGURATION_CODES = frozenset(("AccessDenied", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"))
 _CREATE_MULTIPART = "after-call.s3.CreateMultipartUpload"
 _CONDITIONAL_WRITES = ("before-parameter-build.s3.PutObject", "before-parameter-build.s3.CompleteMultipartUpload")
+
+
+#: Storage classes whose objects cannot be read (GET) until they are restored.
+COLD_STORAGE_CLASSES = frozenset(("GLACIER", "DEEP_ARCHIVE"))
+
+
+def unreadable_class(found: HeadObjectOutputTypeDef) -> str | None:
+    """The storage class (or Intelligent-Tiering archive tier) that keeps a HEAD's object from being read without a
+    restore, or ``None`` when a GET works (a finished restore counts as readable)."""
+    restore = found.get("Restore") or ""
+    if 'ongoing-request="false"' in restore:
+        return None
+    storage_class = found.get("StorageClass")
+    if storage_class in COLD_STORAGE_CLASSES:
+        return storage_class
+    tier = found.get("ArchiveStatus")
+    return f"INTELLIGENT_TIERING {tier}" if tier else None
 
 
 def metadata_value(value: str) -> str:
@@ -92,6 +111,22 @@ def is_configuration_error(error: ClientError) -> bool:
     return code in CONFIGURATION_CODES or code.upper().startswith("KMS")
 
 
+def stored_size_error(url: str, stored: int, sent: int) -> ZoomArchiverError:
+    """The error for an upload the store kept with another size than the bytes sent.
+
+    A store that does not decode ``aws-chunked`` uploads (botocore's default CRC32 trailer over HTTPS) keeps the
+    chunk framing as the object: a little larger than what was sent. That needs a setting, not a retry.
+    """
+    if stored > sent:
+        return ConfigurationError(
+            f"{url} holds {stored} bytes after {sent} were sent: the S3 store kept the aws-chunked framing of the "
+            "upload (it does not support botocore's checksum trailer). Set request_checksum_calculation and "
+            "response_checksum_validation to when_required in the aws_default connection's extra config_kwargs "
+            "(README: S3-compatible stores)"
+        )
+    return VerificationError(f"{url} holds {stored} bytes, not the {sent} bytes just written")
+
+
 def _version(version_id: str | None) -> dict[str, Any]:
     return {"VersionId": version_id} if version_id else {}
 
@@ -110,17 +145,25 @@ class ArchiveBucket:
     def url(self, key: str) -> str:
         return f"s3://{self.name}/{key}"
 
-    def check(self) -> None:
+    def check(self, *, object_lock: bool = False) -> None:
         """One ``head_bucket``: a bucket that does not exist, refuses our credentials or lives in another region is a
         :class:`~zoom_archiver.errors.ConfigurationError` (permanent) saying what to check; other errors propagate.
+
+        With ``object_lock`` (write-once retention configured) the bucket must also have Object Lock enabled.
         """
         try:
             self.client.head_bucket(Bucket=self.name)
+            if object_lock:
+                check_object_lock(self.client, self.name)
         except ClientError as exc:
             problem = _bucket_problem(exc)
             if problem is None:
                 raise
             raise ConfigurationError(f"S3 bucket {self.name!r} {problem}") from None
+
+    def retention(self, key: str, *, version_id: str | None = None) -> Retention:
+        """The Object Lock retention and legal hold of an object (what the audit reports); empty when none."""
+        return read_retention(self.client, self.name, key, version_id=version_id)
 
     def head(self, key: str) -> HeadObjectOutputTypeDef | None:
         """The object's HEAD, or ``None`` when there is none at ``key``."""
@@ -152,10 +195,14 @@ class ArchiveBucket:
         tags = self.client.get_object_tagging(Bucket=self.name, Key=key, **_version(version_id)).get("TagSet", [])
         return next((t["Value"] for t in tags if t.get("Key") == SHA256_TAG), None)
 
-    def put_sha256_tag(self, key: str, sha256: str, *, version_id: str | None = None) -> None:
-        """Set the ``sha256`` tag, keeping any other tags the bucket owner added."""
+    def put_sha256_tag(self, key: str, sha256: str, *, version_id: str | None = None, fresh: bool = False) -> None:
+        """Set the ``sha256`` tag, keeping any other tags the bucket owner added.
+
+        ``fresh``: the version was just written by us without tags, so there are none to keep (no read: one request
+        less, and some stores refuse to read the tags of an object in a cold storage class).
+        """
         kwargs = _version(version_id)
-        tags = self.client.get_object_tagging(Bucket=self.name, Key=key, **kwargs).get("TagSet", [])
+        tags = [] if fresh else self.client.get_object_tagging(Bucket=self.name, Key=key, **kwargs).get("TagSet", [])
         kept: list[TagTypeDef] = [{"Key": t["Key"], "Value": t["Value"]} for t in tags if t.get("Key") != SHA256_TAG]
         kept.append({"Key": SHA256_TAG, "Value": sha256})
         self.client.put_object_tagging(Bucket=self.name, Key=key, Tagging={"TagSet": kept}, **kwargs)
@@ -178,11 +225,23 @@ class ArchiveBucket:
         """
         cutoff = (now or datetime.now(UTC)) - max_age
         aborted = 0
-        for upload in self._uploads(prefix + "/"):
-            if upload["Initiated"] < cutoff:
-                self.client.abort_multipart_upload(Bucket=self.name, Key=upload["Key"], UploadId=upload["UploadId"])
-                log.warning("Aborted a stale multipart upload of %s (started %s)", upload["Key"], upload["Initiated"])
-                aborted += 1
+        try:
+            for upload in self._uploads(prefix + "/"):
+                if upload["Initiated"] < cutoff:
+                    self.client.abort_multipart_upload(Bucket=self.name, Key=upload["Key"], UploadId=upload["UploadId"])
+                    log.warning(
+                        "Aborted a stale multipart upload of %s (started %s)", upload["Key"], upload["Initiated"]
+                    )
+                    aborted += 1
+        except ClientError as exc:
+            if error_code(exc) not in NOT_IMPLEMENTED:
+                raise
+            log.warning(
+                "The S3 store of bucket %s cannot list incomplete multipart uploads (%s): none aborted; rely on its "
+                "lifecycle rule (AbortIncompleteMultipartUpload) or its own cleanup",
+                self.name,
+                error_code(exc),
+            )
         return aborted
 
     @contextmanager

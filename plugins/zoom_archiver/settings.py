@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from zoom_archiver.errors import ConfigurationError
@@ -27,6 +27,37 @@ BUCKET_VARIABLE = "zoom_archive_bucket"
 MAX_UNKNOWN_SIZE_VARIABLE = "zoom_archive_max_unknown_size_mib"
 DEFAULT_ALERT_FROM = "airflow-zoom-archiver@localhost"
 _MISSING = object()
+
+
+OBJECT_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+#: S3's storage classes (``zoom_archive_storage_class``); unset: the bucket's default (``STANDARD`` on AWS).
+STORAGE_CLASSES = (
+    "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE",
+    "REDUCED_REDUNDANCY", "EXPRESS_ONEZONE", "OUTPOSTS", "SNOW",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ObjectLockSettings:
+    """Write-once retention of every archived object (S3 Object Lock; the bucket must have it enabled).
+
+    :param mode: ``GOVERNANCE`` (users with ``s3:BypassGovernanceRetention`` may still delete) or ``COMPLIANCE``
+        (nobody can, not even the root user, until the date).
+    :param days: retention from the moment of the upload.
+    :param legal_hold: also place a legal hold (no deletion until it is removed, whatever the date).
+    """
+
+    mode: str
+    days: int
+    legal_hold: bool = False
+
+    def upload_args(self, now: datetime | None = None) -> dict[str, Any]:
+        """The ``ObjectLock*`` arguments of an upload starting ``now``."""
+        until = (now or datetime.now(UTC)) + timedelta(days=self.days)
+        args: dict[str, Any] = {"ObjectLockMode": self.mode, "ObjectLockRetainUntilDate": until}
+        if self.legal_hold:
+            args["ObjectLockLegalHoldStatus"] = "ON"
+        return args
 
 
 @dataclass(frozen=True)
@@ -50,6 +81,8 @@ class TransferSettings:
     storage_class: str | None = None
     max_resumes: int = RETRIES.download_resumes
     max_unknown_size: int = 2048 * MIB
+    #: Object Lock retention of every upload (``None``: none).
+    object_lock: ObjectLockSettings | None = None
 
     def transfer_config_args(self) -> dict[str, Any]:
         return {
@@ -68,6 +101,8 @@ class TransferSettings:
             args["SSEKMSKeyId"] = self.sse_kms_key_id
         if self.storage_class:
             args["StorageClass"] = self.storage_class
+        if self.object_lock is not None:
+            args.update(self.object_lock.upload_args())
         return args
 
 
@@ -201,10 +236,55 @@ def _transfer_settings(var: VariableReader) -> TransferSettings:
         max_concurrency=_int(var("zoom_archive_max_concurrency", 4), "zoom_archive_max_concurrency", 1, 32),
         server_side_encryption=var("zoom_archive_sse"),
         sse_kms_key_id=var("zoom_archive_sse_kms_key_id"),
-        storage_class=var("zoom_archive_storage_class"),
+        storage_class=_storage_class(var("zoom_archive_storage_class")),
         max_resumes=RETRIES.download_resumes,
         max_unknown_size=_int(var(MAX_UNKNOWN_SIZE_VARIABLE, 2048), MAX_UNKNOWN_SIZE_VARIABLE, 1, 1024 * 1024) * MIB,
+        object_lock=_object_lock(var),
     )
+
+
+def _storage_class(value: Any) -> str | None:
+    if value is None:
+        return None
+    name = str(value).strip().upper()
+    if name not in STORAGE_CLASSES:
+        raise ConfigurationError(
+            f"Variable zoom_archive_storage_class must be one of {', '.join(STORAGE_CLASSES)}, got {value!r}"
+        )
+    return name
+
+
+def _object_lock(var: VariableReader) -> ObjectLockSettings | None:
+    """``zoom_archive_object_lock_mode`` / ``_days`` / ``zoom_archive_legal_hold``; no mode: no retention."""
+    mode = str(var("zoom_archive_object_lock_mode", "")).strip().upper()
+    days = var("zoom_archive_object_lock_days")
+    hold = _bool(var("zoom_archive_legal_hold", False), "zoom_archive_legal_hold")
+    if not mode:
+        if days is not None or hold:
+            raise ConfigurationError(
+                "Variable zoom_archive_object_lock_mode is not set but zoom_archive_object_lock_days or "
+                "zoom_archive_legal_hold is: set the mode (GOVERNANCE or COMPLIANCE) to enable write-once retention"
+            )
+        return None
+    if mode not in OBJECT_LOCK_MODES:
+        raise ConfigurationError(
+            f"Variable zoom_archive_object_lock_mode must be GOVERNANCE or COMPLIANCE, got {mode!r}"
+        )
+    if days is None:
+        raise ConfigurationError(
+            "Variable zoom_archive_object_lock_days is not set: with zoom_archive_object_lock_mode it must say how "
+            "many days each archived object is retained (1-36500)"
+        )
+    return ObjectLockSettings(mode, _int(days, "zoom_archive_object_lock_days", 1, 36500), hold)
+
+
+def _bool(value: Any, name: str) -> bool:
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise ConfigurationError(f"Variable {name} must be true or false, got {value!r}")
 
 
 def _abort_uploads_after_hours(var: VariableReader) -> float:

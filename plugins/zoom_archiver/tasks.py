@@ -90,7 +90,9 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
     request = run_request(params, context, settings, ledger)
     log.info("Listing Zoom recordings with start dates %s (UTC, inclusive)", ", ".join(map(str, request.windows)))
     bucket = _bucket(settings)
-    bucket.check()  # once per run: a missing bucket or no permission is a clear, permanent configuration error
+    # once per run: a missing bucket, no permission, or no Object Lock when retention is asked for is a clear,
+    # permanent configuration error
+    bucket.check(object_lock=settings.transfer.object_lock is not None)
     hook = ZoomHook(settings.zoom_conn_id)
     found = run_discovery(
         hook.get_conn(),

@@ -20,9 +20,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from zoom_archiver.download import content_length, content_range, range_validator
 from zoom_archiver.errors import ConfigurationError, DownloadError, VerificationError, ZoomArchiverError
+from zoom_archiver.object_lock import ensure_retention
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.s3 import ArchiveBucket, is_configuration_error
+from zoom_archiver.s3 import ArchiveBucket, is_configuration_error, stored_size_error
 from zoom_archiver.settings import MIB, TransferSettings
 
 if TYPE_CHECKING:
@@ -230,9 +231,13 @@ def stream_to_s3(
         source.close()
     sha = reader.sha256
     stored = bucket.head(planned.key)
-    if stored is None or stored["ContentLength"] != reader.bytes_read:
+    if stored is None:
         raise VerificationError(f"{bucket.url(planned.key)} is not the {reader.bytes_read} bytes just written")
-    bucket.put_sha256_tag(planned.key, sha, version_id=stored.get("VersionId"))
+    if stored["ContentLength"] != reader.bytes_read:
+        raise stored_size_error(bucket.url(planned.key), stored["ContentLength"], reader.bytes_read)
+    if settings.object_lock is not None:
+        ensure_retention(bucket.client, bucket.name, planned.key, stored, settings.object_lock)
+    bucket.put_sha256_tag(planned.key, sha, version_id=stored.get("VersionId"), fresh=True)
     log.info(
         "Archived %s (%d bytes, sha256 %s%s) to %s",
         planned.file_type or "file",

@@ -19,6 +19,8 @@ from typing import Any
 
 import requests
 
+from zoom_sandbox.tls import SandboxTLS
+
 SANDBOX_CLIENT_ID = "sandbox-client-id"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_ACCOUNT_ID = "sandbox-account"
@@ -49,14 +51,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
-    """Wait until ``url`` answers (any HTTP status), or raise."""
+def wait_http(
+    url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None, *, verify: bool | str = True
+) -> None:
+    """Wait until ``url`` answers (any HTTP status), or raise. ``verify``: the CA bundle of an https ``url``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {proc.returncode}")
         try:
-            requests.get(url, timeout=2)
+            requests.get(url, timeout=2, verify=verify)
             return
         except requests.RequestException:
             time.sleep(0.1)
@@ -163,18 +167,22 @@ def _spawn(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) ->
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
-def start_moto(log_dir: Path, port: int = 0) -> Service:
-    """moto's S3 server over HTTP on 127.0.0.1."""
+def start_moto(log_dir: Path, port: int = 0, *, tls: SandboxTLS | None = None) -> Service:
+    """moto's S3 server on 127.0.0.1: over HTTP, or over HTTPS with the sandbox certificate of ``tls``."""
     port = port or free_port()
     env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
-    proc = _spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_dir / "s3.log", env)
-    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    if tls is not None:
+        cmd += ["--ssl-cert", str(tls.cert_path), "--ssl-key", str(tls.key_path)]
+    name = "s3-https.log" if tls else "s3.log"
+    proc = _spawn(cmd, log_dir / name, env)
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/moto-api/", proc=proc)
+        wait_http(f"{url}/moto-api/", proc=proc, verify=str(tls.ca_path) if tls else True)
     except BaseException:
         stop_process_group(proc)
         raise
-    return Service("s3", proc, url, log_dir / "s3.log")
+    return Service("s3", proc, url, log_dir / name)
 
 
 def wait_ready_file(proc: subprocess.Popen, ready: Path, what: str, log_path: Path) -> dict[str, Any]:
@@ -218,10 +226,10 @@ def start_emulator(
     return Service("zoom-emulator", proc, info["api_url"], log_dir / "zoom-emulator.log", info)
 
 
-def create_bucket(s3_url: str, bucket: str, *, versioning: bool = False) -> None:
+def create_bucket(s3_url: str, bucket: str, *, versioning: bool = False, verify: bool | str = True) -> None:
     import boto3
 
-    s3 = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1",
+    s3 = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1", verify=verify,
                       aws_access_key_id="sandbox", aws_secret_access_key="sandbox")  # fmt: skip
     s3.create_bucket(Bucket=bucket)
     if versioning:

@@ -73,6 +73,8 @@ def test_streaming_rows(report):
             ("download alone → /dev/null", size),
             ("upload alone (same bytes, generated)", size),
             ("blog: temp file, then upload", size),
+            ("archive over HTTPS (TLS, CRC32 trailer)", size),
+            ("upload alone over HTTPS (TLS, CRC32 trailer)", size),
         ]
     throttled = " — CDN throttled to the upload speed"
     expected += [
@@ -95,8 +97,10 @@ def test_streaming_rows(report):
         for cell in cpu:
             number(cell)
     for size in ("16 MiB", "32 MiB"):
-        # The archive streams: no byte of the file reaches the local disk.
+        # The archive streams: no byte of the file reaches the local disk (over HTTPS neither).
         assert number(cases[("archive (ours: streamed)", size)]["bytes written to local disk (max)"]) < MIB
+        https = cases[("archive over HTTPS (TLS, CRC32 trailer)", size)]
+        assert number(https["bytes written to local disk (max)"]) < MIB
 
 
 def test_discovery_rows(report):
@@ -153,6 +157,8 @@ def test_targets(report):
     expected_prefixes = [
         "streaming 16 MiB: wall ÷ slower leg alone",
         "streaming 32 MiB: wall ÷ slower leg alone",
+        "streaming 16 MiB over HTTPS: wall ÷ slower leg alone",
+        "streaming 32 MiB over HTTPS: wall ÷ slower leg alone",
         "matched leg speeds (16 MiB): wall ÷ blog method",
         "matched leg speeds (16 MiB): wall ÷ blog method, the S3 endpoint's CompleteMultipartUpload left out of both",
         "peak RSS added by the transfer, 16 MiB",

@@ -13,8 +13,9 @@ from tests.support.stack import Airflow, Stack, make_airflow, migrate_db, start_
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
-    """moto and the Zoom emulator (tricky seed) for the whole session, no fault proxy."""
-    stack = start_stack(tmp_path_factory.mktemp("e2e-services"), seed="tricky", with_proxy=False, control_timeout=30)
+    """moto behind the proxy serving HTTPS (a CA made for the session, verification on; no faults) and the Zoom
+    emulator (tricky seed), for the whole session. Airflow reaches S3 over HTTPS only, as in production."""
+    stack = start_stack(tmp_path_factory.mktemp("e2e-services"), seed="tricky", control_timeout=30, tls=True)
     yield stack
     stack.stop()
 
@@ -31,6 +32,7 @@ def airflow(tmp_path, migrated_db, stack) -> Airflow:
     airflow = make_airflow(tmp_path, migrated_db, stack, bucket_prefix="zoom-e2e", run_timeout=2400)
     stack.emulator("POST", "reset", json={"seed": "tricky"})
     stack.emulator("POST", "stats/reset")
+    stack.proxy_call("POST", "stats/reset")
     return airflow
 
 

@@ -1,4 +1,5 @@
-"""The archiver end to end: ``airflow dags test`` against the Zoom emulator and moto's S3 server over HTTP.
+"""The archiver end to end: ``airflow dags test`` against the Zoom emulator and moto's S3 server, reached over
+HTTPS (the sandbox proxy with a CA made for the session; the ``aws_default`` connection trusts it, verification on).
 
 Dataset: the emulator's ``tricky`` seed (uuids with ``/`` and ``//``, two MP4s of one type, unicode and ``/`` in
 topics, a file still processing, an inactive user, a user with 320 meetings over 40 days, id-less TIMELINE/CC,
@@ -69,6 +70,12 @@ def test_tricky_dataset_is_archived_once_and_reruns_download_nothing(airflow, st
     first = airflow.run(window())
     assert first.state == "success", first.output[-3000:]
     objects = assert_archive_matches(airflow, stack, expected)
+    # Over HTTPS botocore streams every upload aws-chunked with a CRC32 trailer (production's path), and only so.
+    assert stack.s3_endpoint.startswith("https://")
+    assert json.loads(airflow.env["AIRFLOW_CONN_AWS_DEFAULT"])["extra"]["verify"] == str(stack.tls.ca_path)
+    payloads = stack.proxy_call("GET", "stats")["payloads"]
+    assert set(payloads) == {"PutObject STREAMING-UNSIGNED-PAYLOAD-TRAILER x-amz-checksum-crc32 aws-chunked"}, payloads
+    assert sum(payloads.values()) >= len(expected)  # one per file (more only if a task was retried)
     labels = [ti["label"] for (task, _), ti in first.tis.items() if task == "archive"]
     assert all(label and "·" in label for label in labels), "mapped tasks should be named host · topic · type"
     ledger = json.loads(airflow.variable("zoom_archive_ledger"))

@@ -13,10 +13,11 @@ import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 from moto.server import ThreadedMotoServer
 from zoom_sandbox.s3_proxy import FaultPlan, ProxyConfig, S3FaultProxy, classify, start_s3_proxy
 from zoom_sandbox.services import free_port
+from zoom_sandbox.tls import make_tls
 
 BUCKET = "proxy-test"
 MIB = 1024 * 1024
@@ -242,3 +243,54 @@ def test_cli_rejects_a_bad_config():
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "rate must be between 0 and 1" in proc.stderr
+
+
+class TestTLS:
+    """The proxy as an HTTPS front of moto, with a CA made by the test and verification on."""
+
+    @pytest.fixture
+    def tls(self, tmp_path):
+        return make_tls(tmp_path / "tls")
+
+    @pytest.fixture
+    def https_proxy(self, moto_url, tls):
+        with S3FaultProxy(moto_url, tls=tls) as running:
+            yield running
+
+    def https_client(self, proxy, tls, **config):
+        return boto3.client(
+            "s3", endpoint_url=proxy.url, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s",
+            verify=str(tls.ca_path), config=Config(retries={"total_max_attempts": 1}, **config),
+        )  # fmt: skip
+
+    def test_uploads_over_https_take_the_crc32_trailer_path_and_store_the_right_bytes(
+        self, https_proxy, tls, bucket, moto_url
+    ):
+        assert https_proxy.url.startswith("https://")
+        s3 = self.https_client(https_proxy, tls)
+        upload(s3, "big.bin")  # 3 parts
+        s3.put_object(Bucket=BUCKET, Key="small.bin", Body=b"hello")
+
+        payloads = https_proxy.stats()["payloads"]
+        assert payloads == {
+            "UploadPart STREAMING-UNSIGNED-PAYLOAD-TRAILER x-amz-checksum-crc32 aws-chunked": 3,
+            "PutObject STREAMING-UNSIGNED-PAYLOAD-TRAILER x-amz-checksum-crc32 aws-chunked": 1,
+        }
+        assert client(moto_url).get_object(Bucket=BUCKET, Key="big.bin")["Body"].read() == DATA
+        assert s3.get_object(Bucket=BUCKET, Key="small.bin")["Body"].read() == b"hello"
+
+    def test_when_required_sends_no_checksum_trailer(self, https_proxy, tls, bucket):
+        s3 = self.https_client(
+            https_proxy, tls, request_checksum_calculation="when_required", response_checksum_validation="when_required"
+        )
+        upload(s3, "big.bin")
+        # the classic request every S3-compatible store takes: the body's SHA-256 signed, no aws-chunked, no trailer
+        assert https_proxy.stats()["payloads"] == {"UploadPart sha256 - -": 3}
+
+    def test_a_client_without_the_ca_is_refused(self, https_proxy, bucket):
+        s3 = boto3.client(
+            "s3", endpoint_url=https_proxy.url, region_name="us-east-1", aws_access_key_id="k",
+            aws_secret_access_key="s", config=Config(retries={"total_max_attempts": 1}),
+        )  # fmt: skip
+        with pytest.raises(SSLError):
+            s3.head_bucket(Bucket=BUCKET)

@@ -25,6 +25,7 @@ import boto3
 import requests
 from zoom_sandbox.s3_proxy import start_s3_proxy
 from zoom_sandbox.services import Service, airflow_env, start_emulator, start_moto
+from zoom_sandbox.tls import SandboxTLS, make_tls
 
 REPO = Path(__file__).resolve().parents[2]
 DAG_ID = "zoom_recordings_to_s3"
@@ -42,6 +43,8 @@ class Stack:
     proxy: Service | None = None
     #: Seconds an ``emulator`` control call may take.
     control_timeout: float = 30
+    #: The CA and certificate of the proxy when it serves HTTPS (``start_stack(tls=True)``).
+    tls: SandboxTLS | None = None
 
     @property
     def zoom_url(self) -> str:
@@ -61,7 +64,8 @@ class Stack:
     def proxy_call(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the fault proxy's ``/_proxy/<path>``; its JSON answer."""
         assert self.proxy is not None
-        response = requests.request(method, f"{self.proxy.url}/_proxy/{path}", timeout=30, **kwargs)
+        verify = str(self.tls.ca_path) if self.tls else True
+        response = requests.request(method, f"{self.proxy.url}/_proxy/{path}", timeout=30, verify=verify, **kwargs)
         response.raise_for_status()
         return response.json()
 
@@ -89,15 +93,22 @@ def start_stack(
     proxy_config: dict | None = None,
     with_proxy: bool = True,
     control_timeout: float = 60,
+    tls: bool = False,
 ) -> Stack:
     """Start moto, the fault proxy (unless ``with_proxy`` is false) and the emulator with ``seed``.
 
     ``control_timeout`` (seconds per ``Stack.emulator`` call) defaults to the chaos suites' 60; e2e passes 30.
+    ``tls``: the proxy serves HTTPS with a CA made for this stack (as production's S3 endpoints do: botocore then
+    streams uploads ``aws-chunked`` with a CRC32 trailer); Airflow trusts that CA only (``aws_default`` extra
+    ``verify``). Needs the proxy.
     """
+    if tls and not with_proxy:
+        raise ValueError("tls=True needs the proxy: it is the stack's HTTPS endpoint")
+    sandbox_tls = make_tls(log_dir / "tls") if tls else None
     s3 = start_moto(log_dir)
-    proxy = start_s3_proxy(log_dir, s3.url, proxy_config or {}) if with_proxy else None
+    proxy = start_s3_proxy(log_dir, s3.url, proxy_config or {}, tls=sandbox_tls) if with_proxy else None
     zoom = start_emulator(log_dir, seed=seed, config=zoom_config)
-    return Stack(s3, zoom, log_dir, proxy, control_timeout)
+    return Stack(s3, zoom, log_dir, proxy, control_timeout, sandbox_tls)
 
 
 def airflow_settings(home: Path) -> dict[str, str]:
@@ -223,7 +234,8 @@ def make_airflow(
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     env = airflow_env(zoom_api_url=stack.zoom_url, s3_url=stack.s3_endpoint, bucket=bucket, prefix=PREFIX)
     env["AIRFLOW_CONN_ZOOM_DEFAULT"] = _with_extra(env["AIRFLOW_CONN_ZOOM_DEFAULT"], zoom_extra)
-    env["AIRFLOW_CONN_AWS_DEFAULT"] = _with_extra(env["AIRFLOW_CONN_AWS_DEFAULT"], aws_extra)
+    tls_extra = stack.tls.aws_extra() if stack.tls else {}
+    env["AIRFLOW_CONN_AWS_DEFAULT"] = _with_extra(env["AIRFLOW_CONN_AWS_DEFAULT"], {**tls_extra, **(aws_extra or {})})
     env.update(
         {
             "ZOOM_ARCHIVE_TASK_RETRIES": "1",

@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from zoom_archiver.errors import ConfigurationError, KeyConflict
-from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata
+from zoom_archiver.errors import ConfigurationError, KeyConflict, VerificationError
+from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata, stored_size_error
 
 BUCKET = "zoom-archive-test"
 DATA = bytes(range(256)) * 1000  # 256 000 bytes
@@ -88,6 +88,35 @@ class TestStaleUploads:
         assert bucket(s3).abort_stale_uploads("zoom", max_age=timedelta(hours=1), now=later) == 1
         left = {u["Key"] for u in s3.list_multipart_uploads(Bucket=BUCKET)["Uploads"]}
         assert left == {"other/b.mp4"}
+
+    @pytest.mark.parametrize(("code", "status"), [("NotImplemented", 501), ("MethodNotAllowed", 405)])
+    def test_a_store_that_cannot_list_uploads_is_reported_not_fatal(self, code, status, caplog):
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        with Stubber(client) as stub:
+            stub.add_client_error("list_multipart_uploads", service_error_code=code, http_status_code=status)
+            assert bucket(client).abort_stale_uploads("zoom", max_age=timedelta(hours=1)) == 0
+        assert "cannot list incomplete multipart uploads" in caplog.text
+
+    def test_other_listing_errors_propagate(self):
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        with Stubber(client) as stub:
+            stub.add_client_error("list_multipart_uploads", service_error_code="AccessDenied", http_status_code=403)
+            with pytest.raises(ClientError):
+                bucket(client).abort_stale_uploads("zoom", max_age=timedelta(hours=1))
+
+
+class TestStoredSize:
+    def test_a_larger_object_than_sent_names_the_checksum_setting(self):
+        error = stored_size_error("s3://b/k", 5 + 48, 5)
+        assert isinstance(error, ConfigurationError)
+        assert error.permanent
+        assert "request_checksum_calculation" in str(error)
+        assert "when_required" in str(error)
+
+    def test_a_smaller_object_is_a_verification_error(self):
+        error = stored_size_error("s3://b/k", 4, 5)
+        assert isinstance(error, VerificationError)
+        assert "holds 4 bytes, not the 5 bytes just written" in str(error)
 
 
 class TestCheck:

@@ -81,9 +81,11 @@ class FakeBucket:
     def __init__(self, name: str) -> None:
         self.name = name
         self.checked = False
+        self.object_lock_checked = False
 
-    def check(self) -> None:
+    def check(self, *, object_lock: bool = False) -> None:
         self.checked = True
+        self.object_lock_checked = object_lock
 
 
 class FakeHook:
@@ -127,6 +129,13 @@ class TestDiscover:
         assert call["request"].windows[-1].end.isoformat() == "2026-03-10"  # the run's data interval end
         assert call["bucket"].checked, "the bucket is checked once per run"
         assert task_context["ti"].xcoms[tasks.MEETINGS_KEY][0]["meeting"] == {"uuid": "m"}, "for publish"
+        assert not call["bucket"].object_lock_checked, "no retention asked for: Object Lock is not required"
+
+    def test_retention_makes_discover_check_the_bucket_for_object_lock(self, variables, task_context, discovered):
+        variables["zoom_archive_object_lock_mode"] = "COMPLIANCE"
+        variables["zoom_archive_object_lock_days"] = "365"
+        tasks.discover({}, task_context)
+        assert discovered[0]["bucket"].object_lock_checked
 
     def test_dry_run_maps_nothing_but_says_what_it_would_archive(self, variables, task_context, discovered):
         assert tasks.discover({"dry_run": True}, task_context) == []

@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import signal
+import ssl
 import sys
 import threading
 from pathlib import Path
@@ -31,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default="{}", help="fault configuration as JSON, or @file.json")
     parser.add_argument("--ready-file", type=Path, help="write {url, port} here once listening")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate chain (with --tls-key)")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     return parser
 
 
@@ -50,9 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         config = ProxyConfig.from_json(json.loads(raw))
     except ValueError as exc:
         parser.error(f"--config: {exc}")
-    server = ProxyServer((args.bind, args.port), args.upstream, FaultPlan(config))
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    tls = None
+    if args.tls_cert is not None:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(str(args.tls_cert), str(args.tls_key))
+    server = ProxyServer((args.bind, args.port), args.upstream, FaultPlan(config), tls=tls)
     port = server.server_address[1]
-    url = f"http://127.0.0.1:{port}"
+    url = server.url
     if args.ready_file:
         _write_ready_file(args.ready_file, url, port)
     print(f"s3-fault-proxy {url} -> {args.upstream}", flush=True)

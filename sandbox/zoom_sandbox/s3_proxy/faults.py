@@ -21,6 +21,9 @@ from zoom_emulator.httpbase import Response
 from zoom_sandbox.s3_proxy.config import FaultRule, ProxyConfig
 
 MAX_EVENTS = 10_000
+#: Operations whose request body is an object's bytes: the proxy counts how each one was sent (see ``payloads``).
+PAYLOAD_OPERATIONS = ("PutObject", "UploadPart")
+_HEX64 = frozenset("0123456789abcdefABCDEF")
 _ERRORS = {
     "500": (500, "InternalError", "We encountered an internal error. Please try again."),
     "503": (503, "SlowDown", "Please reduce your request rate."),
@@ -62,6 +65,7 @@ class FaultPlan:
             self.requests: Counter[str] = Counter()
             self.faults: Counter[str] = Counter()
             self.upstream_status: Counter[str] = Counter()
+            self.payloads: Counter[str] = Counter()
             self.events: list[dict[str, Any]] = []
 
     def configure(self, config: ProxyConfig) -> None:
@@ -72,6 +76,22 @@ class FaultPlan:
             self._burst.clear()
             self._sticky_used.clear()
             self._even.clear()
+
+    def saw_payload(self, op: str, headers: Any) -> None:
+        """Count how an upload's body was sent: ``<op> <x-amz-content-sha256> <x-amz-trailer> <content-encoding>``.
+
+        A SHA-256 hex digest is counted as ``sha256``; botocore's CRC32 trailer over HTTPS shows as
+        ``UploadPart STREAMING-UNSIGNED-PAYLOAD-TRAILER x-amz-checksum-crc32 aws-chunked``.
+        """
+        if op not in PAYLOAD_OPERATIONS:
+            return
+        content = headers.get("x-amz-content-sha256") or "-"
+        if len(content) == 64 and set(content) <= _HEX64:
+            content = "sha256"
+        trailer = headers.get("x-amz-trailer") or "-"
+        encoding = headers.get("Content-Encoding") or "-"
+        with self._lock:
+            self.payloads[f"{op} {content} {trailer} {encoding}"] += 1
 
     def decide(self, op: str, bucket: str, key: str, part: str) -> str | None:
         """Count the request and return the fault kind to inject, or ``None`` to forward it."""
@@ -141,6 +161,7 @@ class FaultPlan:
                 "faults_by_kind": dict(by_kind),
                 "faults_total": sum(self.faults.values()),
                 "upstream_status": dict(self.upstream_status),
+                "payloads": dict(self.payloads),
                 "sticky_used": [self._sticky_used[i] for i in range(len(self.config.sticky))],
                 "events": list(self.events),
             }

@@ -11,8 +11,10 @@ import contextlib
 import http.client
 import logging
 import socket
+import ssl
 import struct
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from zoom_emulator.httpbase import EmulatorServer, Handler
@@ -31,19 +33,29 @@ _CHUNK = 1 << 20
 class ProxyServer(EmulatorServer):
     """An ``EmulatorServer`` whose requests are forwarded to ``upstream`` (an ``http://host:port`` URL)."""
 
-    def __init__(self, address: tuple[str, int], upstream: str, plan: FaultPlan) -> None:
+    def __init__(
+        self, address: tuple[str, int], upstream: str, plan: FaultPlan, *, tls: ssl.SSLContext | None = None
+    ) -> None:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError("--upstream must be an http://host:port URL")
         self.upstream_host = parts.hostname
         self.upstream_port = parts.port or 80
         self.plan = plan
+        self.tls = tls
         super().__init__(address, ControlApp(plan), "s3-fault-proxy")
         self.RequestHandlerClass = ProxyHandler  # httpbase's server always starts with its own handler
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.server_address[1]}"
+
+    def get_request(self) -> tuple[Any, Any]:
+        """Accept a connection; with TLS, wrap it (the handshake runs in the connection's own thread)."""
+        conn, address = super().get_request()
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, address
 
 
 class ProxyHandler(Handler):
@@ -53,6 +65,12 @@ class ProxyHandler(Handler):
     timeout = 300
     server: ProxyServer
 
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(self.timeout)
+            self.request.do_handshake()
+        super().setup()
+
     def _handle(self) -> None:
         raw_path = self.path.partition("?")[0]
         if raw_path.startswith(PREFIX):
@@ -61,6 +79,7 @@ class ProxyHandler(Handler):
         started = time.monotonic()
         body = self._read_body()
         op, bucket, key, part = classify(self.command, self.path, self.headers)
+        self.server.plan.saw_payload(op, self.headers)
         outcome = self._answer(body, op, bucket, key, part)
         log.info("%s %s %s %s %.0fms", op, self.command, raw_path, outcome, (time.monotonic() - started) * 1000)
 
