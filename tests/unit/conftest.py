@@ -219,3 +219,23 @@ def _make_planned(**overrides: Any) -> PlannedFile:
 def make_planned():
     """Factory of a plausible planned MP4 (``make_planned(file_size=10, key=...)``)."""
     return _make_planned
+
+
+@pytest.fixture
+def s3(request):
+    """moto's S3 in process, with the test module's ``BUCKET`` created: the client."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=request.module.BUCKET)
+        yield client
+
+
+@pytest.fixture
+def bucket(s3, request):
+    """The test module's ``BUCKET`` as an :class:`~zoom_archiver.s3.ArchiveBucket` over :func:`s3`."""
+    from zoom_archiver.s3 import ArchiveBucket
+
+    return ArchiveBucket(s3, request.module.BUCKET)

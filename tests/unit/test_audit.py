@@ -9,15 +9,13 @@ import hashlib
 from datetime import date
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from zoom_archiver import audit
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
 from zoom_archiver.planning import Filters, PlannedFile, Planner
-from zoom_archiver.s3 import ArchiveBucket, object_metadata
+from zoom_archiver.s3 import object_metadata
 from zoom_archiver.settings import ArchiveSettings
 from zoom_archiver.windows import Window
 
@@ -43,19 +41,6 @@ class FakeZoom:
     def get_meeting_recordings(self, meeting_uuid: str) -> dict[str, Any]:
         """The meeting's detail (asked when the listing counts more files than it shows): no participant files."""
         return next(m for m in self.meetings if m["uuid"] == meeting_uuid)
-
-
-@pytest.fixture
-def s3():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
-
-
-@pytest.fixture
-def bucket(s3) -> ArchiveBucket:
-    return ArchiveBucket(s3, BUCKET)
 
 
 def body(planned: PlannedFile) -> bytes:

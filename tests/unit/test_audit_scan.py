@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import boto3
-import pytest
-from moto import mock_aws
-
 from zoom_archiver.audit_scan import scan_bucket, with_tags
 from zoom_archiver.s3 import ArchiveBucket
 
 BUCKET = "zoom-scan-test"
 META = {"zoom-file-id": "f1", "zoom-meeting-uuid": "m==", "zoom-start-time": "2026-11-02T10:00:00Z"}
-
-
-@pytest.fixture
-def s3():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
 
 
 def test_scan_reads_our_metadata_and_keeps_foreign_objects_apart(s3):

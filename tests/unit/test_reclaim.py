@@ -6,16 +6,13 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.planning import Filters
 from zoom_archiver.reclaim import ReclaimPlanner, decide, group_meetings, prove_file
 from zoom_archiver.reclaim_record import ReclaimRecord
-from zoom_archiver.s3 import ArchiveBucket
 from zoom_archiver.windows import Window
 
 BUCKET = "zoom-reclaim-test"
@@ -26,19 +23,6 @@ OTHER = "meeting-two=="
 
 def body(n: int, fill: int) -> bytes:
     return bytes([fill]) * n
-
-
-@pytest.fixture
-def s3():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
-
-
-@pytest.fixture
-def bucket(s3) -> ArchiveBucket:
-    return ArchiveBucket(s3, BUCKET)
 
 
 class Archive:

@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from zoom_archiver.errors import ConfigurationError, KeyConflict, VerificationError
 from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata, stored_size_error
@@ -20,14 +19,6 @@ DATA = bytes(range(256)) * 1000  # 256 000 bytes
 
 def bucket(client) -> ArchiveBucket:
     return ArchiveBucket(client, BUCKET)
-
-
-@pytest.fixture
-def s3():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
 
 
 class TestObjectHelpers:

@@ -5,29 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from zoom_archiver import verify
-from zoom_archiver.s3 import ArchiveBucket
 
 BUCKET = "zoom-verify-test"
 DATA = bytes(range(256)) * 9000  # 2.3 MB: three 1 MiB chunks
 SHA = hashlib.sha256(DATA).hexdigest()
-
-
-@pytest.fixture
-def s3():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
-
-
-@pytest.fixture
-def bucket(s3) -> ArchiveBucket:
-    return ArchiveBucket(s3, BUCKET)
 
 
 def put(s3, key: str, body: bytes = DATA, tag: str | None = SHA, **kwargs) -> None:
