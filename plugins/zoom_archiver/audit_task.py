@@ -13,33 +13,20 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import pendulum
 from airflow.sdk.exceptions import AirflowFailException
 
 from zoom_archiver import audit_report
 from zoom_archiver.audit import audit_window, run_audit
+from zoom_archiver.s3 import archive_bucket
 from zoom_archiver.settings import load_settings
 from zoom_archiver.tasks import airflow_errors
+from zoom_archiver.windows import run_today
 
 if TYPE_CHECKING:
-    from zoom_archiver.s3 import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
     from zoom_archiver.zoom_api import ZoomClient
 
 log = logging.getLogger(__name__)
-
-
-def _today(context: dict[str, Any]) -> Any:
-    moment = context.get("data_interval_end") or pendulum.now("UTC")
-    return pendulum.instance(moment).in_timezone("UTC").date()
-
-
-def _bucket(settings: ArchiveSettings) -> ArchiveBucket:
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    from zoom_archiver.s3 import ArchiveBucket
-
-    return ArchiveBucket(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
 
 
 def _zoom(settings: ArchiveSettings) -> tuple[ZoomClient, int, str]:
@@ -54,10 +41,10 @@ def _zoom(settings: ArchiveSettings) -> tuple[ZoomClient, int, str]:
 @airflow_errors
 def audit(params: dict[str, Any], context: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """Audit the params' date range; write the reports; return the summary with the reports' keys."""
-    window = audit_window(params.get("from_date"), params.get("to_date"), today=_today(context))
+    window = audit_window(params.get("from_date"), params.get("to_date"), today=run_today(context))
     deep = bool(params.get("deep"))
     settings = load_settings()
-    bucket = _bucket(settings)
+    bucket = archive_bucket(settings.bucket, settings.aws_conn_id)
     bucket.check()
     client, list_workers, participant_audio = _zoom(settings)
     log.info("Auditing meetings of %s (UTC, inclusive)%s", window, ", deep" if deep else "")

@@ -16,8 +16,9 @@ from airflow.sdk.exceptions import AirflowSkipException
 from zoom_archiver.assets import event_extra, new_objects
 from zoom_archiver.manifest import write_manifests
 from zoom_archiver.reclaim_record import trashed_in_zoom_at
+from zoom_archiver.s3 import archive_bucket
 from zoom_archiver.settings import load_settings
-from zoom_archiver.tasks import _bucket, _items, airflow_errors
+from zoom_archiver.tasks import airflow_errors, xcom_items
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 def _results(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The archive results (none when no archive task was mapped: its lazy sequence then has nothing to read)."""
     try:
-        return _items(results)
+        return xcom_items(results)
     except Exception as exc:  # no mapped instance to read
         log.debug("No archive results to read: %s", type(exc).__name__)
         return []
@@ -39,7 +40,7 @@ def publish(
     if not meetings:
         raise AirflowSkipException("No meeting was touched in this run: no manifest, no asset event")
     settings = load_settings()
-    bucket = _bucket(settings)
+    bucket = archive_bucket(settings.bucket, settings.aws_conn_id)
     extra_args = settings.transfer.extra_args("application/json", {})
     file_ids = [item["file_id"] for entry in meetings for item in entry["files"]]
     written = write_manifests(bucket, meetings, extra_args=extra_args, trashed=trashed_in_zoom_at(file_ids))

@@ -22,9 +22,10 @@ from zoom_archiver.listing import plan_listing
 from zoom_archiver.planning import Filters
 from zoom_archiver.reclaim import MeetingVerdict, ReclaimPlanner, decide, group_meetings
 from zoom_archiver.redaction import describe_exception
+from zoom_archiver.s3 import archive_bucket
 from zoom_archiver.settings import load_settings, trash_after_days
-from zoom_archiver.tasks import _bucket, _today, airflow_errors
-from zoom_archiver.windows import Window
+from zoom_archiver.tasks import airflow_errors
+from zoom_archiver.windows import Window, run_today
 
 if TYPE_CHECKING:
     from zoom_archiver.settings import ArchiveSettings
@@ -45,7 +46,7 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     dry_run = bool(params.get("dry_run"))
     now = now or datetime.now(UTC)
     settings = load_settings()
-    today = _today(context)
+    today = run_today(context)
     cutoff = today - timedelta(days=grace)
     if grace >= settings.ledger.retention_days:
         raise ConfigurationError(
@@ -92,7 +93,7 @@ def _prove(
     grace: int,
 ) -> tuple[list[MeetingVerdict], list[Any]]:
     """List Zoom for ``window``, note recovered files, prove every meeting; the verdicts and the users that failed."""
-    bucket = _bucket(settings)
+    bucket = archive_bucket(settings.bucket, settings.aws_conn_id)
     bucket.check()
     planner = ReclaimPlanner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
     listing = plan_listing(
@@ -206,7 +207,9 @@ def _rewrite_manifests(
     if not entries:
         return []
     extra_args = settings.transfer.extra_args("application/json", {})
-    written = write_manifests(_bucket(settings), entries, extra_args=extra_args, trashed=trashed)
+    written = write_manifests(
+        archive_bucket(settings.bucket, settings.aws_conn_id), entries, extra_args=extra_args, trashed=trashed
+    )
     return [m["key"] for m in written]
 
 

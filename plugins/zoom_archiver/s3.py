@@ -89,6 +89,13 @@ def object_metadata(planned: PlannedFile) -> dict[str, str]:
     return {k: metadata_value(v) for k, v in meta.items() if v}
 
 
+def archive_bucket(bucket: str, aws_conn_id: str) -> ArchiveBucket:
+    """The archive ``bucket`` through the Amazon provider's connection ``aws_conn_id`` (``S3Hook``'s client)."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    return ArchiveBucket(S3Hook(aws_conn_id=aws_conn_id).get_conn(), bucket)
+
+
 def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str) -> S3Hook:
     """The ``S3Hook`` that writes ``planned``: its metadata and content type, our transfer settings.
 

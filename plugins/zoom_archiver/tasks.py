@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any, ParamSpec, TypeVar
 
 import pendulum
@@ -29,8 +28,9 @@ from zoom_archiver.notifications.archive_failure import FILE_CONTEXT_KEY
 from zoom_archiver.planning import Filters
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.report import REPORT_KEY, REPORT_TEXT_KEY, render_report, run_report
+from zoom_archiver.s3 import archive_bucket
 from zoom_archiver.settings import ArchiveSettings, load_settings
-from zoom_archiver.windows import Window, backfill_window, resolve_windows
+from zoom_archiver.windows import Window, backfill_window, resolve_windows, run_today
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +61,6 @@ def airflow_errors(body: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def _today(context: dict[str, Any]) -> date:
-    """The run's 'today' in UTC: its data interval end for scheduled runs, else now."""
-    moment = context.get("data_interval_end") or pendulum.now("UTC")
-    return pendulum.instance(moment).in_timezone("UTC").date()
-
-
-def _bucket(settings: ArchiveSettings) -> Any:
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    from zoom_archiver.s3 import ArchiveBucket
-
-    return ArchiveBucket(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
-
-
 @airflow_errors
 def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, Any]]:
     """List every user's recordings in the run's windows; return the files to archive this run."""
@@ -85,11 +71,11 @@ def discover(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, 
     context["ti"].xcom_push(key=SUMMARY_KEY, value={"incomplete": True})
     context["ti"].xcom_push(key=MEETINGS_KEY, value=[])
     settings = load_settings()
-    today = _today(context)
+    today = run_today(context)
     ledger, _ = ledger_mod.read_ledger(today=today)
     request = run_request(params, context, settings, ledger)
     log.info("Listing Zoom recordings with start dates %s (UTC, inclusive)", ", ".join(map(str, request.windows)))
-    bucket = _bucket(settings)
+    bucket = archive_bucket(settings.bucket, settings.aws_conn_id)
     # once per run: a missing bucket, no permission, or no Object Lock when retention is asked for is a clear,
     # permanent configuration error
     bucket.check(object_lock=settings.transfer.object_lock is not None)
@@ -135,7 +121,7 @@ def run_request(
         windows = resolve_windows(
             params.get("from_date"),
             params.get("to_date"),
-            today=_today(context),
+            today=run_today(context),
             lookback_days=settings.lookback_days,
             owed=ledger.owed,
         )
@@ -199,11 +185,13 @@ def _archive(file: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 def housekeeping(context: dict[str, Any]) -> dict[str, Any]:
     """Abort multipart uploads under the prefix that a killed task left behind (older than the configured age)."""
     settings = load_settings()
-    aborted = _bucket(settings).abort_stale_uploads(settings.prefix, max_age=settings.abort_uploads_after)
+    aborted = archive_bucket(settings.bucket, settings.aws_conn_id).abort_stale_uploads(
+        settings.prefix, max_age=settings.abort_uploads_after
+    )
     return {"aborted_uploads": aborted}
 
 
-def _items(sequence: Sequence[Any]) -> list[Any]:
+def xcom_items(sequence: Sequence[Any]) -> list[Any]:
     """The values of a (lazy) XCom sequence, without the empty ones."""
     return [item for item in (sequence[i] for i in range(len(sequence))) if item]
 
@@ -226,10 +214,10 @@ def commit(
         context["ti"].xcom_push(key=REPORT_TEXT_KEY, value=text)
         return {"dry_run": True, "would_archive": len(plan.planned), "quarantined": len(plan.quarantined)}
     settings = load_settings()
-    today = _today(context)
+    today = run_today(context)
     # Only read the mapped results when something was mapped (a skipped map has none to fetch).
-    done = _items(results) if plan.planned else []
-    failed = {str(f["file_id"]): f for f in _items(failures)} if plan.planned else {}
+    done = xcom_items(results) if plan.planned else []
+    failed = {str(f["file_id"]): f for f in xcom_items(failures)} if plan.planned else {}
     ledger, _ = ledger_mod.read_ledger(today=today)
     update = ledger.record_run(
         plan.run_record([(r["file_id"], r["start_date"]) for r in done], failed),

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import calendar
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from zoom_archiver.errors import ConfigurationError
+
+
+def run_today(context: Mapping[str, Any]) -> date:
+    """A run's 'today' in UTC: its data interval's end for scheduled runs, else now."""
+    import pendulum
+
+    moment = context.get("data_interval_end") or pendulum.now("UTC")
+    return pendulum.instance(moment).in_timezone("UTC").date()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def s3(monkeypatch):
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BUCKET)
-        monkeypatch.setattr(audit_task, "_bucket", lambda settings: ArchiveBucket(client, settings.bucket))
+        monkeypatch.setattr(audit_task, "archive_bucket", lambda bucket, aws_conn_id: ArchiveBucket(client, bucket))
         yield client
 
 

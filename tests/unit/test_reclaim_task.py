@@ -90,7 +90,7 @@ def world(monkeypatch, make_planned):
             "write_record",
             lambda record: variables.__setitem__(RECORD_VARIABLE, record.dumps()),
         )
-        monkeypatch.setattr(reclaim_task, "_bucket", lambda settings: ArchiveBucket(s3, BUCKET))
+        monkeypatch.setattr(reclaim_task, "archive_bucket", lambda bucket, aws_conn_id: ArchiveBucket(s3, BUCKET))
         monkeypatch.setattr("zoom_archiver.hooks.zoom.ZoomHook", lambda conn_id: zoom)
         monkeypatch.setattr(reclaim_task, "plan_listing", lambda *a, **k: Listing(files=list(files)))
         yield {"s3": s3, "zoom": zoom, "ledger": ledger, "variables": variables, "files": files}

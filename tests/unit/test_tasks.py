@@ -1,7 +1,7 @@
 """The task bodies (zoom_archiver.tasks): glue between Airflow's context, params and XComs and the package.
 
 Variables live in a dict behind ``Variable.get``/``Variable.set``; Zoom and S3 are replaced by fakes at the
-package's seams (``discovery.discover``, ``archive.archive_file``, ``tasks._bucket``).
+package's seams (``discovery.discover``, ``archive.archive_file``, ``tasks.archive_bucket``).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class TestDiscover:
 
         monkeypatch.setattr(zoom_archiver.discovery, "discover", fake)
         monkeypatch.setattr(zoom_archiver.hooks.zoom, "ZoomHook", FakeHook)
-        monkeypatch.setattr(tasks, "_bucket", lambda settings: FakeBucket(settings.bucket))
+        monkeypatch.setattr(tasks, "archive_bucket", lambda bucket, aws_conn_id: FakeBucket(bucket))
         return calls
 
     def test_returns_the_files_and_pushes_the_summary(self, variables, task_context, discovered):
@@ -259,7 +259,7 @@ class TestHousekeeping:
                 return 2
 
         variables.update(zoom_archive_prefix="archive", zoom_archive_abort_uploads_after_hours="6")
-        monkeypatch.setattr(tasks, "_bucket", lambda settings: Bucket())
+        monkeypatch.setattr(tasks, "archive_bucket", lambda bucket, aws_conn_id: Bucket())
         assert tasks.housekeeping(task_context) == {"aborted_uploads": 2}
         assert seen == {"prefix": "archive", "max_age": __import__("datetime").timedelta(hours=6)}
 
@@ -292,7 +292,9 @@ class TestCommitAfterAFailedDiscover:
         import zoom_archiver.hooks.zoom
 
         monkeypatch.setattr(zoom_archiver.hooks.zoom, "ZoomHook", FakeHook)
-        monkeypatch.setattr(tasks, "_bucket", lambda settings: (_ for _ in ()).throw(ZoomAuthError("refused")))
+        monkeypatch.setattr(
+            tasks, "archive_bucket", lambda bucket, aws_conn_id: (_ for _ in ()).throw(ZoomAuthError("refused"))
+        )
         with pytest.raises(AirflowFailException):
             tasks.discover({}, task_context)
         assert task_context["ti"].xcoms[tasks.SUMMARY_KEY] == {"incomplete": True}

@@ -7,8 +7,10 @@ import logging
 from typing import Any
 
 from zoom_archiver import ledger as ledger_mod
-from zoom_archiver.tasks import _bucket, _today, airflow_errors
+from zoom_archiver.s3 import archive_bucket
+from zoom_archiver.tasks import airflow_errors
 from zoom_archiver.webhook.meeting import as_dicts, meeting_uuid_from_conf, plan_meeting
+from zoom_archiver.windows import run_today
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +24,9 @@ def discover_meeting(params: dict[str, Any], context: dict[str, Any]) -> list[di
     meeting_uuid = meeting_uuid_from_conf(params)
     log.info("Webhook %s for meeting %s", params.get("event") or "?", meeting_uuid)
     settings = load_settings()
-    today = _today(context)
+    today = run_today(context)
     ledger, _ = ledger_mod.read_ledger(today=today)
-    bucket = _bucket(settings)
+    bucket = archive_bucket(settings.bucket, settings.aws_conn_id)
     plan = plan_meeting(
         ZoomHook(settings.zoom_conn_id).get_conn(), settings, meeting_uuid, ledger=ledger, bucket=bucket, today=today
     )
