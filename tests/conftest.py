@@ -37,17 +37,35 @@ def pytest_configure(config) -> None:
 SHARED_STACK_DIRS = {"fullstack": ROOT / "tests" / "fullstack"}
 
 
+def _shared_stack_group(item) -> str | None:
+    path = Path(str(item.path))
+    return next((group for group, folder in SHARED_STACK_DIRS.items() if folder in path.parents), None)
+
+
+def _join_group(item, group: str) -> None:
+    """Put ``item`` in xdist's ``group`` (``--dist loadgroup`` schedules by the ``@group`` suffix of node ids).
+
+    pytest-xdist 3.8 marks ``xdist_group`` tests by rewriting ``item._nodeid``, which pytest 9 no longer reads (it
+    keeps the id in ``item._id``): its own marker is silently ignored, so the suffix is set here for both.
+    """
+    nodeid = f"{item.nodeid}@{group}"
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)
+    else:  # pytest < 9
+        item._nodeid = nodeid
+
+
 def pytest_collection_modifyitems(session, config, items) -> None:
     """Under xdist: keep each shared-stack directory on one worker (``--dist loadgroup``) and schedule it first."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    import pytest
-
     first = []
     for item in items:
-        for group, folder in SHARED_STACK_DIRS.items():
-            if folder in Path(str(item.path)).parents:
-                item.add_marker(pytest.mark.xdist_group(group))
-                first.append(item)
+        group = _shared_stack_group(item)
+        if group is not None and "@" not in item.nodeid:
+            _join_group(item, group)
+            first.append(item)
     grouped = {id(item) for item in first}
     items[:] = first + [item for item in items if id(item) not in grouped]
