@@ -42,6 +42,8 @@ empty_dag()
 
 PACKAGE_IMPORTS = (
     "from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier\n",
+    "from zoom_archiver.assets import archive_asset\n",
+    "from zoom_archiver.report_task import RunReportOperator\n",
     "from zoom_archiver.retries import RETRIES\n",
     "from zoom_archiver.settings import deployment_settings\n",
 )
@@ -50,8 +52,20 @@ from dataclasses import dataclass as _dataclass, field as _field
 from datetime import timedelta as _timedelta
 
 
+from airflow.sdk import Asset as _Asset, BaseOperator as _BaseOperator
+
+
 class ArchiveFailureNotifier:  # stubs: the same DAG without importing the zoom_archiver package
     def __call__(self, context):
+        pass
+
+
+def archive_asset(uri=""):
+    return _Asset(name="zoom_recordings_archive", uri=uri) if uri else _Asset(name="zoom_recordings_archive")
+
+
+class RunReportOperator(_BaseOperator):
+    def execute(self, context):
         pass
 
 
@@ -68,6 +82,7 @@ class _Deployment:
     retry_delay: _timedelta = _field(default_factory=lambda: _timedelta(seconds=120))
     parallel_files: int = 4
     file_timeout: _timedelta = _field(default_factory=lambda: _timedelta(hours=6))
+    asset_uri: str = ""
 
 
 RETRIES = _Retries()
