@@ -1,8 +1,9 @@
 """Test settings shared by every suite: an isolated AIRFLOW_HOME with a SQLite metadata DB, no examples.
 
 They are set in ``pytest_configure``, before anything imports Airflow. Under pytest-xdist (``make test`` runs the
-suite on several workers) each worker gets an AIRFLOW_HOME of its own, and the tests that share one CeleryExecutor
-stack (``tests/fullstack``) go to one worker, scheduled first because they take longest.
+suite on several workers) each worker gets an AIRFLOW_HOME of its own, each test module runs on one worker (its
+module-scoped fixtures, such as the benchmark's smoke run, are built once), and the tests that share one
+CeleryExecutor stack (``tests/fullstack``) go to one worker, scheduled first because they take longest.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ def pytest_configure(config) -> None:
 SHARED_STACK_DIRS = {"fullstack": ROOT / "tests" / "fullstack"}
 
 
-def _shared_stack_group(item) -> str | None:
+def _xdist_group(item) -> str:
+    """A shared-stack directory's name, else the test's module (its module-scoped fixtures are built once)."""
     path = Path(str(item.path))
-    return next((group for group, folder in SHARED_STACK_DIRS.items() if folder in path.parents), None)
+    shared = next((group for group, folder in SHARED_STACK_DIRS.items() if folder in path.parents), None)
+    return shared or ".".join(path.relative_to(ROOT).with_suffix("").parts)
 
 
 def _join_group(item, group: str) -> None:
@@ -58,14 +61,15 @@ def _join_group(item, group: str) -> None:
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
-    """Under xdist: keep each shared-stack directory on one worker (``--dist loadgroup``) and schedule it first."""
+    """Under xdist: each module's tests on one worker, each shared-stack directory's too, those scheduled first."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    first = []
+    first, rest = [], []
     for item in items:
-        group = _shared_stack_group(item)
-        if group is not None and "@" not in item.nodeid:
-            _join_group(item, group)
-            first.append(item)
-    grouped = {id(item) for item in first}
-    items[:] = first + [item for item in items if id(item) not in grouped]
+        if "@" in item.nodeid:
+            rest.append(item)
+            continue
+        group = _xdist_group(item)
+        _join_group(item, group)
+        (first if group in SHARED_STACK_DIRS else rest).append(item)
+    items[:] = first + rest
