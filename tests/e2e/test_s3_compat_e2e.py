@@ -53,6 +53,8 @@ def stored(s3, bucket: str) -> dict[str, dict]:
     found = {}
     for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
         key = obj["Key"]
+        if key.endswith("/manifest.json"):  # a meeting's manifest, not a recording
+            continue
         head = s3.head_object(Bucket=bucket, Key=key)
         tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -92,10 +92,10 @@ def refusals():
     ]
 
 
-@pytest.mark.parametrize(("case", "raw", "hdrs", "status"), refusals(), ids=[r[0] for r in refusals()])
-def test_refused_deliveries_queue_nothing_and_log_one_line_without_secrets(
-    client, queued, caplog, case, raw, hdrs, status
-):
+@pytest.mark.parametrize("case", [r[0] for r in refusals()])
+def test_refused_deliveries_queue_nothing_and_log_one_line_without_secrets(client, queued, caplog, case):
+    # signed when the test runs (a delivery signed at collection time may be stale by then)
+    raw, hdrs, status = next(r[1:] for r in refusals() if r[0] == case)
     with caplog.at_level(logging.DEBUG, logger="zoom_archiver"):
         answer = post(client, raw, hdrs)
     assert answer.status_code == status
