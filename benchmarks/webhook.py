@@ -1,14 +1,15 @@
-"""``python -m benchmarks.webhook [--events N] [--busy-files N] [--answers N]``: webhook → object in S3.
+"""``python -m benchmarks.webhook [--events N] [--busy-files N] [--answers N] [--db sqlite|postgres]``: webhook → S3.
 
-On ``airflow standalone`` (LocalExecutor, SQLite; the receiver mounted in its api-server by the plugin), with the
-Zoom emulator posting signed ``recording.completed`` deliveries itself:
+On ``airflow standalone`` (LocalExecutor; the receiver mounted in its api-server by the plugin), its metadata DB
+SQLite (the default) or a PostgreSQL database made for the run on 127.0.0.1:5432 (``--db postgres``: the production
+DB), with the Zoom emulator posting signed ``recording.completed`` deliveries itself:
 
 * *latency* — a meeting with one small MP4 (64 KiB) completes (``POST /_emulator/meetings``: the emulator delivers
   the event at once) → its object is in S3 (polled every 0.2 s). One meeting at a time, so it is the latency of
   one event, Airflow's scheduling (webhook run queued, discover task, archive task) included;
 * *answer* — the receiver's answer time as the emulator measures it (request sent → answer read, localhost), over
-  the latency meetings' deliveries plus ``--answers`` duplicate deliveries (a duplicate does the same checks and
-  the same DB lookup; it finds the run exists);
+  the latency meetings' deliveries plus ``--answers`` duplicate deliveries of the last one, sent at once (each
+  duplicate is checked like any delivery, then answered from the receiver's memory of recent runs);
 * both idle, then again while an account-wide run archives ``--busy-files`` small files (``max_active_runs=1`` on
   the hourly DAG; the webhook DAG runs beside it).
 
@@ -19,13 +20,18 @@ apart (*cold answer*), not in the percentiles.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import secrets
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 FILE_SIZE = 64 * 1024
+DB_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 WEBHOOK_DAG = "zoom_meeting_to_s3"
 
 
@@ -87,7 +93,30 @@ def _phase(stack: Any, host_email: str, events: int, answers: int, offset: int) 
     }
 
 
-def run_webhook(workdir: Path, *, events: int, busy_files: int, answers: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def metadata_db(kind: str) -> Iterator[str | None]:
+    """``None`` (SQLite in the Airflow home) or the URL of an empty PostgreSQL database, dropped afterwards."""
+    if kind == "sqlite":
+        yield None
+        return
+    name = f"bench_webhook_{secrets.token_hex(4)}"
+    pg = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
+    subprocess.run(["createdb", *pg, name], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    finally:
+        subprocess.run(["dropdb", "--force", *pg, name], check=False, capture_output=True)
+
+
+def run_webhook(workdir: Path, *, events: int, busy_files: int, answers: int, db: str = "sqlite") -> dict[str, Any]:
+    with metadata_db(db) as sql_alchemy_conn:
+        result = _measure(workdir, sql_alchemy_conn, events=events, busy_files=busy_files, answers=answers)
+    return {"db": db, **result}
+
+
+def _measure(
+    workdir: Path, sql_alchemy_conn: str | None, *, events: int, busy_files: int, answers: int
+) -> dict[str, Any]:
     from zoom_sandbox.airflow_proc import AirflowApi, start_standalone
     from zoom_sandbox.services import SANDBOX_WEBHOOK_SECRET, free_port
 
@@ -103,7 +132,9 @@ def run_webhook(workdir: Path, *, events: int, busy_files: int, answers: int) ->
     try:
         env = {**stack.env, "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
         started = time.monotonic()
-        airflow, password = start_standalone(workdir / "airflow", log_dir, env, api_port=free_port())
+        airflow, password = start_standalone(
+            workdir / "airflow", log_dir, env, api_port=free_port(), sql_alchemy_conn=sql_alchemy_conn
+        )
         api = AirflowApi(airflow.url, "admin", password)
         api.wait_for_dag(timeout=300)
         api.wait_for_dag(WEBHOOK_DAG, timeout=300)
@@ -142,8 +173,9 @@ def markdown(result: dict[str, Any]) -> str:
                      fmt(r["latency_max_s"], 1), fmt(r["answers"]), fmt(r["answer_p50_ms"], 1),
                      fmt(r["answer_p99_ms"], 1), fmt(r["answer_max_ms"], 1), fmt(r["non_200"])])  # fmt: skip
     return (
-        f"`airflow standalone` (LocalExecutor, SQLite) started in {fmt(result['startup_s'], 0)} s; the emulator "
-        f"posts a signed `recording.completed` when a meeting with one 64 KiB MP4 is added; one meeting at a time. "
+        f"`airflow standalone` (LocalExecutor, {DB_NAMES[result['db']]}) started in {fmt(result['startup_s'], 0)} s; "
+        f"the emulator posts a signed `recording.completed` when a meeting with one 64 KiB MP4 is added; one meeting "
+        f"at a time. "
         f"Targets: p95 webhook → S3 ≤ 30 s, receiver answer p99 ≤ 200 ms (Zoom's limit: 3 s). First delivery after "
         f"the api-server started (not counted): answered in {fmt(result['cold_answer_ms'], 0)} ms, in S3 after "
         f"{fmt(result['cold_latency_s'], 1)} s. Busy run: {result['busy_run_state']}; webhook runs: "
@@ -156,9 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=10, help="meetings per phase (one at a time)")
     parser.add_argument("--busy-files", type=int, default=200, help="files of the account-wide run")
     parser.add_argument("--answers", type=int, default=100, help="extra duplicate deliveries per phase")
+    parser.add_argument("--db", choices=sorted(DB_NAMES), default="sqlite", help="Airflow's metadata DB")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-webhook-") as tmp:
-        result = run_webhook(Path(tmp), events=args.events, busy_files=args.busy_files, answers=args.answers)
+        result = run_webhook(
+            Path(tmp), events=args.events, busy_files=args.busy_files, answers=args.answers, db=args.db
+        )
     print(result, file=sys.stderr)
     print(markdown(result))
     return 0 if result["idle"]["non_200"] == 0 and result["busy"]["non_200"] == 0 else 1

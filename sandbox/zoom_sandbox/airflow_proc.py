@@ -52,11 +52,18 @@ _port_free = port_free  # former name
 
 
 def start_standalone(
-    home: Path, log_dir: Path, env: dict[str, str], api_port: int = 0, *, dags_folder: Path | None = None
+    home: Path,
+    log_dir: Path,
+    env: dict[str, str],
+    api_port: int = 0,
+    *,
+    dags_folder: Path | None = None,
+    sql_alchemy_conn: str | None = None,
 ) -> tuple[Service, str]:
     """Start ``airflow standalone``; return it and the admin password (written beforehand, printed by the demo).
 
     ``dags_folder``: another DAGs folder than the repository's ``dags/`` (e.g. with an example consumer DAG too).
+    ``sql_alchemy_conn``: another metadata DB than SQLite in ``home`` (e.g. an empty PostgreSQL database).
 
     ``api_port`` 0: 8080 if it is free, else any free port. The log servers of the LocalExecutor and the
     triggerer keep their default ports unless something else (another Airflow) already listens there.
@@ -82,6 +89,8 @@ def start_standalone(
     full_env = {**os.environ, **log_ports, **env, **airflow_base_env(home, api_port)}
     if dags_folder is not None:
         full_env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
+    if sql_alchemy_conn is not None:
+        full_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
     proc = _spawn([str(Path(sys.executable).parent / "airflow"), "standalone"], log_dir / "airflow.log", full_env)
     url = f"http://localhost:{api_port}"
     try:

@@ -53,8 +53,11 @@ def post(client, raw: bytes, hdrs: dict[str, str]):
 def test_recording_completed_is_queued_once(client, queued):
     raw = body()
     assert post(client, raw, headers(raw)).json() == {"status": "queued"}
-    assert post(client, raw, headers(raw)).json() == {"status": "duplicate"}
-    assert [e.conf() for e in queued] == [{"meeting_uuid": UUID, "event": "recording.completed"}] * 2
+    assert post(client, raw, headers(raw)).json() == {"status": "duplicate"}  # from memory: no second DB round-trip
+    assert [e.conf() for e in queued] == [{"meeting_uuid": UUID, "event": "recording.completed"}]
+    raw = body("recording.transcript_completed")  # the same meeting's transcript: its own run
+    assert post(client, raw, headers(raw)).json() == {"status": "queued"}
+    assert len(queued) == 2
 
 
 def test_url_validation(client, queued):

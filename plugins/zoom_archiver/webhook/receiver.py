@@ -4,7 +4,8 @@ Every delivery is checked before anything else (size, headers, timestamp, signat
 :mod:`~zoom_archiver.webhook.signature`); a refused one gets 400/401/413, triggers nothing and leaves one log line
 with the reason (never the secret, the body or its tokens). Zoom does not retry a 4xx. An accepted one is answered
 at once: the URL validation with its ``encryptedToken``, a recording event by queuing its meeting's run
-(:mod:`~zoom_archiver.webhook.trigger`; 200 whether new or a duplicate), a trash/delete/recover event by a log line
+(:mod:`~zoom_archiver.webhook.trigger`; 200 whether new or a duplicate, a duplicate answered from memory by
+:mod:`~zoom_archiver.webhook.dedupe`), a trash/delete/recover event by a log line
 (nothing is deleted from S3), anything else by 200. If the run cannot be queued the answer is 503, so Zoom retries
 (+5, +20, +60 min) and the scheduled runs archive the meeting anyway.
 """
@@ -20,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from zoom_archiver.webhook import events, signature
+from zoom_archiver.webhook.dedupe import Queue, RecentRuns
 from zoom_archiver.webhook.signature import Refused
 from zoom_archiver.webhook.trigger import NotQueued, queue_meeting_run
 
@@ -31,7 +33,6 @@ MAX_BODY_BYTES = 256 * 1024
 SECRETS_TTL_SECONDS = 30.0
 
 SecretsSource = Callable[[], Sequence[str]]
-Queue = Callable[[events.Event], bool]
 
 
 def connection_secrets(conn_id: str = "zoom_default") -> tuple[str, ...]:
@@ -51,8 +52,13 @@ class CachedSecrets:
         self._value: tuple[str, ...] = ()
         self._read_at = -1e18
 
+    @property
+    def stale(self) -> bool:
+        """Whether the next call reads ``source`` (a blocking read: call it in a thread then)."""
+        return time.monotonic() - self._read_at > self.ttl
+
     def __call__(self) -> tuple[str, ...]:
-        if time.monotonic() - self._read_at > self.ttl:
+        if self.stale:
             try:
                 self._value = tuple(self.source())
             except Exception as exc:
@@ -84,13 +90,13 @@ def _refused(request: Request, refusal: Refused) -> JSONResponse:
     return JSONResponse({"error": refusal.reason}, status_code=refusal.status)
 
 
-def _answer(event: events.Event, secret: str, queue: Queue) -> JSONResponse:
+async def _answer(event: events.Event, secret: str, queue: RecentRuns) -> JSONResponse:
     if event.name == events.URL_VALIDATION and event.plain_token is not None:
         token = signature.encrypted_token(secret, event.plain_token)
         return JSONResponse({"plainToken": event.plain_token, "encryptedToken": token})
     if event.archives:
         try:
-            queued = queue(event)
+            queued = await queue(event)
         except NotQueued as exc:
             raise Refused(503, str(exc)) from None
         log.info("Zoom %s for meeting %s: %s", event.name, event.meeting_uuid, "queued" if queued else "duplicate")
@@ -107,8 +113,12 @@ def _answer(event: events.Event, secret: str, queue: Queue) -> JSONResponse:
 def create_app(
     secrets: SecretsSource | None = None, queue: Queue = queue_meeting_run, max_body: int = MAX_BODY_BYTES
 ) -> FastAPI:
-    """The receiver; ``secrets`` and ``queue`` default to the ``zoom_default`` connection and the webhook DAG."""
+    """The receiver; ``secrets`` and ``queue`` default to the ``zoom_default`` connection and the webhook DAG.
+
+    ``queue`` is called in a worker thread, once per event (copies are answered by :class:`RecentRuns`).
+    """
     read_secrets = CachedSecrets(secrets or connection_secrets)
+    recent = RecentRuns(queue)
     app = FastAPI(title="Zoom recording webhooks", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.post("/webhook")
@@ -116,13 +126,13 @@ def create_app(
         try:
             body = await _read_body(request, max_body)
             secret = signature.verify(
-                await run_in_threadpool(read_secrets),
+                await run_in_threadpool(read_secrets) if read_secrets.stale else read_secrets(),
                 request.headers.get("x-zm-request-timestamp"),
                 request.headers.get("x-zm-signature"),
                 body,
             )
             event = events.parse(body)
-            return await run_in_threadpool(_answer, event, secret, queue)
+            return await _answer(event, secret, recent)
         except Refused as refusal:
             return _refused(request, refusal)
 

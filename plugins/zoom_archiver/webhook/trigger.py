@@ -1,8 +1,9 @@
 """Queue the archiving of one meeting: a run of the webhook DAG, created in the metadata DB by the api-server.
 
 The run id is a function of the event and the meeting (:meth:`Event.run_id`): a retried or duplicated delivery
-finds its run and triggers nothing new. Creating a run is one DB insert, well inside Zoom's 3 seconds; the
-scheduler and the workers do the work.
+finds its run and triggers nothing new (copies reaching the same api-server process are answered by
+:mod:`~zoom_archiver.webhook.dedupe` without calling this). Creating a run is one DB insert, well inside Zoom's
+3 seconds; the scheduler and the workers do the work.
 """
 
 from __future__ import annotations
