@@ -7,8 +7,10 @@ both, so a retried or duplicated delivery triggers nothing new. The run's conf h
 event name only; the meeting is re-read through the Zoom API with our own token, and each new file is archived
 exactly like the hourly DAG `zoom_recordings_to_s3` does it (same keys, same checks, same `archive` task body).
 
-The hourly DAG stays the safety net and the ledger's one writer: its next run finds these files in S3 (HEAD,
-no download) and records them.
+When the archive tasks are done, `publish` writes the meeting's `manifest.json` and emits the archive asset's event
+naming the objects this run wrote (downstream DAGs hear of them within seconds, once: the hourly run that later
+finds them in S3 does not announce them again). The hourly DAG stays the safety net and the ledger's one writer:
+its next run finds these files in S3 (HEAD, no download), records them and rewrites the manifest from what S3 holds.
 
 This file is wiring only: the work lives in the `zoom_archiver` package, imported inside the tasks.
 """
@@ -19,13 +21,15 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, TriggerRule, dag, task
 
+from zoom_archiver.assets import archive_asset
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.settings import deployment_settings
 
 DEPLOYMENT = deployment_settings()
+ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
 
 
 @dag(
@@ -55,7 +59,8 @@ def zoom_meeting_to_s3() -> None:
     # two at a time over all webhook runs: with the client's per-process cap this bounds the API calls of a burst
     @task(retries=RETRIES.discover_task, max_active_tis_per_dag=2, execution_timeout=timedelta(minutes=15))
     def discover_meeting(params: dict[str, Any] | None = None, **context: Any) -> list[dict[str, Any]]:
-        """Re-read the meeting through the Zoom API; return its files that are not archived yet."""
+        """Re-read the meeting through the Zoom API; return its files that are not archived yet and, as the
+        `meetings` XCom, the meeting for its manifest."""
         from zoom_archiver.webhook.run import discover_meeting as run
 
         return run(params or {}, context)
@@ -72,7 +77,18 @@ def zoom_meeting_to_s3() -> None:
 
         return run(file, {}, context)
 
-    archive.expand(file=discover_meeting())
+    # Runs when every archive task is done, failed ones included (as in the hourly DAG): the meeting's manifest and
+    # the asset event naming this run's new objects (skipped when it wrote none).
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET])
+    def publish(results: Any, meetings: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
+        """Write the meeting's manifest.json (verified files only); emit the asset event."""
+        from zoom_archiver.publish import publish as run
+
+        return run(results, meetings, context)
+
+    files = discover_meeting()
+    archived = archive.expand(file=files)
+    publish(archived, files["meetings"])  # type: ignore[index]
 
 
 zoom_meeting_to_s3()

@@ -94,8 +94,29 @@ def test_files_the_ledger_knows_or_s3_holds_are_not_archived_again(account, buck
     assert again.known == 2
 
 
+def test_the_meeting_s_manifest_entry_is_the_scheduled_run_s_for_the_same_meeting(account):
+    uuid = account.meetings[1]["uuid"]
+    scheduled = discover(
+        account,
+        ArchiveSettings(bucket=BUCKET),
+        RunRequest(windows=[Window(date(2024, 11, 1), TODAY)]),
+        ledger=Ledger(quarantine={account.meetings[1]["recording_files"][0]["id"]: {"reason": "bad size"}}),
+        workers=1,
+        bucket=None,
+        today=TODAY,
+    )
+    ledger = Ledger(quarantine={account.meetings[1]["recording_files"][0]["id"]: {"reason": "bad size"}})
+    webhook = plan(account, uuid, ledger=ledger)
+    (entry,) = webhook.meetings  # every file of the meeting, quarantined ones with their reason: publish's input
+    assert entry == next(m for m in scheduled.meetings if m["meeting"]["uuid"] == uuid)
+    assert entry["quarantined"] == [[account.meetings[1]["recording_files"][0]["id"], "bad size"]]
+    assert len(entry["files"]) == 3
+
+
 def test_a_meeting_without_recordings_any_more_archives_nothing(account):
-    assert plan(account, "gone0000000000000000000==").files == []
+    gone = plan(account, "gone0000000000000000000==")
+    assert gone.files == []
+    assert gone.meetings == []
 
 
 def test_a_host_who_is_not_a_user_is_a_clear_error(account):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from zoom_archiver.archive import existing_copy
 from zoom_archiver.discovery import find_in_s3
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.ledger import Ledger
+from zoom_archiver.manifest import meeting_entries
 from zoom_archiver.planning import Filters, PlannedFile, Planner
 from zoom_archiver.records import clean_text
 from zoom_archiver.windows import Window
@@ -45,6 +46,8 @@ class MeetingPlan:
     quarantined: int = 0
     not_ready: int = 0
     rejected: int = 0
+    #: The meeting's manifest entry (:func:`zoom_archiver.manifest.meeting_entries`; none without a file)
+    meetings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def meeting_uuid_from_conf(conf: Mapping[str, Any] | None) -> str:
@@ -87,6 +90,8 @@ def plan_meeting(
     for rejected in planner.plan.rejected:
         log.error("Skipped malformed record (%s): %s", rejected.where, rejected.reason)
     files = planner.files()
+    quarantined = [(f.file_id, str(ledger.quarantine[f.file_id].get("reason", ""))) for f in files
+                   if f.file_id in ledger.quarantine]  # fmt: skip
     candidates = [f for f in files if f.file_id not in ledger.quarantine]
     unknown = [f for f in candidates if f.file_id not in ledger.archived]
     in_s3, _ = find_in_s3(unknown, lambda f: existing_copy(bucket, f)) if bucket is not None else ([], 0)
@@ -98,6 +103,9 @@ def plan_meeting(
         quarantined=len(files) - len(candidates),
         not_ready=planner.plan.not_ready,
         rejected=len(planner.plan.rejected),
+        meetings=meeting_entries(
+            planner.plan.meetings, files, planner.plan.processing, quarantined, {f.meeting_uuid for f in files}
+        ),
     )
     _log_plan(meeting_uuid, plan)
     return plan

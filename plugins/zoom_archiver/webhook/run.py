@@ -1,5 +1,5 @@
 """The body of the webhook DAG's ``discover_meeting`` task (the ``archive`` tasks are the scheduled DAG's own body,
-:func:`zoom_archiver.tasks.archive`)."""
+:func:`zoom_archiver.tasks.archive`, and ``publish`` is its :func:`zoom_archiver.publish.publish`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.s3 import archive_bucket
-from zoom_archiver.tasks import airflow_errors
+from zoom_archiver.tasks import MEETINGS_KEY, airflow_errors
 from zoom_archiver.webhook.meeting import as_dicts, meeting_uuid_from_conf, plan_meeting
 from zoom_archiver.windows import run_today
 
@@ -17,10 +17,12 @@ log = logging.getLogger(__name__)
 
 @airflow_errors
 def discover_meeting(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, Any]]:
-    """The files of the run's meeting that still need archiving (one ``archive`` task each)."""
+    """The files of the run's meeting that still need archiving (one ``archive`` task each); the meeting's manifest
+    entry as the ``meetings`` XCom (for ``publish``)."""
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.settings import load_settings
 
+    context["ti"].xcom_push(key=MEETINGS_KEY, value=[])  # until it finishes: publish then has nothing to write
     meeting_uuid = meeting_uuid_from_conf(params)
     log.info("Webhook %s for meeting %s", params.get("event") or "?", meeting_uuid)
     settings = load_settings()
@@ -30,4 +32,5 @@ def discover_meeting(params: dict[str, Any], context: dict[str, Any]) -> list[di
     plan = plan_meeting(
         ZoomHook(settings.zoom_conn_id).get_conn(), settings, meeting_uuid, ledger=ledger, bucket=bucket, today=today
     )
+    context["ti"].xcom_push(key=MEETINGS_KEY, value=plan.meetings)
     return as_dicts(plan.files)
