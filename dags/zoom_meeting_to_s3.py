@@ -23,7 +23,7 @@ from airflow.sdk import Param, dag, task
 
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.settings import deployment_settings
+from zoom_archiver.settings.deployment import deployment_settings
 
 DEPLOYMENT = deployment_settings()
 
