@@ -45,7 +45,7 @@ PACKAGE_IMPORTS = (
     "from zoom_archiver.assets import archive_asset\n",
     "from zoom_archiver.report_task import RunReportOperator\n",
     "from zoom_archiver.retries import RETRIES\n",
-    "from zoom_archiver.settings import deployment_settings\n",
+    "from zoom_archiver.settings.deployment import deployment_settings\n",
 )
 PACKAGE_STUB = """
 from dataclasses import dataclass as _dataclass, field as _field

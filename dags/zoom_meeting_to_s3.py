@@ -26,7 +26,7 @@ from airflow.sdk import Param, TriggerRule, dag, task
 from zoom_archiver.assets import archive_asset
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.settings import deployment_settings
+from zoom_archiver.settings.deployment import deployment_settings
 
 DEPLOYMENT = deployment_settings()
 ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)

@@ -26,7 +26,7 @@ from zoom_archiver.assets import archive_asset
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
 from zoom_archiver.report_task import RunReportOperator
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.settings import deployment_settings
+from zoom_archiver.settings.deployment import deployment_settings
 
 # Deployment knobs from the environment (no network or DB call at import).
 DEPLOYMENT = deployment_settings()

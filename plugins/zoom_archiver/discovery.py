@@ -3,22 +3,23 @@
 Nothing is mapped that needs no work: a file the ledger knows is skipped; a file it does not know is checked
 against S3 first (parallel HEADs: our ``zoom-file-id`` and size on the key), so a second run of any window maps
 no archive task; a quarantined file is skipped (and counted) until a run releases it. Its result is what the DAG
-wires to the other tasks: the files (one ``archive`` task each) and a :class:`DiscoverSummary` for ``commit``.
+wires to the other tasks: a :class:`~zoom_archiver.discovery_summary.Discovery` (the files, one ``archive`` task
+each, the meetings' manifest entries and the summary for ``commit``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zoom_archiver.archive import existing_copy
-from zoom_archiver.ledger import Ledger, RunRecord
-from zoom_archiver.listing import plan_listing
+from zoom_archiver.discovery_summary import DiscoverSummary, Discovery
+from zoom_archiver.ledger import Ledger
+from zoom_archiver.listing import UserFailure, plan_listing
 from zoom_archiver.manifest import meeting_entries
 from zoom_archiver.participant_audio import DEFAULT_MODE
 from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, select_batch
@@ -60,66 +61,6 @@ class RunRequest:
         return "all" in self.release or file_id in self.release
 
 
-@dataclass(frozen=True)
-class DiscoverSummary:
-    """What ``discover`` hands to ``commit`` (an XCom: JSON types only, no secrets)."""
-
-    windows: list[tuple[str, str]]
-    dry_run: bool
-    unfiltered: bool = True
-    planned: list[tuple[str, str]] = field(default_factory=list)  # (file id, meeting date) of this run's files
-    backlog: int = 0
-    leftover_days: list[str] = field(default_factory=list)  # meeting dates left for later runs
-    rebuilt: list[tuple[str, str]] = field(default_factory=list)  # found in S3, recorded without a download
-    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file id, reason), skipped
-    released: list[str] = field(default_factory=list)
-    user_failures: list[tuple[str, str]] = field(default_factory=list)
-    stale_processing: int = 0
-    outside_window: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-    rejected_count: int = 0
-    api_calls: int = 0
-    rate_limited: int = 0
-    #: files that need no work this run, by reason (for the run report)
-    skipped: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON types only: an XCom keeps a tuple as a tuple, and the REST API then shows it as a string."""
-        data: dict[str, Any] = json.loads(json.dumps(asdict(self)))
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DiscoverSummary:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        for name in ("windows", "planned", "rebuilt", "quarantined", "user_failures", "rejected"):
-            values[name] = [(str(a), str(b)) for a, b in values.get(name) or []]
-        return cls(**values)
-
-    def run_record(self, archived: Sequence[tuple[str, str]], failures: Mapping[str, Mapping[str, Any]]) -> RunRecord:
-        """The ledger's view of this run, once its archive tasks are done."""
-        windows = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in self.windows]
-        return RunRecord(
-            planned=self.planned,
-            archived=archived,
-            rebuilt=self.rebuilt,
-            covered=windows if self.unfiltered else [],
-            leftover_days=self.leftover_days,
-            owed=windows if self.user_failures else [],
-            failures=failures,
-            released=self.released,
-        )
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """The files to archive this run and the summary for ``commit``."""
-
-    files: list[PlannedFile]
-    summary: DiscoverSummary
-    #: one entry per meeting this run touches, for its manifest (:func:`zoom_archiver.manifest.meeting_entries`)
-    meetings: list[dict[str, Any]] = field(default_factory=list)
-
-
 def discover(
     client: ZoomClient,
     settings: ArchiveSettings,
@@ -146,31 +87,39 @@ def discover(
     listing = plan_listing(
         client, users, request.windows, planner, workers=workers, participant_audio=participant_audio
     )
-    candidates, quarantined = _without_quarantined(listing.files, ledger, request)
-    rebuilt, batch, backlog = _select(candidates, ledger, request, bucket)
+    outcome = _outcome(listing.files, ledger, request, bucket)
     plan = planner.plan
+    _log_outcome(plan, outcome, request, len(users))
     horizon = (today - timedelta(days=settings.ledger.processing_max_days)).isoformat()
-    waiting = [day for day in plan.not_ready_days if day >= horizon]
-    _log_outcome(plan, listing.files, batch, backlog, rebuilt, quarantined, request, len(users))
-    summary = DiscoverSummary(
-        windows=[(w.start.isoformat(), w.end.isoformat()) for w in request.windows],
-        dry_run=request.dry_run,
-        unfiltered=request.unfiltered,
-        planned=_pairs(batch),
-        backlog=len(backlog),
-        leftover_days=sorted({f.start_date for f in backlog} | set(waiting)),
-        rebuilt=_pairs(rebuilt),
-        quarantined=quarantined,
-        released=sorted(fid for fid in ledger.quarantine if request.releases(fid)),
-        user_failures=[(f.user, f.error) for f in listing.failures],
-        stale_processing=len(plan.not_ready_days) - len(waiting),
-        skipped=_skipped(plan, listing.files, batch, backlog, rebuilt, quarantined),
-        **_plan_counts(plan, client.stats),
-    )
-    touched = {f.meeting_uuid for f in [*batch, *rebuilt]}
+    summary = _summary(plan, outcome, request, ledger, listing.failures, client.stats, horizon)
+    touched = {f.meeting_uuid for f in [*outcome.batch, *outcome.rebuilt]}
     every_file = [*listing.files, *plan.filtered]  # a filtered run's manifests still list every file S3 holds
-    meetings = meeting_entries(plan.meetings, every_file, plan.processing, quarantined, touched)
-    return Discovery(batch, summary, meetings)
+    meetings = meeting_entries(plan.meetings, every_file, plan.processing, outcome.quarantined, touched)
+    return Discovery(outcome.batch, summary, meetings)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """Where the listed files went: this run's batch, the backlog, found in S3, quarantined (with the reason)."""
+
+    files: Sequence[PlannedFile]
+    batch: list[PlannedFile]
+    backlog: list[PlannedFile]
+    rebuilt: list[PlannedFile]
+    quarantined: list[tuple[str, str]]
+
+    @property
+    def already_archived(self) -> int:
+        return len(self.files) - len(self.quarantined) - len(self.rebuilt) - len(self.batch) - len(self.backlog)
+
+
+def _outcome(
+    files: Sequence[PlannedFile], ledger: Ledger, request: RunRequest, bucket: ArchiveBucket | None
+) -> _Outcome:
+    """Quarantined files left out, then the rest: found in S3, this run's batch, or the backlog."""
+    candidates, quarantined = _without_quarantined(files, ledger, request)
+    rebuilt, batch, backlog = _select(candidates, ledger, request, bucket)
+    return _Outcome(files, batch, backlog, rebuilt, quarantined)
 
 
 def _select(
@@ -184,6 +133,34 @@ def _select(
     return rebuilt, batch, backlog
 
 
+def _summary(
+    plan: Plan,
+    outcome: _Outcome,
+    request: RunRequest,
+    ledger: Ledger,
+    user_failures: Sequence[UserFailure],
+    stats: ApiStats,
+    horizon: str,
+) -> DiscoverSummary:
+    """What ``commit`` is told; a date with files still processing stays owed while it is not older than ``horizon``."""
+    waiting = [day for day in plan.not_ready_days if day >= horizon]
+    return DiscoverSummary(
+        windows=[(w.start.isoformat(), w.end.isoformat()) for w in request.windows],
+        dry_run=request.dry_run,
+        unfiltered=request.unfiltered,
+        planned=_pairs(outcome.batch),
+        backlog=len(outcome.backlog),
+        leftover_days=sorted({f.start_date for f in outcome.backlog} | set(waiting)),
+        rebuilt=_pairs(outcome.rebuilt),
+        quarantined=outcome.quarantined,
+        released=sorted(fid for fid in ledger.quarantine if request.releases(fid)),
+        user_failures=[(f.user, f.error) for f in user_failures],
+        stale_processing=len(plan.not_ready_days) - len(waiting),
+        skipped=_skipped(plan, outcome),
+        **_plan_counts(plan, stats),
+    )
+
+
 def _plan_counts(plan: Plan, stats: ApiStats) -> dict[str, Any]:
     return {
         "outside_window": plan.outside_window,
@@ -194,18 +171,11 @@ def _plan_counts(plan: Plan, stats: ApiStats) -> dict[str, Any]:
     }
 
 
-def _skipped(
-    plan: Plan,
-    files: Sequence[PlannedFile],
-    batch: Sequence[PlannedFile],
-    backlog: Sequence[PlannedFile],
-    rebuilt: Sequence[PlannedFile],
-    quarantined: Sequence[tuple[str, str]],
-) -> dict[str, int]:
+def _skipped(plan: Plan, outcome: _Outcome) -> dict[str, int]:
     return {
-        "already_archived": len(files) - len(quarantined) - len(rebuilt) - len(batch) - len(backlog),
-        "found_in_s3": len(rebuilt),
-        "quarantined": len(quarantined),
+        "already_archived": outcome.already_archived,
+        "found_in_s3": len(outcome.rebuilt),
+        "quarantined": len(outcome.quarantined),
         "still_processing": plan.not_ready,
         "filtered_out": plan.filtered_out,
         "malformed": len(plan.rejected),
@@ -270,21 +240,12 @@ def find_in_s3(
     return found, unchecked
 
 
-def _log_outcome(
-    plan: Plan,
-    files: Sequence[PlannedFile],
-    batch: Sequence[PlannedFile],
-    backlog: Sequence[PlannedFile],
-    rebuilt: Sequence[PlannedFile],
-    quarantined: Sequence[tuple[str, str]],
-    request: RunRequest,
-    users: int,
-) -> None:
+def _log_outcome(plan: Plan, outcome: _Outcome, request: RunRequest, users: int) -> None:
     for item in plan.rejected[:MAX_REJECTIONS_LOGGED]:
         log.error("Skipped malformed record (%s): %s", item.where, item.reason)
     if len(plan.rejected) > MAX_REJECTIONS_LOGGED:
         log.error("... and %d more malformed records", len(plan.rejected) - MAX_REJECTIONS_LOGGED)
-    for file_id, reason in quarantined:
+    for file_id, reason in outcome.quarantined:
         log.warning("Quarantined, not archived (release it with the release_quarantine param): %s: %s", file_id, reason)
     if plan.outside_window:
         log.info(
@@ -294,14 +255,14 @@ def _log_outcome(
         "%d users, %d completed files (%d still processing, %d filtered out, %d malformed, %d quarantined); "
         "%d already archived, %d found in S3, %d to archive now, %d left for later runs (cap %d)",
         users,
-        len(files),
+        len(outcome.files),
         plan.not_ready,
         plan.filtered_out,
         len(plan.rejected),
-        len(quarantined),
-        len(files) - len(quarantined) - len(rebuilt) - len(batch) - len(backlog),
-        len(rebuilt),
-        len(batch),
-        len(backlog),
+        len(outcome.quarantined),
+        outcome.already_archived,
+        len(outcome.rebuilt),
+        len(outcome.batch),
+        len(outcome.backlog),
         request.cap,
     )

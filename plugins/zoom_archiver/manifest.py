@@ -210,12 +210,7 @@ def write_manifests(
     archive's encryption and storage class (``put_object`` arguments); ``trashed``: file id -> when the reclaim
     trashed it in Zoom.
     """
-    checks = [(entry, item) for entry in entries for item in entry["files"]]
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="manifest") as pool:
-        results = list(pool.map(lambda pair: verify_file(bucket, pair[1]), checks))
-    verified: dict[str, dict[str, Any]] = {
-        item["file_id"]: seen for (_, item), seen in zip(checks, results, strict=True)
-    }
+    verified = _verify_all(bucket, entries, workers)
     moment = now or datetime.now(UTC)
     written = []
     for entry in entries:
@@ -237,3 +232,11 @@ def write_manifests(
         files, missing = len(manifest["files"]), len(manifest["missing"])
         written.append({"key": key, "meeting_uuid": uuid, "files": files, "missing": missing, "written": changed})
     return written
+
+
+def _verify_all(bucket: ArchiveBucket, entries: Sequence[Mapping[str, Any]], workers: int) -> dict[str, dict[str, Any]]:
+    """What S3 holds for every file the ``entries`` list (file id -> :func:`verify_file`), HEADed in parallel."""
+    checks = [(entry, item) for entry in entries for item in entry["files"]]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="manifest") as pool:
+        results = list(pool.map(lambda pair: verify_file(bucket, pair[1]), checks))
+    return {item["file_id"]: seen for (_, item), seen in zip(checks, results, strict=True)}

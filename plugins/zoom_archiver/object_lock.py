@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from zoom_archiver.errors import ConfigurationError, KeyConflict
-from zoom_archiver.settings import ObjectLockSettings
+from zoom_archiver.settings.object_lock import ObjectLockSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -47,13 +47,7 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     now = now or datetime.now(UTC)
     settings = load_settings()
     today = run_today(context)
-    cutoff = today - timedelta(days=grace)
-    if grace >= settings.ledger.retention_days:
-        raise ConfigurationError(
-            f"Variable zoom_archive_trash_after_days ({grace}) must be less than zoom_archive_ledger_retention_days "
-            f"({settings.ledger.retention_days}): older files have no hash recorded when archived, nothing to prove"
-        )
-    window = Window(today - timedelta(days=settings.ledger.retention_days), cutoff, scheduled=False)
+    window = _window(settings, today, grace)
     ledger, _ = ledger_mod.read_ledger(today=today)
     record = reclaim_record.read_record()
     from zoom_archiver.hooks.zoom import ZoomHook
@@ -79,6 +73,18 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
             f"{len(report['repair_failed'])} copies could not be repaired (see the log); the rest was done"
         )
     return report
+
+
+def _window(settings: ArchiveSettings, today: date, grace: int) -> Window:
+    """The meetings to reclaim: started from ``zoom_archive_ledger_retention_days`` ago (older files have no hash
+    recorded when archived) up to ``grace`` days ago."""
+    cutoff = today - timedelta(days=grace)
+    if grace >= settings.ledger.retention_days:
+        raise ConfigurationError(
+            f"Variable zoom_archive_trash_after_days ({grace}) must be less than zoom_archive_ledger_retention_days "
+            f"({settings.ledger.retention_days}): older files have no hash recorded when archived, nothing to prove"
+        )
+    return Window(today - timedelta(days=settings.ledger.retention_days), cutoff, scheduled=False)
 
 
 def _prove(

@@ -22,7 +22,8 @@ from airflow.sdk import conf, get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
-from zoom_archiver.discovery import DiscoverSummary, RunRequest
+from zoom_archiver.discovery import RunRequest
+from zoom_archiver.discovery_summary import DiscoverSummary
 from zoom_archiver.errors import ZoomArchiverError
 from zoom_archiver.notifications.archive_failure import FILE_CONTEXT_KEY
 from zoom_archiver.planning import Filters

@@ -7,7 +7,7 @@ import json
 from airflow.sdk import Asset
 
 from zoom_archiver.assets import ASSET_NAME, MAX_EVENT_FILES, archive_asset, event_extra, new_objects
-from zoom_archiver.settings import deployment_settings
+from zoom_archiver.settings.deployment import deployment_settings
 
 
 def test_named_whatever_its_uri():

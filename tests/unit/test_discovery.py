@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from zoom_archiver.discovery import DiscoverSummary, RunRequest, discover
+from zoom_archiver.discovery import RunRequest, discover
 from zoom_archiver.errors import ZoomApiError
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.planning import Filters
@@ -135,27 +135,6 @@ class TestWhatCommitIsTold:
         found = run(real_listing["meetings"], filters=Filters.from_params(["MP4"], None))
         assert found.summary.run_record([], {}).covered == []
         assert run(real_listing["meetings"]).summary.run_record([], {}).covered == [(WINDOW.start, WINDOW.end)]
-
-    def test_the_summary_survives_an_xcom_round_trip(self, real_listing):
-        import json
-
-        summary = run(real_listing["meetings"], failing="u2").summary
-        assert DiscoverSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
-        assert DiscoverSummary.from_dict(summary.to_dict()) == summary
-
-    def test_the_summary_holds_json_types_only(self, real_listing):
-        # a tuple in an XCom reached the REST API (and the UI) as the string '(2026-11-24,2026-12-02)'
-        data = run(real_listing["meetings"], failing="u2").summary.to_dict()
-
-        def tuples(value):
-            if isinstance(value, tuple):
-                return True
-            if isinstance(value, list):
-                return any(tuples(v) for v in value)
-            return isinstance(value, dict) and any(tuples(v) for v in value.values())
-
-        assert not tuples(data)
-        assert data["windows"] == [["2024-11-01", "2024-12-05"]]
 
 
 def test_a_run_with_no_dates_makes_no_api_call():

@@ -14,7 +14,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import tasks
-from zoom_archiver.discovery import DiscoverSummary, Discovery
+from zoom_archiver.discovery_summary import DiscoverSummary, Discovery
 from zoom_archiver.errors import DownloadError, KeyConflict, ZoomAuthError
 from zoom_archiver.ledger import LEDGER_VARIABLE
 
