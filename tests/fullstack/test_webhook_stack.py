@@ -5,8 +5,8 @@
   secret reaches a log;
 * 100 ``recording.completed`` deliveries over 20 new meetings (each delivered 4 times, plus one retried after a
   lost answer) while an archive run of the whole account is in progress: every file is archived exactly once (one
-  object version each), 20 webhook runs in all, and the next run records the webhook runs' files in the ledger
-  without downloading them again.
+  object version each), 20 webhook runs in all, each object named once by the archive asset's events (by the run
+  that wrote it), and the next run records the webhook runs' files in the ledger without downloading them again.
 """
 
 from __future__ import annotations
@@ -47,6 +47,19 @@ def signed(body: bytes, *, secret: str = SANDBOX_WEBHOOK_SECRET, age: int = 0) -
 
 def webhook_runs(stack: Stack) -> list[dict[str, Any]]:
     return stack.api.dag_runs(WEBHOOK_DAG)
+
+
+def announced_keys(stack: Stack, run_ids: set[str]) -> dict[str, str]:
+    """Every object named by the archive asset's events of these runs -> the DAG whose run named it (a key named
+    twice fails the test)."""
+    events = stack.api.call("GET", "assets/events", params={"order_by": "-timestamp", "limit": 100})["asset_events"]
+    announced: dict[str, str] = {}
+    for event in events:
+        if event["source_run_id"] in run_ids:
+            for item in event["extra"]["files"]:
+                assert item["key"] not in announced, f"{item['key']} announced twice"
+                announced[item["key"]] = event["source_dag_id"]
+    return announced
 
 
 def test_refused_deliveries_trigger_nothing_and_no_secret_is_logged(stack: Stack, webhook: str) -> None:
@@ -172,6 +185,10 @@ def test_100_deliveries_while_a_run_archives_store_every_file_once(stack: Stack,
     expected = [f for f in expected_files(stack) if f["start_time"].startswith(today)]
     objects = assert_archived(stack, prefix, expected)
     assert {o["versions"] for o in objects.values()} == {1}
+    # downstream DAGs hear of every new object once, from the run that wrote it (the webhook runs within seconds)
+    announced = announced_keys(stack, {run_id, *(r["dag_run_id"] for r in runs)})
+    assert sorted(announced) == sorted(o["key"] for o in objects.values())
+    assert any(source == WEBHOOK_DAG for source in announced.values())
     downloaded = downloads(stack)
     # the next run downloads nothing and records what the webhook runs archived: the ledger is complete
     again = stack.api.trigger(window(0))
