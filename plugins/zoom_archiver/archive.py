@@ -14,7 +14,8 @@ from zoom_archiver.errors import VerificationError
 from zoom_archiver.object_lock import error_code, refuse_locked_overwrite
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.s3 import ArchiveBucket, unreadable_class
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.metadata import unreadable_class
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.transfer import Downloader, stream_to_s3
 

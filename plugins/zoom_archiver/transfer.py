@@ -23,7 +23,8 @@ from zoom_archiver.errors import ConfigurationError, DownloadError, Verification
 from zoom_archiver.object_lock import ensure_retention
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.s3 import ArchiveBucket, is_configuration_error, stored_size_error
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.errors import is_configuration_error, stored_size_error
 from zoom_archiver.settings import MIB, TransferSettings
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from tests.unit.conftest import _make_planned
 from tests.unit.test_archive import FakeZoom, full
 from zoom_archiver.archive import archive_file
 from zoom_archiver.errors import ConfigurationError
-from zoom_archiver.s3 import s3_hook_for
+from zoom_archiver.s3.connect import s3_hook_for
 from zoom_archiver.settings import MIB, TransferSettings
 
 pytestmark = pytest.mark.e2e

@@ -235,7 +235,7 @@ def s3(request):
 
 @pytest.fixture
 def bucket(s3, request):
-    """The test module's ``BUCKET`` as an :class:`~zoom_archiver.s3.ArchiveBucket` over :func:`s3`."""
-    from zoom_archiver.s3 import ArchiveBucket
+    """The test module's ``BUCKET`` as an :class:`~zoom_archiver.s3.bucket.ArchiveBucket` over :func:`s3`."""
+    from zoom_archiver.s3.bucket import ArchiveBucket
 
     return ArchiveBucket(s3, request.module.BUCKET)

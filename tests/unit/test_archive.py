@@ -20,7 +20,7 @@ from urllib3.exceptions import ProtocolError
 from zoom_archiver.archive import ArchiveResult, archive_file
 from zoom_archiver.errors import ConfigurationError, DownloadError, KeyConflict, VerificationError
 from zoom_archiver.planning import PlannedFile
-from zoom_archiver.s3 import object_metadata
+from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import MIB, TransferSettings
 
 BUCKET = "zoom-archive-test"
@@ -436,30 +436,6 @@ class TestArchiveFile:
         assert len(zoom.calls) == 1
 
 
-class TestObjectMetadata:
-    def test_ascii_only_and_no_empty_values(self, make_planned):
-        meta = object_metadata(make_planned(meeting_id="", recording_type="запись", file_size=None))
-        assert "zoom-meeting-id" not in meta
-        assert "zoom-file-size" not in meta
-        assert all(v.isascii() for v in meta.values())
-
-    def test_fields(self, make_planned):
-        meta = object_metadata(make_planned())
-        assert meta["zoom-file-id"] == "1ec4ad5a-fba9-4866-b71b-099b38a3e702"
-        assert meta["zoom-file-size"] == "342924"
-        assert meta["zoom-start-time"] == "2024-11-29T16:51:20Z"
-        assert "zoom-participant" not in meta
-
-    @pytest.mark.parametrize("name", ["Sam Lee", "Jürgen Groß 100%", "李小龍", 'O\'Neil / "Ops"'])
-    def test_a_participants_name_is_kept_percent_encoded(self, make_planned, name):
-        from urllib.parse import unquote
-
-        meta = object_metadata(make_planned(participant=name, recording_type="participant_audio"))
-        assert meta["zoom-participant"].isascii()
-        assert unquote(meta["zoom-participant"]) == name
-        assert meta["zoom-recording-type"] == "participant_audio"
-
-
 class Racing(io.BytesIO):
     """A download during which another run stores the same file at the key (after our HEAD, before our write)."""
 
@@ -497,7 +473,8 @@ class TestStorageClasses:
     )
     def test_archive_rerun_and_tag_repair(self, s3, make_planned, storage_class, repaired, monkeypatch):
         from zoom_archiver.archive import existing_copy
-        from zoom_archiver.s3 import ArchiveBucket, s3_hook_for
+        from zoom_archiver.s3.bucket import ArchiveBucket
+        from zoom_archiver.s3.connect import s3_hook_for
 
         transfer = TransferSettings(part_size=PART, max_concurrency=2, storage_class=storage_class)
         planned = make_planned(file_size=len(MEDIUM))
@@ -530,15 +507,3 @@ class TestStorageClasses:
             assert (result.outcome, result.sha256) == ("tag_not_repaired", "")
             with pytest.raises(ClientError, match="InvalidObjectState"):
                 s3.get_object(Bucket=BUCKET, Key=planned.key)
-
-
-def test_a_restored_cold_object_is_readable():
-    from zoom_archiver.s3 import unreadable_class
-
-    assert unreadable_class({"StorageClass": "DEEP_ARCHIVE"}) == "DEEP_ARCHIVE"  # type: ignore[typeddict-item]
-    restored = {"StorageClass": "GLACIER", "Restore": 'ongoing-request="false", expiry-date="Fri, 21 Dec 2029"'}
-    assert unreadable_class(restored) is None  # type: ignore[arg-type]
-    assert unreadable_class({"StorageClass": "INTELLIGENT_TIERING", "ArchiveStatus": "DEEP_ARCHIVE_ACCESS"}) == (
-        "INTELLIGENT_TIERING DEEP_ARCHIVE_ACCESS"
-    )  # type: ignore[arg-type]
-    assert unreadable_class({"StorageClass": "GLACIER_IR"}) is None  # type: ignore[typeddict-item]
