@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (test_archive)
+from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (tests.unit.archive_support)
 from zoom_archiver.planning import PlannedFile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

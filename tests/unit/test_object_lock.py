@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from tests.unit.test_archive import LARGE, PART, SMALL, FakeZoom, full
+from tests.unit.archive_support import LARGE, PART, SMALL, FakeZoom, full
 from zoom_archiver.archive import archive_file
 from zoom_archiver.errors import ConfigurationError, KeyConflict
 from zoom_archiver.object_lock import Retention, refuse_locked_overwrite
