@@ -92,7 +92,7 @@ def s3_client(endpoint: str) -> Any:
 
 def seed(endpoint: str, bucket: str, count: int, size: int) -> float:
     """Write the archive (parallel PUTs with metadata and tag); its wall time."""
-    from zoom_archiver.s3 import object_metadata
+    from zoom_archiver.s3.metadata import object_metadata
 
     client = s3_client(endpoint)
     client.create_bucket(Bucket=bucket)
@@ -114,7 +114,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     import psutil
 
     from zoom_archiver.audit import run_audit
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
     from zoom_archiver.windows import Window
 

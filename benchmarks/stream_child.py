@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
     from zoom_archiver.archive import archive_file
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.planning import PlannedFile
-    from zoom_archiver.s3 import s3_hook_for
+    from zoom_archiver.s3.connect import s3_hook_for
     from zoom_archiver.settings import load_settings
 
     planned = PlannedFile.from_dict(spec["file"])

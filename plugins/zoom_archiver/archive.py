@@ -14,12 +14,14 @@ from zoom_archiver.errors import VerificationError
 from zoom_archiver.object_lock import error_code, refuse_locked_overwrite
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.s3 import ArchiveBucket, unreadable_class
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.metadata import unreadable_class
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.transfer import Downloader, stream_to_s3
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
     from zoom_archiver.planning import PlannedFile
 
@@ -60,13 +62,19 @@ def existing_copy(bucket: ArchiveBucket, planned: PlannedFile) -> ArchiveResult 
         log.warning("Archived copy has %d bytes, Zoom now says %s: archiving again", size, planned.file_size)
         return None
     result = ArchiveResult(planned.file_id, planned.key, planned.start_date, "already_archived", size, "")
+    return _with_sha256_tag(bucket, found, result)
+
+
+def _with_sha256_tag(bucket: ArchiveBucket, found: HeadObjectOutputTypeDef, result: ArchiveResult) -> ArchiveResult:
+    """``result`` with the stored copy's ``sha256`` tag; a missing tag is repaired from the stored bytes unless the
+    copy is in a storage class that cannot be read without a restore (then outcome ``tag_not_repaired``)."""
     cold = unreadable_class(found)
     try:
-        sha = bucket.sha256_tag(planned.key)
+        sha = bucket.sha256_tag(result.key)
     except ClientError as exc:
         if not cold or error_code(exc) != "InvalidObjectState":
             raise
-        log.info("%s is in %s and its store does not show its tags: archived (id and size match)", planned.key, cold)
+        log.info("%s is in %s and its store does not show its tags: archived (id and size match)", result.key, cold)
         return result
     if sha:
         return _with(result, sha256=sha)
@@ -74,16 +82,21 @@ def existing_copy(bucket: ArchiveBucket, planned: PlannedFile) -> ArchiveResult 
         log.warning(
             "%s has no sha256 tag and is in %s: it cannot be read without a restore, so the tag is not repaired "
             "(reported as tag_not_repaired; restore it, and the next run's check tags it)",
-            bucket.url(planned.key),
+            bucket.url(result.key),
             cold,
         )
         return _with(result, outcome="tag_not_repaired")
+    return _repaired_tag(bucket, found, result)
+
+
+def _repaired_tag(bucket: ArchiveBucket, found: HeadObjectOutputTypeDef, result: ArchiveResult) -> ArchiveResult:
+    """Hash the stored copy's bytes (no new download), check their count and tag the copy with the digest."""
     version = found.get("VersionId")
-    sha, counted = bucket.sha256_of_object(planned.key, version_id=version)
-    if counted != size:
-        raise VerificationError(f"{bucket.url(planned.key)} read back {counted} of {size} bytes")
-    bucket.put_sha256_tag(planned.key, sha, version_id=version)
-    log.info("Repaired the missing sha256 tag of %s", planned.key)
+    sha, counted = bucket.sha256_of_object(result.key, version_id=version)
+    if counted != result.size:
+        raise VerificationError(f"{bucket.url(result.key)} read back {counted} of {result.size} bytes")
+    bucket.put_sha256_tag(result.key, sha, version_id=version)
+    log.info("Repaired the missing sha256 tag of %s", result.key)
     return _with(result, sha256=sha, outcome="tag_repaired")
 
 
@@ -121,20 +134,24 @@ def archive_file(
         if found is not None:
             log.info("Already archived: %s (%s)", archive.url(planned.key), found.outcome)
             return found
-    retrying = tenacity.Retrying(
+    # a new key is written only if still absent: a run archiving the same file at the same moment gets a 412, and
+    # the stored copy (same file id, size and sha256) is then taken as this run's (see transfer._landed_despite)
+    absent = not force and archive.head(planned.key) is None
+    with archive.only_if_absent(planned.key) if absent else contextlib.nullcontext():
+        done = _retrying(attempts)(stream_to_s3, planned, zoom, s3_hook, archive, settings)
+    return ArchiveResult(
+        planned.file_id, planned.key, planned.start_date, "archived", done.size, done.sha256, done.resumes
+    )
+
+
+def _retrying(attempts: int) -> tenacity.Retrying:
+    """Up to ``attempts`` tries of a transfer, waiting 1-20 s (exponential, with jitter) after a retryable failure."""
+    return tenacity.Retrying(
         retry=tenacity.retry_if_exception(lambda e: getattr(e, "retryable", False)),
         wait=tenacity.wait_exponential_jitter(multiplier=1, max=20),
         stop=tenacity.stop_after_attempt(attempts),
         before_sleep=_log_retry,
         reraise=True,
-    )
-    # a new key is written only if still absent: a run archiving the same file at the same moment gets a 412, and
-    # the stored copy (same file id, size and sha256) is then taken as this run's (see transfer._landed_despite)
-    absent = not force and archive.head(planned.key) is None
-    with archive.only_if_absent(planned.key) if absent else contextlib.nullcontext():
-        done = retrying(stream_to_s3, planned, zoom, s3_hook, archive, settings)
-    return ArchiveResult(
-        planned.file_id, planned.key, planned.start_date, "archived", done.size, done.sha256, done.resumes
     )
 
 

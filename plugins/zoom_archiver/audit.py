@@ -30,11 +30,11 @@ from zoom_archiver.audit_scan import SCAN_WORKERS, Scan, StoredObject, scan_buck
 from zoom_archiver.listing import plan_listing
 from zoom_archiver.participant_audio import DEFAULT_MODE
 from zoom_archiver.planning import Filters, PlannedFile, Planner
-from zoom_archiver.s3 import metadata_value
+from zoom_archiver.s3.metadata import metadata_value
 from zoom_archiver.windows import Window, parse_date_param
 
 if TYPE_CHECKING:
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
     from zoom_archiver.zoom_api import ZoomClient
 

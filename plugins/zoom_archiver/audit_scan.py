@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zoom_archiver import verify
-from zoom_archiver.s3 import FILE_ID_METADATA
+from zoom_archiver.s3.metadata import FILE_ID_METADATA
 
 if TYPE_CHECKING:
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
 
 log = logging.getLogger(__name__)
 

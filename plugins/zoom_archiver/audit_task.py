@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from zoom_archiver import audit_report
 from zoom_archiver.audit import audit_window, run_audit
-from zoom_archiver.s3 import archive_bucket
+from zoom_archiver.s3.connect import archive_bucket
 from zoom_archiver.settings import load_settings
 from zoom_archiver.tasks import airflow_errors
 from zoom_archiver.windows import run_today

@@ -26,7 +26,7 @@ from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, select_b
 from zoom_archiver.windows import Window
 
 if TYPE_CHECKING:
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
     from zoom_archiver.zoom_api import ApiStats, ZoomClient
 

@@ -32,7 +32,7 @@ from zoom_archiver.keys import encode_uuid
 if TYPE_CHECKING:
     from zoom_archiver.planning import PlannedFile
     from zoom_archiver.records import MeetingRecord
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from zoom_archiver.assets import event_extra, new_objects
 from zoom_archiver.manifest import write_manifests
 from zoom_archiver.reclaim_record import trashed_in_zoom_at
-from zoom_archiver.s3 import archive_bucket
+from zoom_archiver.s3.connect import archive_bucket
 from zoom_archiver.settings import load_settings
 from zoom_archiver.tasks import airflow_errors, xcom_items
 

@@ -25,12 +25,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from zoom_archiver import verify
 from zoom_archiver.planning import PlannedFile, Planner
-from zoom_archiver.s3 import FILE_ID_METADATA, metadata_value
+from zoom_archiver.s3.metadata import FILE_ID_METADATA, metadata_value
 
 if TYPE_CHECKING:
     from zoom_archiver.ledger import Ledger
     from zoom_archiver.reclaim_record import ReclaimRecord
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from zoom_archiver.listing import plan_listing
 from zoom_archiver.planning import Filters
 from zoom_archiver.reclaim import MeetingVerdict, ReclaimPlanner, decide, group_meetings
 from zoom_archiver.redaction import describe_exception
-from zoom_archiver.s3 import archive_bucket
+from zoom_archiver.s3.connect import archive_bucket
 from zoom_archiver.settings import load_settings, trash_after_days
 from zoom_archiver.tasks import airflow_errors
 from zoom_archiver.windows import Window, run_today
@@ -154,7 +154,7 @@ def _repair(
     """Archive again from Zoom (the normal archive path, forced) the missing or damaged copies, at most
     ``zoom_archive_max_files_per_run`` a run (how many were left for the next runs is returned); keep each new hash."""
     from zoom_archiver.archive import archive_file
-    from zoom_archiver.s3 import s3_hook_for
+    from zoom_archiver.s3.connect import s3_hook_for
 
     repaired: list[str] = []
     failed: list[dict[str, str]] = []

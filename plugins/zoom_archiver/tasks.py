@@ -29,7 +29,7 @@ from zoom_archiver.notifications.archive_failure import FILE_CONTEXT_KEY
 from zoom_archiver.planning import Filters
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.report import REPORT_KEY, REPORT_TEXT_KEY, render_report, run_report
-from zoom_archiver.s3 import archive_bucket
+from zoom_archiver.s3.connect import archive_bucket
 from zoom_archiver.settings import ArchiveSettings, load_settings
 from zoom_archiver.windows import Window, backfill_window, resolve_windows, run_today
 
@@ -157,7 +157,7 @@ def _archive(file: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from zoom_archiver.archive import archive_file
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.planning import PlannedFile
-    from zoom_archiver.s3 import s3_hook_for
+    from zoom_archiver.s3.connect import s3_hook_for
 
     planned = PlannedFile.from_dict(file)
     # The task's own context (not the kwargs copy): read by map_index_template and the failure notifier.

@@ -2,9 +2,9 @@
 
 :func:`verify_object` proves one object (what a deletion in Zoom must wait for); :func:`verify_targets` checks many
 in parallel with progress in the log. Memory is bounded: each object is streamed in 1 MiB chunks (see
-:meth:`~zoom_archiver.s3.ArchiveBucket.sha256_of_object`), one chunk per worker. Objects in an archive storage class
-(``GLACIER``, ``DEEP_ARCHIVE``, Intelligent-Tiering's archive tiers) cannot be read before a restore: they are
-reported as :data:`NOT_READABLE`, never an error.
+:meth:`~zoom_archiver.s3.bucket.ArchiveBucket.sha256_of_object`), one chunk per worker. Objects in an archive
+storage class (``GLACIER``, ``DEEP_ARCHIVE``, Intelligent-Tiering's archive tiers) cannot be read before a restore:
+they are reported as :data:`NOT_READABLE`, never an error.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from zoom_sandbox.s3rver import S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, s3rver_con
 
 from tests.e2e.helpers import emulator_files, secrets_in
 from tests.support.stack import PREFIX, make_airflow
+from tests.unit.archive_support import FakeZoom, full
 from tests.unit.conftest import _make_planned
-from tests.unit.test_archive import FakeZoom, full
 from zoom_archiver.archive import archive_file
 from zoom_archiver.errors import ConfigurationError
-from zoom_archiver.s3 import s3_hook_for
+from zoom_archiver.s3.connect import s3_hook_for
 from zoom_archiver.settings import MIB, TransferSettings
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ from zoom_archiver.ledger import Ledger
 from zoom_archiver.planning import PlannedFile
 from zoom_archiver.reclaim import decide, group_meetings
 from zoom_archiver.reclaim_record import ReclaimRecord
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3.bucket import ArchiveBucket
 
 BUCKET = "reclaim-faults"
 

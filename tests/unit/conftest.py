@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (test_archive)
+from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (tests.unit.archive_support)
 from zoom_archiver.planning import PlannedFile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -235,7 +235,7 @@ def s3(request):
 
 @pytest.fixture
 def bucket(s3, request):
-    """The test module's ``BUCKET`` as an :class:`~zoom_archiver.s3.ArchiveBucket` over :func:`s3`."""
-    from zoom_archiver.s3 import ArchiveBucket
+    """The test module's ``BUCKET`` as an :class:`~zoom_archiver.s3.bucket.ArchiveBucket` over :func:`s3`."""
+    from zoom_archiver.s3.bucket import ArchiveBucket
 
     return ArchiveBucket(s3, request.module.BUCKET)

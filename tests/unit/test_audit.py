@@ -15,7 +15,7 @@ from zoom_archiver import audit
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
 from zoom_archiver.planning import Filters, PlannedFile, Planner
-from zoom_archiver.s3 import object_metadata
+from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import ArchiveSettings
 from zoom_archiver.windows import Window
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zoom_archiver.audit_scan import scan_bucket, with_tags
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3.bucket import ArchiveBucket
 
 BUCKET = "zoom-scan-test"
 META = {"zoom-file-id": "f1", "zoom-meeting-uuid": "m==", "zoom-start-time": "2026-11-02T10:00:00Z"}

@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from tests.unit.test_audit import FakeZoom, archive, planned_files
 from zoom_archiver import audit_task
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3.bucket import ArchiveBucket
 
 BUCKET = "zoom-audit-test"
 NOW = datetime(2024, 12, 9, 6, 0, tzinfo=UTC)

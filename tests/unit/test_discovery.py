@@ -13,7 +13,8 @@ from zoom_archiver.discovery import RunRequest, discover
 from zoom_archiver.errors import ZoomApiError
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.planning import Filters
-from zoom_archiver.s3 import ArchiveBucket, object_metadata
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import ArchiveSettings
 from zoom_archiver.windows import Window
 from zoom_archiver.zoom_api import ApiStats

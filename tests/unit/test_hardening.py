@@ -27,7 +27,8 @@ from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
 from zoom_archiver.planning import Filters, Planner
 from zoom_archiver.records import parse_zoom_time
 from zoom_archiver.redaction import redact
-from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.metadata import metadata_value, object_metadata
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.windows import Window
 

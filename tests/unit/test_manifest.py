@@ -17,7 +17,7 @@ from zoom_archiver.manifest import (
     meeting_entries,
     write_manifests,
 )
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3.bucket import ArchiveBucket
 
 BUCKET = "zoom-archive-test"
 UUID = "2jQ60QnYThiV9cm+fdIbZQ=="

@@ -12,11 +12,12 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from tests.unit.test_archive import LARGE, PART, SMALL, FakeZoom, full
+from tests.unit.archive_support import LARGE, PART, SMALL, FakeZoom, full
 from zoom_archiver.archive import archive_file
 from zoom_archiver.errors import ConfigurationError, KeyConflict
 from zoom_archiver.object_lock import Retention, refuse_locked_overwrite
-from zoom_archiver.s3 import ArchiveBucket, s3_hook_for
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.connect import s3_hook_for
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.settings.object_lock import ObjectLockSettings
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, MAX_KEY_BYTES
 from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, select_batch
 from zoom_archiver.records import MAX_REPORT_CHARS
-from zoom_archiver.s3 import object_metadata
+from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.windows import Window
 
 PREFIX = "zoom"

@@ -15,7 +15,7 @@ from moto import mock_aws
 from tests.unit.test_tasks import FakeTI, variables  # noqa: F401 - a fixture
 from zoom_archiver import publish as publish_mod
 from zoom_archiver.assets import archive_asset
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3.bucket import ArchiveBucket
 
 BUCKET = "archive-bucket"
 UUID = "2jQ60QnYThiV9cm+fdIbZQ=="

@@ -20,7 +20,7 @@ from zoom_archiver.errors import ZoomApiError
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.listing import Listing
 from zoom_archiver.reclaim_record import RECORD_VARIABLE
-from zoom_archiver.s3 import ArchiveBucket
+from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.settings import ArchiveSettings
 
 BUCKET = "zoom-reclaim-task"
@@ -146,7 +146,7 @@ def test_dry_run_lists_exactly_what_the_real_run_trashes(world):
 def _with_repair(world: dict[str, Any], repaired: list[str]) -> dict[str, Any]:
     """The real run, with the archive path writing Zoom's bytes again (as archive_file(force=True) would)."""
     import zoom_archiver.archive as archive_mod
-    import zoom_archiver.s3 as s3_mod
+    import zoom_archiver.s3.connect as s3_connect
 
     def archive_file(planned, *, force, **_: Any) -> ArchiveResult:
         assert force, "a repair must archive again even when S3 seems to have the file"
@@ -164,7 +164,7 @@ def _with_repair(world: dict[str, Any], repaired: list[str]) -> dict[str, Any]:
 
     patch = pytest.MonkeyPatch()
     patch.setattr(archive_mod, "archive_file", archive_file)
-    patch.setattr(s3_mod, "s3_hook_for", lambda *a: None)
+    patch.setattr(s3_connect, "s3_hook_for", lambda *a: None)
     try:
         return run()
     finally:

@@ -13,7 +13,8 @@ from moto import mock_aws
 from zoom_archiver.discovery import RunRequest, discover
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.ledger import Ledger
-from zoom_archiver.s3 import ArchiveBucket, object_metadata
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import ArchiveSettings
 from zoom_archiver.webhook.meeting import meeting_uuid_from_conf, plan_meeting
 from zoom_archiver.windows import Window

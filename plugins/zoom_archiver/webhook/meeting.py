@@ -27,7 +27,7 @@ from zoom_archiver.records import clean_text
 from zoom_archiver.windows import Window
 
 if TYPE_CHECKING:
-    from zoom_archiver.s3 import ArchiveBucket
+    from zoom_archiver.s3.bucket import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
     from zoom_archiver.zoom_api import ZoomClient
 

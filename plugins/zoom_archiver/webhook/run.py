@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from zoom_archiver import ledger as ledger_mod
-from zoom_archiver.s3 import archive_bucket
+from zoom_archiver.s3.connect import archive_bucket
 from zoom_archiver.tasks import MEETINGS_KEY, airflow_errors
 from zoom_archiver.webhook.meeting import as_dicts, meeting_uuid_from_conf, plan_meeting
 from zoom_archiver.windows import run_today

@@ -1,4 +1,4 @@
-"""What we do to S3 (zoom_archiver.s3): the identity predicate, tags, hashing stored bytes, aborting uploads."""
+"""What we do to S3 (zoom_archiver.s3.bucket): the identity predicate, tags, hashing stored bytes, aborting uploads."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from zoom_archiver.errors import ConfigurationError, KeyConflict, VerificationError
-from zoom_archiver.s3 import ArchiveBucket, metadata_value, object_metadata, stored_size_error
+from zoom_archiver.errors import ConfigurationError, KeyConflict
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.s3.metadata import metadata_value, object_metadata
 
 BUCKET = "zoom-archive-test"
 DATA = bytes(range(256)) * 1000  # 256 000 bytes
@@ -94,20 +95,6 @@ class TestStaleUploads:
             stub.add_client_error("list_multipart_uploads", service_error_code="AccessDenied", http_status_code=403)
             with pytest.raises(ClientError):
                 bucket(client).abort_stale_uploads("zoom", max_age=timedelta(hours=1))
-
-
-class TestStoredSize:
-    def test_a_larger_object_than_sent_names_the_checksum_setting(self):
-        error = stored_size_error("s3://b/k", 5 + 48, 5)
-        assert isinstance(error, ConfigurationError)
-        assert error.permanent
-        assert "request_checksum_calculation" in str(error)
-        assert "when_required" in str(error)
-
-    def test_a_smaller_object_is_a_verification_error(self):
-        error = stored_size_error("s3://b/k", 4, 5)
-        assert isinstance(error, VerificationError)
-        assert "holds 4 bytes, not the 5 bytes just written" in str(error)
 
 
 class TestCheck:

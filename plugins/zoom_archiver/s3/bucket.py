@@ -1,5 +1,5 @@
-"""Every call the archiver makes to S3, on one bucket: HEAD with our identity check, object metadata, the
-``sha256`` tag, hashing a stored object, and aborting incomplete multipart uploads.
+"""Every call the archiver makes to S3, on one bucket: HEAD with our identity check, the ``sha256`` tag, hashing a
+stored object, aborting incomplete multipart uploads, conditional writes, listing, manifests and reports.
 
 One predicate decides whether a key holds a given Zoom file: :meth:`ArchiveBucket.holds` (the object's
 ``zoom-file-id`` is the file's id and its size the expected one).
@@ -14,124 +14,26 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from zoom_archiver.errors import ConfigurationError, KeyConflict, VerificationError, ZoomArchiverError
+from zoom_archiver.errors import ConfigurationError, KeyConflict
 from zoom_archiver.object_lock import NOT_IMPLEMENTED, Retention, check_object_lock, error_code, read_retention
+from zoom_archiver.s3.errors import bucket_problem
+from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, SHA256_TAG, metadata_value
 from zoom_archiver.settings import MIB
 
 if TYPE_CHECKING:
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ObjectTypeDef, TagTypeDef
 
     from zoom_archiver.planning import PlannedFile
-    from zoom_archiver.settings import TransferSettings
 
 log = logging.getLogger(__name__)
 
-SHA256_TAG = "sha256"
-FILE_ID_METADATA = "zoom-file-id"
-MEETING_UUID_METADATA = "zoom-meeting-uuid"
-PARTICIPANT_METADATA = "zoom-participant"
-#: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
-MAX_METADATA_VALUE = 256
 _NOT_FOUND = ("404", "NoSuchKey", "NotFound")
-_NO_BUCKET = ("404", "NoSuchBucket", "NotFound")
-_FORBIDDEN = ("403", "AccessDenied", "Forbidden", "AllAccessDisabled")
-_WRONG_REGION = ("301", "PermanentRedirect")
-#: What S3-compatible stores answer for an operation they do not have.
-#: Error codes no retry cures: the bucket, the credentials or the KMS key need a person (and any ``KMS*`` code).
-CONFIGURATION_CODES = frozenset(("AccessDenied", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"))
 _CREATE_MULTIPART = "after-call.s3.CreateMultipartUpload"
 _CONDITIONAL_WRITES = ("before-parameter-build.s3.PutObject", "before-parameter-build.s3.CompleteMultipartUpload")
-
-
-#: Storage classes whose objects cannot be read (GET) until they are restored.
-COLD_STORAGE_CLASSES = frozenset(("GLACIER", "DEEP_ARCHIVE"))
-
-
-def unreadable_class(found: HeadObjectOutputTypeDef) -> str | None:
-    """The storage class (or Intelligent-Tiering archive tier) that keeps a HEAD's object from being read without a
-    restore, or ``None`` when a GET works (a finished restore counts as readable)."""
-    restore = found.get("Restore") or ""
-    if 'ongoing-request="false"' in restore:
-        return None
-    storage_class = found.get("StorageClass")
-    if storage_class in COLD_STORAGE_CLASSES:
-        return storage_class
-    tier = found.get("ArchiveStatus")
-    return f"INTELLIGENT_TIERING {tier}" if tier else None
-
-
-def metadata_value(value: str) -> str:
-    """``value`` as a safe HTTP header value: printable ASCII only (anything else becomes ``?``), bounded."""
-    return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
-
-
-def object_metadata(planned: PlannedFile) -> dict[str, str]:
-    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require)."""
-    meta = {
-        FILE_ID_METADATA: planned.file_id,
-        "zoom-meeting-uuid": planned.meeting_uuid,
-        "zoom-meeting-id": planned.meeting_id,
-        "zoom-recording-type": planned.recording_type,
-        "zoom-file-type": planned.file_type,
-        "zoom-start-time": planned.start_time,
-        "zoom-host-id": planned.host_id,
-    }
-    if planned.file_size is not None:
-        meta["zoom-file-size"] = str(planned.file_size)
-    if planned.participant:  # percent-encoded UTF-8: a display name is rarely ASCII (urllib.parse.unquote reads it)
-        meta[PARTICIPANT_METADATA] = quote(planned.participant, safe=" !\"#$&'()*+,-./:;<=>?@[]^_`{|}~")
-    return {k: metadata_value(v) for k, v in meta.items() if v}
-
-
-def archive_bucket(bucket: str, aws_conn_id: str) -> ArchiveBucket:
-    """The archive ``bucket`` through the Amazon provider's connection ``aws_conn_id`` (``S3Hook``'s client)."""
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    return ArchiveBucket(S3Hook(aws_conn_id=aws_conn_id).get_conn(), bucket)
-
-
-def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str) -> S3Hook:
-    """The ``S3Hook`` that writes ``planned``: its metadata and content type, our transfer settings.
-
-    Parts held in memory at once are bounded by the concurrency, never by the file's size.
-    """
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    hook = S3Hook(
-        aws_conn_id=aws_conn_id,
-        transfer_config_args=transfer.transfer_config_args(),
-        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
-    )
-    hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
-    return hook
-
-
-def is_configuration_error(error: ClientError) -> bool:
-    """Whether S3 refused the bucket, the credentials or the KMS key (see :data:`CONFIGURATION_CODES`)."""
-    code = str(error.response.get("Error", {}).get("Code", ""))
-    return code in CONFIGURATION_CODES or code.upper().startswith("KMS")
-
-
-def stored_size_error(url: str, stored: int, sent: int) -> ZoomArchiverError:
-    """The error for an upload the store kept with another size than the bytes sent.
-
-    A store that does not decode ``aws-chunked`` uploads (botocore's default CRC32 trailer over HTTPS) keeps the
-    chunk framing as the object: a little larger than what was sent. That needs a setting, not a retry.
-    """
-    if stored > sent:
-        return ConfigurationError(
-            f"{url} holds {stored} bytes after {sent} were sent: the S3 store kept the aws-chunked framing of the "
-            "upload (it does not support botocore's checksum trailer). Set request_checksum_calculation and "
-            "response_checksum_validation to when_required in the aws_default connection's extra config_kwargs "
-            "(README: S3-compatible stores)"
-        )
-    return VerificationError(f"{url} holds {stored} bytes, not the {sent} bytes just written")
 
 
 def _version(version_id: str | None) -> dict[str, Any]:
@@ -163,7 +65,7 @@ class ArchiveBucket:
             if object_lock:
                 check_object_lock(self.client, self.name)
         except ClientError as exc:
-            problem = _bucket_problem(exc)
+            problem = bucket_problem(exc)
             if problem is None:
                 raise
             raise ConfigurationError(f"S3 bucket {self.name!r} {problem}") from None
@@ -350,21 +252,3 @@ class ArchiveBucket:
     def _uploads(self, prefix: str) -> Any:
         for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.name, Prefix=prefix):
             yield from page.get("Uploads", [])
-
-
-def _bucket_problem(exc: ClientError) -> str | None:
-    """What a failed ``head_bucket`` says about the configuration, or ``None`` when it is not about that."""
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    if code in _NO_BUCKET:
-        return "does not exist: check the Variable zoom_archive_bucket (and the AWS account of the connection)"
-    if code in _FORBIDDEN:
-        return (
-            "refused access (403): check the AWS connection's credentials and that they have permission on the "
-            "bucket (s3:ListBucket, s3:GetObject, s3:PutObject, s3:PutObjectTagging, s3:AbortMultipartUpload)"
-        )
-    if code in _WRONG_REGION:
-        headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        region = headers.get("x-amz-bucket-region")
-        where = f" {region}" if region else " another region"
-        return f"is in{where}: set region_name of the AWS connection to the bucket's region"
-    return None

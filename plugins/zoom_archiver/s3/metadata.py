@@ -1,0 +1,60 @@
+"""What an archived object carries: our user metadata (printable ASCII, bounded), the name of the ``sha256`` tag,
+and the storage classes a HEAD shows that keep its bytes from being read without a restore.
+
+``zoom-file-id`` is what ties an object to a Zoom file (:meth:`~zoom_archiver.s3.bucket.ArchiveBucket.holds`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
+
+    from zoom_archiver.planning import PlannedFile
+
+SHA256_TAG = "sha256"
+FILE_ID_METADATA = "zoom-file-id"
+MEETING_UUID_METADATA = "zoom-meeting-uuid"
+PARTICIPANT_METADATA = "zoom-participant"
+#: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
+MAX_METADATA_VALUE = 256
+#: Storage classes whose objects cannot be read (GET) until they are restored.
+COLD_STORAGE_CLASSES = frozenset(("GLACIER", "DEEP_ARCHIVE"))
+
+
+def unreadable_class(found: HeadObjectOutputTypeDef) -> str | None:
+    """The storage class (or Intelligent-Tiering archive tier) that keeps a HEAD's object from being read without a
+    restore, or ``None`` when a GET works (a finished restore counts as readable)."""
+    restore = found.get("Restore") or ""
+    if 'ongoing-request="false"' in restore:
+        return None
+    storage_class = found.get("StorageClass")
+    if storage_class in COLD_STORAGE_CLASSES:
+        return storage_class
+    tier = found.get("ArchiveStatus")
+    return f"INTELLIGENT_TIERING {tier}" if tier else None
+
+
+def metadata_value(value: str) -> str:
+    """``value`` as a safe HTTP header value: printable ASCII only (anything else becomes ``?``), bounded."""
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
+
+
+def object_metadata(planned: PlannedFile) -> dict[str, str]:
+    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require)."""
+    meta = {
+        FILE_ID_METADATA: planned.file_id,
+        "zoom-meeting-uuid": planned.meeting_uuid,
+        "zoom-meeting-id": planned.meeting_id,
+        "zoom-recording-type": planned.recording_type,
+        "zoom-file-type": planned.file_type,
+        "zoom-start-time": planned.start_time,
+        "zoom-host-id": planned.host_id,
+    }
+    if planned.file_size is not None:
+        meta["zoom-file-size"] = str(planned.file_size)
+    if planned.participant:  # percent-encoded UTF-8: a display name is rarely ASCII (urllib.parse.unquote reads it)
+        meta[PARTICIPANT_METADATA] = quote(planned.participant, safe=" !\"#$&'()*+,-./:;<=>?@[]^_`{|}~")
+    return {k: metadata_value(v) for k, v in meta.items() if v}
