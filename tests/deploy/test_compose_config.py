@@ -157,14 +157,14 @@ def test_airflow_init_script_is_valid(services: dict[str, dict[str, Any]]) -> No
 # The process-level full-stack test runs the same configuration as compose
 # ----------------------------------------------------------------------------------------------------
 def test_fullstack_settings_mirror_compose(common_env: dict[str, str]) -> None:
-    """``tests/fullstack/stack.py`` (``AIRFLOW_ENV``) must configure Airflow the way compose does.
+    """``tests/fullstack/stack_config.py`` (``AIRFLOW_ENV``) must configure Airflow the way compose does.
 
     Hosts and ports differ (processes on 127.0.0.1 instead of compose service names), so URLs are compared
     by scheme and path; secrets must be set for every process, their values are the stack's own.
     """
-    stack_file = ROOT / "tests" / "fullstack" / "stack.py"
+    stack_file = ROOT / "tests" / "fullstack" / "stack_config.py"
     if not stack_file.exists():
-        pytest.skip("tests/fullstack/stack.py does not exist yet")
+        pytest.skip("tests/fullstack/stack_config.py does not exist yet")
     spec = importlib.util.spec_from_file_location("_fullstack_stack_for_deploy_test", stack_file)
     assert spec is not None
     assert spec.loader is not None
