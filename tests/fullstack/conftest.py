@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.fullstack.stack import ADMIN_USER, DAG_ID, Stack
+from tests.fullstack.stack import Stack
+from tests.fullstack.stack_config import ADMIN_USER, DAG_ID
 
 FULLSTACK_DIR = Path(__file__).resolve().parent
 #: Module order inside tests/fullstack (others keep their place after these).

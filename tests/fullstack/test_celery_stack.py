@@ -19,7 +19,8 @@ import pytest
 from zoom_sandbox.airflow_proc import DAG_ID
 
 from tests.fullstack.conftest import LEDGER, ArchivedRun, start_scenario, window
-from tests.fullstack.stack import BUCKET, Stack
+from tests.fullstack.stack import Stack
+from tests.fullstack.stack_config import BUCKET
 
 pytestmark = pytest.mark.fullstack
 

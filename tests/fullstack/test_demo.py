@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.fullstack.stack import free_port
+from tests.fullstack.stack_config import free_port
 
 pytestmark = pytest.mark.fullstack
 

@@ -20,7 +20,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fullstack.conftest import ArchivedRun, clip_of
-from tests.fullstack.stack import DAG_ID, Stack
+from tests.fullstack.stack import Stack
+from tests.fullstack.stack_config import DAG_ID
 
 pytestmark = pytest.mark.fullstack
 

@@ -1,4 +1,5 @@
-"""Fixtures shared by the unit tests: real-shaped Zoom payloads, fake clocks, connections as env vars."""
+"""Fixtures shared by the unit tests: real-shaped Zoom payloads, fake clocks, connections as env vars, and (from
+their helper modules) the Zoom API client and the download opener on requests-mock."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 
 from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (tests.unit.archive_support)
+from tests.unit.download_helpers import fetch, token  # noqa: F401 - fixtures (test_download*)
+from tests.unit.zoom_api_helpers import client, token_endpoint, waits  # noqa: F401 - fixtures (test_zoom_api*)
 from zoom_archiver.planning import PlannedFile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
