@@ -135,12 +135,13 @@ def archive_file(
             log.info("Already archived: %s (%s)", archive.url(planned.key), found.outcome)
             return found
     # a new key is written only if still absent: a run archiving the same file at the same moment gets a 412, and
-    # the stored copy (same file id, size and sha256) is then taken as this run's (see transfer._landed_despite)
+    # the stored copy (same file id, size and sha256) is then verified and kept: already archived, by that run
     absent = not force and archive.head(planned.key) is None
     with archive.only_if_absent(planned.key) if absent else contextlib.nullcontext():
         done = _retrying(attempts)(stream_to_s3, planned, zoom, s3_hook, archive, settings)
+    outcome = "already_archived" if done.by_another_run else "archived"
     return ArchiveResult(
-        planned.file_id, planned.key, planned.start_date, "archived", done.size, done.sha256, done.resumes
+        planned.file_id, planned.key, planned.start_date, outcome, done.size, done.sha256, done.resumes
     )
 
 

@@ -171,7 +171,8 @@ def _archive(file: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         "key": planned.key,
     }
     settings = load_settings()
-    s3_hook = s3_hook_for(planned, settings.transfer, settings.aws_conn_id)
+    writer = f"{live_context['ti'].dag_id}/{live_context['run_id']}"  # the object's zoom-archive-run
+    s3_hook = s3_hook_for(planned, settings.transfer, settings.aws_conn_id, writer)
     zoom = ZoomHook(settings.zoom_conn_id)
     force = bool(params.get("force"))
     result = archive_file(

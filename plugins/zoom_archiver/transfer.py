@@ -21,7 +21,8 @@ from zoom_archiver.errors import ConfigurationError, DownloadError, Verification
 from zoom_archiver.object_lock import ensure_retention
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.s3.bucket import ArchiveBucket
-from zoom_archiver.s3.errors import is_configuration_error, stored_size_error
+from zoom_archiver.s3.errors import is_configuration_error, is_precondition_failed, stored_size_error
+from zoom_archiver.s3.metadata import written_by_another_run
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.verifying_reader import VerifyingReader
 
@@ -48,6 +49,9 @@ class Transferred:
     size: int
     sha256: str
     resumes: int = 0
+    #: another run stored the same file at the key first (S3 refused our ``If-None-Match: *`` write; its bytes
+    #: proved the same): that run announces the object, this one does not
+    by_another_run: bool = False
 
 
 class _Source:
@@ -115,11 +119,13 @@ def stream_to_s3(
     source = _Source(zoom, planned.download_url, planned.file_size)
     reader = source.reader(settings)
     own_uploads: list[str] = []
+    refused = False  # S3 answered 412 to our If-None-Match write: the key was written meanwhile
     try:
         with bucket.uploads_created(planned.key, into=own_uploads):
             s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket.name, replace=True)
     except Exception as exc:
         error = archiver_error(exc)
+        refused = is_precondition_failed(exc)
         if not _landed_despite(error, bucket, planned, reader):
             if own_uploads:  # the transfer manager aborts its upload too, but an abort can fail
                 bucket.abort_uploads_of_key(planned.key, own_uploads)
@@ -132,18 +138,21 @@ def stream_to_s3(
         raise VerificationError(f"{bucket.url(planned.key)} is not the {reader.bytes_read} bytes just written")
     if stored["ContentLength"] != reader.bytes_read:
         raise stored_size_error(bucket.url(planned.key), stored["ContentLength"], reader.bytes_read)
+    # by our own write when its answer was lost and botocore's retry got the 412: the object names our run
+    by_another_run = refused and written_by_another_run(stored, s3_hook.extra_args.get("Metadata") or {})
     if settings.object_lock is not None:
         ensure_retention(bucket.client, bucket.name, planned.key, stored, settings.object_lock)
     bucket.put_sha256_tag(planned.key, sha, version_id=stored.get("VersionId"), fresh=True)
     log.info(
-        "Archived %s (%d bytes, sha256 %s%s) to %s",
+        "%s %s (%d bytes, sha256 %s%s) to %s",
+        "Verified the copy another run archived at the same moment:" if by_another_run else "Archived",
         planned.file_type or "file",
         reader.bytes_read,
         sha,
         f", {reader.resumes} resumes" if reader.resumes else "",
         bucket.url(planned.key),
     )
-    return Transferred(reader.bytes_read, sha, reader.resumes)
+    return Transferred(reader.bytes_read, sha, reader.resumes, by_another_run)
 
 
 def archiver_error(exc: BaseException) -> ZoomArchiverError:
@@ -170,7 +179,8 @@ def archiver_error(exc: BaseException) -> ZoomArchiverError:
 def _landed_despite(
     error: ZoomArchiverError, bucket: ArchiveBucket, planned: PlannedFile, reader: VerifyingReader
 ) -> bool:
-    """True when S3 applied the upload although its answer was lost (a dropped connection after the write).
+    """True when S3 applied the upload although its answer was lost (a dropped connection after the write), or
+    refused it (412) because the key was written meanwhile, by another run or by our own lost write.
 
     Only possible once every byte was read and verified; then the stored object must have our file id, our size
     and, read back, our SHA-256. Storing it again would only add a second version of the same bytes.

@@ -52,6 +52,7 @@ def stored(stack: Stack, prefix: str) -> dict[str, dict[str, Any]]:
         objects[file_id] = {
             "key": key, "size": head["ContentLength"], "meeting_uuid": head["Metadata"]["zoom-meeting-uuid"],
             "sha256_tag": tags.get("sha256"), "sha256": hashlib.sha256(body).hexdigest(), "versions": count,
+            "run": head["Metadata"].get("zoom-archive-run"),
         }  # fmt: skip
     return objects
 

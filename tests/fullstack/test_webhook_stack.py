@@ -50,15 +50,15 @@ def webhook_runs(stack: Stack) -> list[dict[str, Any]]:
 
 
 def announced_keys(stack: Stack, run_ids: set[str]) -> dict[str, str]:
-    """Every object named by the archive asset's events of these runs -> the DAG whose run named it (a key named
-    twice fails the test)."""
+    """Every object named by the archive asset's events of these runs -> ``<dag id>/<run id>`` of the run that named
+    it (a key named twice fails the test)."""
     events = stack.api.call("GET", "assets/events", params={"order_by": "-timestamp", "limit": 100})["asset_events"]
     announced: dict[str, str] = {}
     for event in events:
         if event["source_run_id"] in run_ids:
             for item in event["extra"]["files"]:
                 assert item["key"] not in announced, f"{item['key']} announced twice"
-                announced[item["key"]] = event["source_dag_id"]
+                announced[item["key"]] = f"{event['source_dag_id']}/{event['source_run_id']}"
     return announced
 
 
@@ -187,8 +187,8 @@ def test_100_deliveries_while_a_run_archives_store_every_file_once(stack: Stack,
     assert {o["versions"] for o in objects.values()} == {1}
     # downstream DAGs hear of every new object once, from the run that wrote it (the webhook runs within seconds)
     announced = announced_keys(stack, {run_id, *(r["dag_run_id"] for r in runs)})
-    assert sorted(announced) == sorted(o["key"] for o in objects.values())
-    assert any(source == WEBHOOK_DAG for source in announced.values())
+    assert announced == {o["key"]: o["run"] for o in objects.values()}  # named by the run its metadata names
+    assert any(writer.startswith(f"{WEBHOOK_DAG}/") for writer in announced.values())
     downloaded = downloads(stack)
     # the next run downloads nothing and records what the webhook runs archived: the ledger is complete
     again = stack.api.trigger(window(0))

@@ -131,6 +131,10 @@ def settings_fixture() -> TransferSettings:
     return TransferSettings(part_size=PART, max_concurrency=2)
 
 
+#: The run archiving in these tests (the object metadata ``zoom-archive-run``).
+THIS_RUN = "zoom_recordings_to_s3/scheduled__2024-12-06T12:00:00+00:00"
+
+
 @pytest.fixture(name="run")
 def run_fixture(s3, settings):
     """Archive ``planned`` the way ``zoom_archiver.tasks.archive`` does."""
@@ -143,7 +147,7 @@ def run_fixture(s3, settings):
         hook = S3Hook(
             aws_conn_id="aws_default",
             transfer_config_args=settings.transfer_config_args(),
-            extra_args=settings.extra_args(planned.content_type, object_metadata(planned)),
+            extra_args=settings.extra_args(planned.content_type, object_metadata(planned, THIS_RUN)),
         )
         hook.transfer_config.max_in_memory_upload_chunks = settings.max_concurrency + 1
         return archive_file(planned, zoom=zoom, s3_hook=hook, bucket=BUCKET, settings=transfer, force=force)

@@ -14,6 +14,7 @@ from tests.unit.archive_support import (
     MEDIUM,
     PART,
     SMALL,
+    THIS_RUN,
     Dropping,
     FakeDownload,
     FakeZoom,
@@ -28,6 +29,7 @@ from tests.unit.archive_support import (
     tags,
 )
 from zoom_archiver.archive import ArchiveResult, archive_file
+from zoom_archiver.assets import new_objects
 from zoom_archiver.errors import DownloadError, KeyConflict
 from zoom_archiver.planning import PlannedFile
 from zoom_archiver.s3.metadata import object_metadata
@@ -122,17 +124,23 @@ class TestArchiveFile:
         assert len(zoom.calls) == 1
 
 
-class Racing(io.BytesIO):
-    """A download during which another run stores the same file at the key (after our HEAD, before our write)."""
+OTHER_RUN = "zoom_meeting_to_s3/webhook__recording_completed__LjtP8z2jS0qmRJIIb1WuBg"
 
-    def __init__(self, data: bytes, s3, planned: PlannedFile) -> None:
+
+class Racing(io.BytesIO):
+    """A download during which a run (``writer``) stores the same file at the key (after our HEAD, before our write).
+
+    Our own run as ``writer``: what S3 holds when our write was applied but its answer was lost, and botocore's
+    retry of it got the 412."""
+
+    def __init__(self, data: bytes, s3, planned: PlannedFile, writer: str = OTHER_RUN) -> None:
         super().__init__(data)
-        self.s3, self.planned, self.raced = s3, planned, False
+        self.s3, self.planned, self.writer, self.raced = s3, planned, writer, False
 
     def read(self, size: int | None = -1) -> bytes:
         if not self.raced:
             self.raced = True
-            meta = {**object_metadata(self.planned), "writer": "the-other-run"}
+            meta = {**object_metadata(self.planned, self.writer), "writer": "the-other-run"}
             self.s3.put_object(Bucket=BUCKET, Key=self.planned.key, Body=self.getvalue(), Metadata=meta)
         return super().read(size)
 
@@ -148,6 +156,16 @@ class TestOverlappingRuns:
         assert result.sha256 == hashlib.sha256(data).hexdigest()
         assert tags(s3, planned.key) == {"sha256": result.sha256}
         assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+        # the other run wrote the object: it announces it (asset event, run report), this one does not
+        assert result.outcome == "already_archived"
+        assert new_objects([result.to_dict()]) == []
+
+    def test_a_412_on_our_own_applied_write_is_still_ours_to_announce(self, s3, run, make_planned):
+        planned = make_planned(file_size=len(SMALL))
+        zoom = FakeZoom(lambda offset: FakeDownload(Racing(SMALL, s3, planned, writer=THIS_RUN)))
+        result = run(planned, zoom)
+        assert result.outcome == "archived"
+        assert [o["key"] for o in new_objects([result.to_dict()])] == [planned.key]
 
 
 class TestStorageClasses:

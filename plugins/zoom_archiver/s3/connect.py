@@ -22,8 +22,9 @@ def archive_bucket(bucket: str, aws_conn_id: str) -> ArchiveBucket:
     return ArchiveBucket(S3Hook(aws_conn_id=aws_conn_id).get_conn(), bucket)
 
 
-def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str) -> S3Hook:
-    """The ``S3Hook`` that writes ``planned``: its metadata and content type, our transfer settings.
+def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str, run: str = "") -> S3Hook:
+    """The ``S3Hook`` that writes ``planned``: its metadata (``run``: the writing run) and content type, our transfer
+    settings.
 
     Parts held in memory at once are bounded by the concurrency, never by the file's size.
     """
@@ -32,7 +33,7 @@ def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: s
     hook = S3Hook(
         aws_conn_id=aws_conn_id,
         transfer_config_args=transfer.transfer_config_args(),
-        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned)),
+        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned, run)),
     )
     hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
     return hook

@@ -20,6 +20,20 @@ def is_configuration_error(error: ClientError) -> bool:
     return code in CONFIGURATION_CODES or code.upper().startswith("KMS")
 
 
+def is_precondition_failed(exc: BaseException) -> bool:
+    """Whether S3 refused a conditional write (412 ``PreconditionFailed``: ``If-None-Match: *`` on a key another
+    writer stored first), anywhere in ``exc``'s chain (the transfer manager wraps S3's error in its own)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ClientError):
+            error = cause.response.get("Error", {})
+            status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if str(error.get("Code", "")) == "PreconditionFailed" or status == 412:
+                return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def stored_size_error(url: str, stored: int, sent: int) -> ZoomArchiverError:
     """The error for an upload the store kept with another size than the bytes sent.
 

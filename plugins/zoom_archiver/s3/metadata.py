@@ -1,12 +1,14 @@
 """What an archived object carries: our user metadata (printable ASCII, bounded), the name of the ``sha256`` tag,
 and the storage classes a HEAD shows that keep its bytes from being read without a restore.
 
-``zoom-file-id`` is what ties an object to a Zoom file (:meth:`~zoom_archiver.s3.bucket.ArchiveBucket.holds`).
+``zoom-file-id`` is what ties an object to a Zoom file (:meth:`~zoom_archiver.s3.bucket.ArchiveBucket.holds`);
+``zoom-archive-run`` names the Airflow run that wrote it (``<dag id>/<run id>``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
@@ -18,6 +20,7 @@ SHA256_TAG = "sha256"
 FILE_ID_METADATA = "zoom-file-id"
 MEETING_UUID_METADATA = "zoom-meeting-uuid"
 PARTICIPANT_METADATA = "zoom-participant"
+RUN_METADATA = "zoom-archive-run"
 #: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
 MAX_METADATA_VALUE = 256
 #: Storage classes whose objects cannot be read (GET) until they are restored.
@@ -42,8 +45,9 @@ def metadata_value(value: str) -> str:
     return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
 
 
-def object_metadata(planned: PlannedFile) -> dict[str, str]:
-    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require)."""
+def object_metadata(planned: PlannedFile, run: str = "") -> dict[str, str]:
+    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require); ``run``: the
+    writing run, ``<dag id>/<run id>``."""
     meta = {
         FILE_ID_METADATA: planned.file_id,
         "zoom-meeting-uuid": planned.meeting_uuid,
@@ -55,6 +59,15 @@ def object_metadata(planned: PlannedFile) -> dict[str, str]:
     }
     if planned.file_size is not None:
         meta["zoom-file-size"] = str(planned.file_size)
+    if run:
+        meta[RUN_METADATA] = run
     if planned.participant:  # percent-encoded UTF-8: a display name is rarely ASCII (urllib.parse.unquote reads it)
         meta[PARTICIPANT_METADATA] = quote(planned.participant, safe=" !\"#$&'()*+,-./:;<=>?@[]^_`{|}~")
     return {k: metadata_value(v) for k, v in meta.items() if v}
+
+
+def written_by_another_run(found: Mapping[str, Any], sent: Mapping[str, str]) -> bool:
+    """Whether the object a HEAD ``found`` names another writing run than the metadata we ``sent`` (``False`` when
+    ours is not known: then the object may be ours, e.g. our own write applied before its answer was lost)."""
+    ours = sent.get(RUN_METADATA)
+    return bool(ours) and (found.get("Metadata") or {}).get(RUN_METADATA) != ours
