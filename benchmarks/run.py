@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import dag_import, discovery, discovery_limits, small_files, streaming
+from benchmarks import dag_import, discovery, discovery_limits, small_files, streaming, streaming_report
 from benchmarks.discovery import DiscoveryCase
 from benchmarks.measure import GIB, MIB, Target, fmt, machine_info, markdown_table, size_label
 
@@ -58,7 +58,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
     out: list[Target] = []
     stream = results.get("streaming")
     if stream:
-        s = streaming.summary(stream)
+        s = streaming_report.summary(stream)
         sizes = stream["sizes"]
         for size in sizes:
             p = s["per_size"][size]
@@ -168,7 +168,7 @@ def report(results: dict[str, Any], *, smoke: bool, machine: dict[str, str], min
                        [[t.name, t.requirement, t.measured, f"**{t.result}**"] for t in targets(results)]),
     ]  # fmt: skip
     sections = [
-        ("streaming", "Streaming", streaming.markdown),
+        ("streaming", "Streaming", streaming_report.markdown),
         ("discovery", "Discovery", discovery.markdown),
         ("discovery_limits", "Discovery at Zoom's limit", discovery_limits.markdown),
         ("dag_import", "DAG import", dag_import.markdown),
