@@ -22,86 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import REPO
-
-DAG_FILE = REPO / "dags" / "zoom_recordings_to_s3.py"
-EMPTY_DAG = '''"""An empty DAG: the baseline of the import benchmark."""
-
-from __future__ import annotations
-
-from airflow.sdk import dag
-
-
-@dag(dag_id="empty_dag", schedule=None)
-def empty_dag() -> None:
-    pass
-
-
-empty_dag()
-'''
-
-PACKAGE_IMPORTS = (
-    "from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier\n",
-    "from zoom_archiver.assets import archive_asset\n",
-    "from zoom_archiver.report_task import RunReportOperator\n",
-    "from zoom_archiver.retries import RETRIES\n",
-    "from zoom_archiver.settings.deployment import deployment_settings\n",
-)
-PACKAGE_STUB = """
-from dataclasses import dataclass as _dataclass, field as _field
-from datetime import timedelta as _timedelta
-
-
-from airflow.sdk import Asset as _Asset, BaseOperator as _BaseOperator
-
-
-class ArchiveFailureNotifier:  # stubs: the same DAG without importing the zoom_archiver package
-    def __call__(self, context):
-        pass
-
-
-def archive_asset(uri=""):
-    return _Asset(name="zoom_recordings_archive", uri=uri) if uri else _Asset(name="zoom_recordings_archive")
-
-
-class RunReportOperator(_BaseOperator):
-    def execute(self, context):
-        pass
-
-
-@_dataclass(frozen=True)
-class _Retries:
-    discover_task: int = 2
-    commit_task: int = 3
-    housekeeping_task: int = 2
-
-
-@_dataclass(frozen=True)
-class _Deployment:
-    task_retries: int = 3
-    retry_delay: _timedelta = _field(default_factory=lambda: _timedelta(seconds=120))
-    parallel_files: int = 4
-    file_timeout: _timedelta = _field(default_factory=lambda: _timedelta(hours=6))
-    asset_uri: str = ""
-
-
-RETRIES = _Retries()
-
-
-def deployment_settings():
-    return _Deployment()
-"""
+from benchmarks.dag_import_files import dag_files
 
 _names = itertools.count()
-
-
-def equivalent_dag(source: str) -> str | None:
-    """Our DAG file with the package imports replaced by stubs: Airflow's cost of the same DAG shape."""
-    if not all(line in source for line in PACKAGE_IMPORTS):
-        return None
-    for line in PACKAGE_IMPORTS[1:]:
-        source = source.replace(line, "")
-    return source.replace(PACKAGE_IMPORTS[0], PACKAGE_STUB)
 
 
 class NetworkCounter:
@@ -183,21 +106,26 @@ def child_main(argv: list[str]) -> int:
 
 def run_dag_import(workdir: Path, *, cold_pairs: int, warm_repeats: int) -> dict[str, Any]:
     """Measure both DAG files cold (one process each, alternating) and warm (one process, alternating)."""
-    from benchmarks.measure import child_env, run_child
+    from benchmarks.measure import child_env
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    empty = workdir / "empty_dag.py"
-    empty.write_text(EMPTY_DAG)
-    paths = {"empty": str(empty), "dag": str(DAG_FILE)}
-    same_shape = equivalent_dag(DAG_FILE.read_text())
-    if same_shape is not None:
-        (workdir / "same_shape_dag.py").write_text(same_shape)
-        paths["shape"] = str(workdir / "same_shape_dag.py")
+    paths = dag_files(workdir)
     env = child_env({"PYTHONDONTWRITEBYTECODE": "1"}, workdir / "home")
+    errors: list[str] = []
+    cold, sdk, network = _cold(paths, env, cold_pairs, errors)
+    warm = _warm(paths, env, warm_repeats, errors)
+    network += warm.get("network_calls", 0)
+    return _figures(cold, warm, sdk, network, errors)
+
+
+def _cold(
+    paths: dict[str, str], env: dict[str, str], cold_pairs: int, errors: list[str]
+) -> tuple[dict[str, list[float]], list[float], int]:
+    """Seconds per label of first imports (one process each), ``import airflow.sdk`` seconds, our network calls."""
+    from benchmarks.measure import run_child
+
     cold: dict[str, list[float]] = {label: [] for label in paths}
     sdk: list[float] = []
     network = 0
-    errors: list[str] = []
     for i in range(cold_pairs):
         labels = list(paths)
         for label in labels if i % 2 == 0 else reversed(labels):
@@ -209,12 +137,25 @@ def run_dag_import(workdir: Path, *, cold_pairs: int, warm_repeats: int) -> dict
             cold[label].append(child.payload[label])
             sdk.append(child.payload["sdk_import_seconds"])
             network += child.payload["network_calls"] if label == "dag" else 0
+    return cold, sdk, network
+
+
+def _warm(paths: dict[str, str], env: dict[str, str], warm_repeats: int, errors: list[str]) -> dict[str, Any]:
+    """The warm child's payload: seconds per label of repeated imports in one process, and our network calls."""
+    from benchmarks.measure import run_child
+
     spec = {"mode": "warm", "files": paths, "repeats": warm_repeats}
     warm_child = run_child(["-m", "benchmarks.dag_import", json.dumps(spec)], env=env, timeout=600)
     warm = warm_child.payload
     if "dag" not in warm:
         errors.append(warm_child.stderr_tail[-300:])
-    network += warm.get("network_calls", 0)
+    return warm
+
+
+def _figures(
+    cold: dict[str, list[float]], warm: dict[str, Any], sdk: list[float], network: int, errors: list[str]
+) -> dict[str, Any]:
+    """The section's figures in ms, and each kind's import time added over the empty DAG (``*_delta_ms``)."""
 
     def med(values: list[float] | None) -> float | None:
         return statistics.median(values) * 1000 if values else None
@@ -222,7 +163,7 @@ def run_dag_import(workdir: Path, *, cold_pairs: int, warm_repeats: int) -> dict
     def best(values: list[float] | None) -> float | None:
         return min(values) * 1000 if values else None
 
-    result = {
+    result: dict[str, Any] = {
         # cold: each parse is one fresh process, so a busy neighbour hits them one by one; the best of them is the
         # parse's own cost (the median is reported too)
         "cold_empty_ms": best(cold["empty"]), "cold_dag_ms": best(cold["dag"]),

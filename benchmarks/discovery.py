@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 LOOKBACK_DAYS = 7
+RATE_LIMIT = 20  # Zoom's per-second limit for Medium APIs (Pro)
+BENCH_RATE = 19.0  # the connection's max_requests_per_second in the benchmark: 95% of the limit
 
 
 @dataclass
@@ -63,48 +65,54 @@ def _product(spec: dict[str, Any]) -> dict[str, Any]:
             "meetings": planner.meetings, "files": len(files)}  # fmt: skip
 
 
+class _SerialLister:
+    """What other tools do: a plain serial loop over pages, sleep 1 s and retry on 429; counts its attempts."""
+
+    def __init__(self, session: Any, api: str, headers: dict[str, str]) -> None:
+        self.session, self.api, self.headers = session, api, headers
+        self.counts = {"attempts": 0, "rate_limited": 0}
+
+    def get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        while True:
+            self.counts["attempts"] += 1
+            response = self.session.get(f"{self.api}/{path}", params=params, headers=self.headers, timeout=30)
+            if response.status_code == 429:
+                self.counts["rate_limited"] += 1
+                time.sleep(1)
+                continue
+            response.raise_for_status()
+            return response.json()
+
+    def pages(self, path: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        items, params = [], {**params, "page_size": 300}
+        while True:
+            body = self.get(path, params)
+            items += body.get(key) or []
+            if not body.get("next_page_token"):
+                return items
+            params = {**params, "next_page_token": body["next_page_token"]}
+
+
 def _serial(spec: dict[str, Any]) -> dict[str, Any]:
     import requests
 
     conn = spec["conn"]
-    api = conn["host"].rstrip("/")
     session = requests.Session()
     token = session.post(
         conn["extra"]["oauth_token_url"],
         data={"grant_type": "account_credentials", "account_id": conn["extra"]["account_id"]},
         auth=(conn["login"], conn["password"]), timeout=30,
     ).json()["access_token"]  # fmt: skip
-    headers = {"Authorization": f"Bearer {token}"}
-    counts = {"attempts": 0, "rate_limited": 0}
-
-    def get(path: str, params: dict[str, Any]) -> dict[str, Any]:
-        while True:
-            counts["attempts"] += 1
-            response = session.get(f"{api}/{path}", params=params, headers=headers, timeout=30)
-            if response.status_code == 429:
-                counts["rate_limited"] += 1
-                time.sleep(1)
-                continue
-            response.raise_for_status()
-            return response.json()
-
-    def pages(path: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
-        items, params = [], {**params, "page_size": 300}
-        while True:
-            body = get(path, params)
-            items += body.get(key) or []
-            if not body.get("next_page_token"):
-                return items
-            params = {**params, "next_page_token": body["next_page_token"]}
-
+    lister = _SerialLister(session, conn["host"].rstrip("/"), {"Authorization": f"Bearer {token}"})
     start, end = _window(date.fromisoformat(spec["today"]))
     started = time.monotonic()
-    users = [u for status in ("active", "inactive") for u in pages("users", {"status": status}, "users")]
+    users = [u for status in ("active", "inactive") for u in lister.pages("users", {"status": status}, "users")]
     meetings = 0
     for user in users:
-        meetings += len(pages(f"users/{user['id']}/recordings", {"from": str(start), "to": str(end)}, "meetings"))
+        params = {"from": str(start), "to": str(end)}
+        meetings += len(lister.pages(f"users/{user['id']}/recordings", params, "meetings"))
     seconds = time.monotonic() - started
-    return {"seconds": seconds, **counts, "users": len(users), "meetings": meetings, "files": None}
+    return {"seconds": seconds, **lister.counts, "users": len(users), "meetings": meetings, "files": None}
 
 
 def child_main(argv: list[str]) -> int:
@@ -124,7 +132,7 @@ def run_discovery(
     inactive_fraction: float = 0.333,
 ) -> dict[str, Any]:  # fmt: skip
     """Start an emulator seeded ``bench`` with the Medium limit at ``limit``/s and run every case against it."""
-    from benchmarks.measure import child_env, run_child, start_stack
+    from benchmarks.measure import start_stack
 
     stack = start_stack(
         workdir / "logs", seed="bench", s3=False, config={"rate_limit_per_second": {"medium": limit}},
@@ -132,41 +140,45 @@ def run_discovery(
                     "--bench-meetings", str(meetings), "--bench-days", str(days)],
     )  # fmt: skip
     today = datetime.now(UTC).date()
-    rows = []
     try:
-        base_conn = json.loads(stack.env["AIRFLOW_CONN_ZOOM_DEFAULT"])
-        for case in cases:
-            stack.emulator("POST", "config", json={"slow_response_rate": 1.0 if case.latency else 0.0,
-                                                   "slow_response_seconds": case.latency})  # fmt: skip
-            time.sleep(1.1)  # let the emulator's one-second window empty
-            stack.emulator("POST", "stats/reset")
-            conn = json.loads(json.dumps(base_conn))
-            conn["extra"]["max_requests_per_second"] = case.rate or 0
-            conn["extra"]["list_workers"] = case.workers
-            env = child_env({**stack.env, "AIRFLOW_CONN_ZOOM_DEFAULT": json.dumps(conn)}, workdir / "home")
-            spec = {"mode": case.mode, "today": today.isoformat(), "conn": conn}
-            child = run_child(["-m", "benchmarks.discovery", json.dumps(spec)], env=env, timeout=1800)
-            out = dict(child.payload)
-            if not out:
-                out = {"failed": f"child exited {child.returncode}: {child.stderr_tail[-300:]}"}
-            stats = stack.emulator("GET", "stats")
-            served = stats["requests"]["users"] + stats["requests"]["recordings"]
-            limited = stats["rate_limited"].get("medium", 0)
-            needed = served - limited
-            seconds = out.get("seconds")
-            floor = needed / limit if needed else None
-            rows.append({
-                "case": case, "seconds": seconds, "calls": needed, "attempts": served, "rate_limited": limited,
-                "floor": floor, "ratio": seconds / floor if seconds and floor else None,
-                "achieved_rate": needed / seconds if seconds else None, "failed": out.get("failed"),
-                "users": out.get("users"), "meetings": out.get("meetings"), "files": out.get("files"),
-                "client_attempts": out.get("attempts"), "client_429s": out.get("rate_limited"),
-            })  # fmt: skip
+        rows = [_run_case(stack, case, workdir, today, limit) for case in cases]
     finally:
         stack.stop()
     start, end = _window(today)
     return {"rows": rows, "limit": limit, "users": users, "meetings": meetings, "days": days,
             "window": f"{start}..{end}", "inactive_fraction": inactive_fraction}  # fmt: skip
+
+
+def _run_case(stack: Any, case: DiscoveryCase, workdir: Path, today: date, limit: int) -> dict[str, Any]:
+    """One case in a fresh child, against the emulator's counters zeroed for it: its row of the table."""
+    from benchmarks.measure import child_env, run_child
+
+    stack.emulator("POST", "config", json={"slow_response_rate": 1.0 if case.latency else 0.0,
+                                           "slow_response_seconds": case.latency})  # fmt: skip
+    time.sleep(1.1)  # let the emulator's one-second window empty
+    stack.emulator("POST", "stats/reset")
+    conn = json.loads(stack.env["AIRFLOW_CONN_ZOOM_DEFAULT"])
+    conn["extra"]["max_requests_per_second"] = case.rate or 0
+    conn["extra"]["list_workers"] = case.workers
+    env = child_env({**stack.env, "AIRFLOW_CONN_ZOOM_DEFAULT": json.dumps(conn)}, workdir / "home")
+    spec = {"mode": case.mode, "today": today.isoformat(), "conn": conn}
+    child = run_child(["-m", "benchmarks.discovery", json.dumps(spec)], env=env, timeout=1800)
+    out = dict(child.payload)
+    if not out:
+        out = {"failed": f"child exited {child.returncode}: {child.stderr_tail[-300:]}"}
+    stats = stack.emulator("GET", "stats")
+    served = stats["requests"]["users"] + stats["requests"]["recordings"]
+    limited = stats["rate_limited"].get("medium", 0)
+    needed = served - limited
+    seconds = out.get("seconds")
+    floor = needed / limit if needed else None
+    return {
+        "case": case, "seconds": seconds, "calls": needed, "attempts": served, "rate_limited": limited,
+        "floor": floor, "ratio": seconds / floor if seconds and floor else None,
+        "achieved_rate": needed / seconds if seconds else None, "failed": out.get("failed"),
+        "users": out.get("users"), "meetings": out.get("meetings"), "files": out.get("files"),
+        "client_attempts": out.get("attempts"), "client_429s": out.get("rate_limited"),
+    }  # fmt: skip
 
 
 def markdown(result: dict[str, Any]) -> str:

@@ -77,6 +77,13 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
+def _sample_rss(proc: psutil.Process, peak: list[int], done: threading.Event) -> None:
+    """Keep the highest RSS of ``proc`` and its children in ``peak[0]``, sampled every 20 ms until ``done``."""
+    while not done.is_set():
+        peak[0] = max(peak[0], _tree_rss(proc))
+        done.wait(0.02)
+
+
 def run_child(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600.0) -> ChildRun:
     """Run ``python args...`` in a fresh interpreter; it prints one JSON object as its last stdout line.
 
@@ -93,46 +100,50 @@ def run_child(args: list[str], *, env: dict[str, str] | None = None, timeout: fl
     watched = psutil.Process(proc.pid)
     peak = [0]
     done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(watched))
-            done.wait(0.02)
-
     outputs: dict[str, bytes] = {}
     threads = [
-        threading.Thread(target=sample, daemon=True),
+        threading.Thread(target=_sample_rss, args=(watched, peak, done), daemon=True),
         threading.Thread(target=lambda: outputs.__setitem__("out", proc.stdout.read()), daemon=True),
         threading.Thread(target=lambda: outputs.__setitem__("err", proc.stderr.read()[-4000:]), daemon=True),
     ]
     for thread in threads:
         thread.start()
-    deadline = started + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.01)
+    status, usage = _wait4(proc, started + timeout)
     wall = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     for thread in threads:
         thread.join(10)
     written = _own_write_bytes() - before
-    lines = outputs.get("out", b"").decode(errors="replace").strip().splitlines()
-    payload: dict[str, Any] = {}
-    if lines:
-        try:
-            payload = json.loads(lines[-1])
-        except ValueError:
-            payload = {}
+    payload = _last_json_line(outputs.get("out", b""))
     tail = outputs.get("err", b"").decode(errors="replace") if proc.returncode != 0 or not payload else ""
     cpu = usage.ru_utime + usage.ru_stime
     return ChildRun(payload, usage.ru_maxrss * KIB, peak[0], written, wall, proc.returncode, cpu, tail)
+
+
+def _wait4(proc: subprocess.Popen[bytes], deadline: float) -> tuple[int, Any]:
+    """Reap ``proc`` (killed at ``deadline``): its wait status and resource usage (``wait4``)."""
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            return status, usage
+        if time.monotonic() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            return status, usage
+        time.sleep(0.01)
+
+
+def _last_json_line(out: bytes) -> dict[str, Any]:
+    """The child's payload: its last stdout line as a JSON object (empty if none or not JSON)."""
+    lines = out.decode(errors="replace").strip().splitlines()
+    if not lines:
+        return {}
+    try:
+        payload: dict[str, Any] = json.loads(lines[-1])
+    except ValueError:
+        return {}
+    return payload
 
 
 # -- services ------------------------------------------------------------------------------------------------------

@@ -52,9 +52,7 @@ def _count_objects(stack: Any) -> int:
 def run_small_files(
     workdir: Path, *, files: int, parallel: int = 4, timeout: float = 3600, page_size: int = 100
 ) -> dict[str, Any]:
-    from zoom_sandbox.airflow_proc import DAG_ID, AirflowApi, start_standalone
-    from zoom_sandbox.services import free_port
-
+    """One triggered run archiving ``files`` small recordings on ``airflow standalone``, timed from its records."""
     from benchmarks.measure import start_stack
 
     log_dir = workdir / "logs"
@@ -63,6 +61,21 @@ def run_small_files(
         extra_args=["--bench-users", "20", "--bench-inactive-fraction", "0.25", "--bench-meetings", str(files),
                     "--bench-days", "7", "--bench-file-size", "16384"],
     )  # fmt: skip
+    try:
+        timed = _triggered_run(stack, workdir, log_dir, parallel, timeout, page_size)
+    finally:
+        stack.stop()
+    return _figures(timed, files, parallel)
+
+
+def _triggered_run(
+    stack: Any, workdir: Path, log_dir: Path, parallel: int, timeout: float, page_size: int
+) -> dict[str, Any]:
+    """Start ``airflow standalone`` against ``stack``, trigger one run and wait for it: Airflow's records of it,
+    the objects in the bucket, and the startup and trigger-to-done times."""
+    from zoom_sandbox.airflow_proc import DAG_ID, AirflowApi, start_standalone
+    from zoom_sandbox.services import free_port
+
     airflow = None
     try:
         env = {
@@ -86,7 +99,13 @@ def run_small_files(
     finally:
         if airflow is not None:
             airflow.stop()
-        stack.stop()
+    return {"state": state, "run": run, "archives": archives, "objects": objects, "startup_s": ready - started,
+            "trigger_to_done_s": done - ready}  # fmt: skip
+
+
+def _figures(timed: dict[str, Any], files: int, parallel: int) -> dict[str, Any]:
+    """The section's figures from the run's and its ``archive`` task instances' start and end dates."""
+    archives, run = timed["archives"], timed["run"]
     ok = [t for t in archives if t["state"] == "success"]
     starts = [_ts(t["start_date"]) for t in archives if t.get("start_date")]
     ends = [_ts(t["end_date"]) for t in archives if t.get("end_date")]
@@ -96,9 +115,9 @@ def run_small_files(
     total_task = sum(durations)
     n = len(archives) or None
     return {
-        "files": files, "parallel": parallel, "state": state, "archived": len(ok), "mapped": len(archives),
-        "objects": objects,
-        "startup_s": ready - started, "trigger_to_done_s": done - ready,
+        "files": files, "parallel": parallel, "state": timed["state"], "archived": len(ok), "mapped": len(archives),
+        "objects": timed["objects"],
+        "startup_s": timed["startup_s"], "trigger_to_done_s": timed["trigger_to_done_s"],
         "run_wall_s": (run_end - run_start).total_seconds() if run_start and run_end else None,
         "phase_s": phase, "task_sum_s": total_task,
         "task_median_s": statistics.median(durations) if durations else None,

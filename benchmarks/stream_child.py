@@ -21,8 +21,21 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from zoom_archiver.archive import archive_file
+from zoom_archiver.hooks.zoom import ZoomHook
+from zoom_archiver.planning import PlannedFile
+from zoom_archiver.s3.connect import s3_hook_for
+from zoom_archiver.settings import ArchiveSettings, load_settings
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
 CHUNK = 1 << 20
 
@@ -69,21 +82,64 @@ def _own_write_bytes() -> int | None:
     return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("write_bytes:")), None)
 
 
-def main(argv: list[str]) -> int:
-    spec = json.loads(argv[0])
-    import requests
+@dataclass
+class _Leg:
+    """What a transfer needs, all made before the clock starts (``started``)."""
 
-    from zoom_archiver.archive import archive_file
-    from zoom_archiver.hooks.zoom import ZoomHook
-    from zoom_archiver.planning import PlannedFile
-    from zoom_archiver.s3.connect import s3_hook_for
-    from zoom_archiver.settings import load_settings
+    planned: PlannedFile
+    settings: ArchiveSettings
+    zoom: ZoomHook
+    s3_hook: S3Hook
+    access_token: str
+    started: float
 
-    planned = PlannedFile.from_dict(spec["file"])
-    mode = spec["mode"]
-    settings = load_settings()
-    transfer = settings.transfer
-    s3_hook = s3_hook_for(planned, transfer, settings.aws_conn_id)  # the hook zoom_archiver.tasks.archive uses
+
+def _archive(leg: _Leg) -> dict[str, Any]:
+    result = archive_file(leg.planned, zoom=leg.zoom, s3_hook=leg.s3_hook, bucket=leg.settings.bucket,
+                          settings=leg.settings.transfer)  # fmt: skip
+    return {"bytes": result.size, "sha256": result.sha256, "outcome": result.outcome}
+
+
+def _download(leg: _Leg) -> dict[str, Any]:
+    total = 0
+    with leg.zoom.open_download(leg.planned.download_url) as download, open(os.devnull, "wb") as sink:
+        for chunk in iter(lambda: download.stream.read(CHUNK), b""):
+            sink.write(chunk)
+            total += len(chunk)
+    return {"bytes": total}
+
+
+def _upload(leg: _Leg) -> dict[str, Any]:
+    planned = leg.planned
+    stream = GeneratedStream(planned.file_id, planned.file_size or 0)
+    leg.s3_hook.load_file_obj(stream, key=planned.key, bucket_name=leg.settings.bucket, replace=True)
+    return {"bytes": planned.file_size}
+
+
+def _blog(leg: _Leg) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    total = 0
+    with tempfile.NamedTemporaryFile(dir="/tmp", prefix="zoom-blog-") as tmp:
+        response = requests.get(leg.planned.download_url, params={"access_token": leg.access_token}, stream=True,
+                                timeout=(15, 120))  # fmt: skip
+        response.raise_for_status()
+        for chunk in response.iter_content(CHUNK):
+            tmp.write(chunk)
+            total += len(chunk)
+        tmp.flush()
+        out["download_seconds"] = time.monotonic() - leg.started
+        leg.s3_hook.load_file(tmp.name, key=leg.planned.key, bucket_name=leg.settings.bucket, replace=True)
+    out.update(bytes=total)
+    return out
+
+
+TRANSFERS: dict[str, Callable[[_Leg], dict[str, Any]]] = {
+    "archive": _archive, "download": _download, "upload": _upload, "blog": _blog,
+}  # fmt: skip
+
+
+def _mark_calls(s3_hook: S3Hook) -> dict[str, float]:
+    """When the last part was stored and ``CompleteMultipartUpload`` ran (filled in as the S3 client calls)."""
     marks: dict[str, float] = {}
     events = s3_hook.get_conn().meta.events  # the client every call below uses (cached by the hook)
     events.register("after-call.s3.UploadPart", lambda **_: marks.__setitem__("last_part", time.monotonic()))
@@ -91,41 +147,26 @@ def main(argv: list[str]) -> int:
                     lambda **_: marks.__setitem__("complete_start", time.monotonic()))  # fmt: skip
     events.register("after-call.s3.CompleteMultipartUpload",
                     lambda **_: marks.__setitem__("complete_end", time.monotonic()))  # fmt: skip
+    return marks
+
+
+def main(argv: list[str]) -> int:
+    """Run the case ``argv[0]`` describes; print its figures as one JSON object (the last stdout line)."""
+    spec = json.loads(argv[0])
+    planned = PlannedFile.from_dict(spec["file"])
+    mode = spec["mode"]
+    settings = load_settings()
+    s3_hook = s3_hook_for(planned, settings.transfer, settings.aws_conn_id)  # the hook zoom_archiver.tasks.archive uses
+    marks = _mark_calls(s3_hook)
     zoom = ZoomHook(settings.zoom_conn_id)
     access_token = zoom.token.get()
     out: dict[str, Any] = {"mode": mode, "size": planned.file_size}
 
     cpu_started = time.process_time()
     started = time.monotonic()
-    if mode == "archive":
-        result = archive_file(planned, zoom=zoom, s3_hook=s3_hook, bucket=settings.bucket, settings=transfer)
-        out.update(bytes=result.size, sha256=result.sha256, outcome=result.outcome)
-    elif mode == "download":
-        total = 0
-        with zoom.open_download(planned.download_url) as download, open(os.devnull, "wb") as sink:
-            for chunk in iter(lambda: download.stream.read(CHUNK), b""):
-                sink.write(chunk)
-                total += len(chunk)
-        out.update(bytes=total)
-    elif mode == "upload":
-        stream = GeneratedStream(planned.file_id, planned.file_size or 0)
-        s3_hook.load_file_obj(stream, key=planned.key, bucket_name=settings.bucket, replace=True)
-        out.update(bytes=planned.file_size)
-    elif mode == "blog":
-        total = 0
-        with tempfile.NamedTemporaryFile(dir="/tmp", prefix="zoom-blog-") as tmp:
-            response = requests.get(planned.download_url, params={"access_token": access_token}, stream=True,
-                                    timeout=(15, 120))  # fmt: skip
-            response.raise_for_status()
-            for chunk in response.iter_content(CHUNK):
-                tmp.write(chunk)
-                total += len(chunk)
-            tmp.flush()
-            out["download_seconds"] = time.monotonic() - started
-            s3_hook.load_file(tmp.name, key=planned.key, bucket_name=settings.bucket, replace=True)
-        out.update(bytes=total)
-    else:
+    if mode not in TRANSFERS:
         raise SystemExit(f"unknown mode {mode!r}")
+    out.update(TRANSFERS[mode](_Leg(planned, settings, zoom, s3_hook, access_token, started)))
     out["seconds"] = time.monotonic() - started
     if "last_part" in marks:  # the upload leg's streaming part ends here; S3 then assembles the object
         out["parts_seconds"] = marks["last_part"] - started

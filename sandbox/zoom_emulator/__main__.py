@@ -61,14 +61,17 @@ def _write_ready_file(path: Path, emu: ZoomEmulator) -> None:
     os.replace(tmp, path)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Console entry point (``zoom-emulator``)."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    """``--config`` with the ``--client-id``/``--client-secret``/``--account-id`` shortcuts applied."""
     config = dict(args.config)
     for key in ("client_id", "client_secret", "account_id"):
         if getattr(args, key):
             config[key] = getattr(args, key)
+    return config
+
+
+def _bench_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``bench`` seed's parameters given as ``--bench-*`` options."""
     bench = {
         "users": args.bench_users,
         "inactive_fraction": args.bench_inactive_fraction,
@@ -76,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         "days": args.bench_days,
         "file_size": args.bench_file_size,
     }
+    return {k: v for k, v in bench.items() if v is not None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point (``zoom-emulator``)."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     try:
         emu = ZoomEmulator(
             args.seed,
@@ -84,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             bind=args.bind,
             api_host_name=args.api_host_name,
             cdn_host_name=args.cdn_host_name,
-            config=config,
+            config=_config(args),
             today=args.today,
-            seed_params={k: v for k, v in bench.items() if v is not None} if args.seed == "bench" else None,
+            seed_params=_bench_params(args) if args.seed == "bench" else None,
         ).start()
     except (ValueError, OSError) as exc:
         print(f"zoom-emulator: {exc}", file=sys.stderr)

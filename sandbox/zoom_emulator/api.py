@@ -13,6 +13,7 @@ import re
 import time
 
 from zoom_emulator import control, downloads, oauth, trash, v2
+from zoom_emulator.config import EmulatorConfig
 from zoom_emulator.faults import list_error, too_many_requests
 from zoom_emulator.httpbase import Request, Response, json_response
 from zoom_emulator.state import EmulatorState
@@ -92,16 +93,9 @@ class ApiApp:
             return json_response(405, {"code": 405, "message": "Method not allowed."})
         config = state.config
         limit = config.rate_limit_per_second.get(category)
-        if not state.limiter.allow(category, limit):
-            state.stats.rate_limited(category)
-            return too_many_requests(category, config.rate_limit_retry_after)
-        cycle = config.list_error_order == "cycle"
-        fire = state.faults.evenly if cycle else state.faults.roll
-        if is_list and fire(config.list_error_rate):
-            kinds = list(config.list_error_kinds)
-            error_kind = state.faults.next_in_turn(kinds) if cycle else state.faults.pick(kinds)
-            state.stats.fault(f"list_error_{error_kind}")
-            return list_error(error_kind, category)
+        refused = self._refuse(config, category, limit, is_list)
+        if refused is not None:
+            return refused
         if kind == "users":
             response = v2.list_users(state, request)
         elif kind == "recordings":
@@ -115,6 +109,21 @@ class ApiApp:
                 ("X-RateLimit-Remaining", str(state.limiter.remaining(category, limit))),
             ]
         return response
+
+    def _refuse(self, config: EmulatorConfig, category: str, limit: int | None, is_list: bool) -> Response | None:
+        """A 429 past the category's per-second ``limit``, or an injected list error (``None``: answer)."""
+        state = self.state
+        if not state.limiter.allow(category, limit):
+            state.stats.rate_limited(category)
+            return too_many_requests(category, config.rate_limit_retry_after)
+        cycle = config.list_error_order == "cycle"
+        fire = state.faults.evenly if cycle else state.faults.roll
+        if is_list and fire(config.list_error_rate):
+            kinds = list(config.list_error_kinds)
+            error_kind = state.faults.next_in_turn(kinds) if cycle else state.faults.pick(kinds)
+            state.stats.fault(f"list_error_{error_kind}")
+            return list_error(error_kind, category)
+        return None
 
     def _rec(self, request: Request) -> Response:
         state = self.state

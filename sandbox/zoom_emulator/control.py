@@ -24,31 +24,24 @@ POST  /_emulator/tokens/revoke          invalidate every issued token
 GET   /_emulator/secrets                every token and CDN signature issued, and the client secret (leak tests)
 ====  ================================  ==========================================================
 
-``file_id`` arguments also accept the ``file_key`` of an id-less file.
+``file_id`` arguments also accept the ``file_key`` of an id-less file. The ``POST`` actions live in
+``zoom_emulator.control_actions``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from typing import Any
 
-from zoom_emulator import trash
-from zoom_emulator.builder import DatasetBuilder, add_meeting_from_json
 from zoom_emulator.content import expected_sha256
+from zoom_emulator.control_actions import ACTIONS, add_meeting, error
 from zoom_emulator.downloads import webhook_suffix
 from zoom_emulator.httpbase import Request, Response, json_response
 from zoom_emulator.model import Meeting, RecordingFile, format_time
-from zoom_emulator.planted import parse_answer
-from zoom_emulator.render import file_urls, meeting_json
+from zoom_emulator.render import file_urls
 from zoom_emulator.seed_tricky import CASES
-from zoom_emulator.seeds import build_seed
 from zoom_emulator.state import EmulatorState
 from zoom_emulator.webhooks import handle as webhooks_handle
-from zoom_emulator.webhooks import on_completed
-
-
-def _error(status: int, message: str) -> Response:
-    return json_response(status, {"error": message})
 
 
 def file_entry(state: EmulatorState, meeting: Meeting, f: RecordingFile, with_sha: bool = True) -> dict[str, Any]:
@@ -81,115 +74,6 @@ def file_entry(state: EmulatorState, meeting: Meeting, f: RecordingFile, with_sh
     }
 
 
-def _find_files(state: EmulatorState, body: dict[str, Any]) -> list[RecordingFile] | Response:
-    dataset = state.dataset
-    if body.get("file_id"):
-        f = dataset.file_by_key(str(body["file_id"]))
-        return [f] if f is not None else _error(404, "unknown file_id")
-    if body.get("meeting_uuid"):
-        meeting = dataset.meetings.get(str(body["meeting_uuid"]))
-        if meeting is None:
-            return _error(404, "unknown meeting_uuid")
-        return [*(meeting.files or []), *meeting.participant_files]
-    return _error(400, "give file_id or meeting_uuid")
-
-
-def _complete(state: EmulatorState, body: dict[str, Any]) -> Response:
-    found = _find_files(state, body)
-    if isinstance(found, Response):
-        return found
-    done = []
-    with state.dataset.lock:
-        for f in found:
-            if f.status == "processing":
-                f.status = "completed"
-                done.append(f.key)
-    completed = {m.uuid: m for m, f in state.dataset.iter_files() if f.key in done}
-    for meeting in completed.values():  # each meeting whose recording just completed: recording.completed
-        on_completed(state, meeting)
-    return json_response(200, {"completed": done})
-
-
-def _one_file(state: EmulatorState, body: dict[str, Any]) -> RecordingFile | Response:
-    """The file a control call names by ``file_id`` (or an error answer)."""
-    if not body.get("file_id"):
-        return _error(400, "give file_id")
-    found = _find_files(state, body)
-    return found if isinstance(found, Response) else found[0]
-
-
-def _corrupt(state: EmulatorState, body: dict[str, Any]) -> Response:
-    f = _one_file(state, body)
-    if isinstance(f, Response):
-        return f
-    try:
-        delta = int(body.get("size_delta", 0))
-    except (TypeError, ValueError):
-        return _error(400, "size_delta must be an integer")
-    if f.size + delta < 0:
-        return _error(400, "size_delta would make the served size negative")
-    f.size_delta = delta
-    return json_response(200, {"file_key": f.key, "listed_size": f.listed_size, "size": f.served_size})
-
-
-def _delete(state: EmulatorState, body: dict[str, Any]) -> Response:
-    found = _find_files(state, body)
-    if isinstance(found, Response):
-        return found
-    for f in found:
-        f.deleted = True
-    return json_response(200, {"deleted": [f.key for f in found]})
-
-
-def _download_answer(state: EmulatorState, body: dict[str, Any]) -> Response:
-    f = _one_file(state, body)
-    if isinstance(f, Response):
-        return f
-    try:
-        host, answer = parse_answer(body)
-    except ValueError as exc:
-        return _error(400, str(exc))
-    state.planted.plant(host, f.key, answer)
-    return json_response(200, {"file_key": f.key, "host": host, "times": answer.times})
-
-
-def _user_gone(state: EmulatorState, body: dict[str, Any]) -> Response:
-    user = state.dataset.user(str(body.get("user") or ""))
-    if user is None or user.id is None:
-        return _error(404, "unknown user (give its id or e-mail)")
-    gone = body.get("gone", True)
-    if not isinstance(gone, bool):
-        return _error(400, "gone must be true or false")
-    state.planted.set_gone(user.id, gone)
-    return json_response(200, {"user_id": user.id, "email": user.email, "gone": gone})
-
-
-def _add_meeting(state: EmulatorState, body: Any) -> Response:
-    dataset = state.dataset
-    builder = DatasetBuilder(f"added:{len(dataset.meetings)}", state.today(), dataset.account_id, dataset)
-    try:
-        meeting = add_meeting_from_json(builder, body)
-    except ValueError as exc:
-        return _error(400, str(exc))
-    host = dataset.user_by_id(meeting.host_id)
-    if any(f.status == "completed" for f in meeting.files or []):
-        on_completed(state, meeting)
-    return json_response(201, meeting_json(state.api_base, meeting, host_email=host.email if host else "", detail=True))
-
-
-def _reset(state: EmulatorState, body: dict[str, Any]) -> Response:
-    seed = str(body.get("seed") or state.seed_name)
-    params = body.get("params") or {}
-    try:
-        today = date.fromisoformat(body["today"]) if body.get("today") else state.today_override
-        dataset = build_seed(seed, today or state.today(), state.config.account_id, params)
-    except (ValueError, TypeError) as exc:
-        return _error(400, str(exc))
-    state.today_override = today
-    state.replace_dataset(dataset, seed, params)
-    return json_response(200, {"seed": seed, "meetings": len(dataset.meetings), "users": len(dataset.users)})
-
-
 def _cases(state: EmulatorState) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for meeting in list(state.dataset.meetings.values()):
@@ -215,6 +99,34 @@ def _meetings(state: EmulatorState) -> list[dict[str, Any]]:
     ]
 
 
+def _files(state: EmulatorState, request: Request) -> dict[str, Any]:
+    with_sha = request.query.get("sha256", "1").lower() not in ("0", "false", "no")
+    files = [file_entry(state, m, f, with_sha) for m, f in state.dataset.iter_files() if not f.deleted]
+    return {"seed": state.seed_name, "files": files}
+
+
+def _secrets(state: EmulatorState, request: Request) -> dict[str, Any]:
+    return {
+        "access_tokens": list(state.tokens.issued),
+        "signatures": list(state.signer.issued),
+        "client_secret": state.config.client_secret,
+    }
+
+
+#: ``GET`` routes: the JSON body each answers with (status 200).
+_VIEWS: dict[str, Callable[[EmulatorState, Request], Any]] = {
+    "/health": lambda state, request: {"ok": True},
+    "/files": _files,
+    "/meetings": lambda state, request: {"meetings": _meetings(state)},
+    "/cases": lambda state, request: {"cases": _cases(state)},
+    "/stats": lambda state, request: state.stats.snapshot(),
+    "/config": lambda state, request: state.config.public_dict(),
+    "/trash": lambda state, request: state.trash.snapshot(),
+    "/planted": lambda state, request: state.planted.snapshot(),
+    "/secrets": _secrets,
+}
+
+
 def handle(state: EmulatorState, request: Request) -> Response:
     """Dispatch one ``/_emulator/...`` request."""
     state.stats.request("control")
@@ -223,69 +135,19 @@ def handle(state: EmulatorState, request: Request) -> Response:
         try:
             return webhooks_handle(state, route, request.method, request.json() if request.method == "POST" else None)
         except ValueError:
-            return _error(400, "body must be JSON")
+            return error(400, "body must be JSON")
     if request.method == "GET":
-        if route == "/health":
-            return json_response(200, {"ok": True})
-        if route == "/files":
-            with_sha = request.query.get("sha256", "1").lower() not in ("0", "false", "no")
-            files = [file_entry(state, m, f, with_sha) for m, f in state.dataset.iter_files() if not f.deleted]
-            return json_response(200, {"seed": state.seed_name, "files": files})
-        if route == "/meetings":
-            return json_response(200, {"meetings": _meetings(state)})
-        if route == "/cases":
-            return json_response(200, {"cases": _cases(state)})
-        if route == "/stats":
-            return json_response(200, state.stats.snapshot())
-        if route == "/config":
-            return json_response(200, state.config.public_dict())
-        if route == "/trash":
-            return json_response(200, state.trash.snapshot())
-        if route == "/planted":
-            return json_response(200, state.planted.snapshot())
-        if route == "/secrets":
-            return json_response(
-                200,
-                {
-                    "access_tokens": list(state.tokens.issued),
-                    "signatures": list(state.signer.issued),
-                    "client_secret": state.config.client_secret,
-                },
-            )
-        return _error(404, "unknown control endpoint")
+        view = _VIEWS.get(route)
+        return json_response(200, view(state, request)) if view else error(404, "unknown control endpoint")
     if request.method != "POST":
-        return _error(405, "use GET or POST")
+        return error(405, "use GET or POST")
     try:
         body = request.json()
     except ValueError:
-        return _error(400, "body must be JSON")
+        return error(400, "body must be JSON")
     if route == "/meetings":
-        return _add_meeting(state, body)
+        return add_meeting(state, body)
     if not isinstance(body, dict):
-        return _error(400, "body must be a JSON object")
-    if route == "/config":
-        try:
-            state.configure(body)
-            return json_response(200, state.config.public_dict())
-        except ValueError as exc:
-            return _error(400, str(exc))
-    actions = {
-        "/complete_processing": _complete,
-        "/corrupt": _corrupt,
-        "/delete": _delete,
-        "/download_answer": _download_answer,
-        "/user_gone": _user_gone,
-        "/reset": _reset,
-    }
-    if route in actions:
-        return actions[route](state, body)
-    if route == "/trash/recover":
-        return trash.recover_control(state, body)
-    if route == "/stats/reset":
-        state.stats.reset()
-        return json_response(200, {"ok": True})
-    if route == "/tokens/expire":
-        return json_response(200, {"expired": state.tokens.expire_all()})
-    if route == "/tokens/revoke":
-        return json_response(200, {"revoked": state.tokens.revoke_all()})
-    return _error(404, "unknown control endpoint")
+        return error(400, "body must be a JSON object")
+    action = ACTIONS.get(route)
+    return action(state, body) if action else error(404, "unknown control endpoint")

@@ -48,7 +48,7 @@ from datetime import timedelta
 
 from zoom_emulator.builder import DatasetBuilder
 from zoom_emulator.dataset import Dataset
-from zoom_emulator.model import Meeting
+from zoom_emulator.model import Meeting, User
 
 KIB = 1024
 
@@ -109,7 +109,15 @@ def build_tricky(b: DatasetBuilder) -> Dataset:
     inactive = b.user("Ina", "Ctive", "ina.inactive@example.com", status="inactive")
     b.user("Penny", "Ding", "penny.pending@example.com", status="pending")
     bulk = b.user("Bulk", "Recorder", "bulk@example.com", user_type=1)
+    _meeting_cases(b, owner, mononym)
+    _file_cases(b, owner)
+    _date_cases(b, owner)
+    _other_hosts(b, inactive, bulk)
+    return b.dataset
 
+
+def _meeting_cases(b: DatasetBuilder, owner: User, mononym: User) -> None:
+    """Tricky uuids, a recording paused and resumed twice, tricky topics, a recurring meeting."""
     for days, (tag, uuid) in enumerate(UUID_CASES.items(), start=3):
         _basic(b, b.meeting(owner, f"UUID case {tag}", b.at(days, 9, 30), uuid=uuid, tags=[tag]))
 
@@ -134,6 +142,9 @@ def build_tricky(b: DatasetBuilder) -> Dataset:
         b.file(m, "MP4", _size(b))
         b.file(m, "TRANSCRIPT", _size(b, 1, 8))
 
+
+def _file_cases(b: DatasetBuilder, owner: User) -> None:
+    """A file still processing, old-shape files, a transcript behind a play URL, every file type, no files."""
     m = b.meeting(owner, "Town hall (processing)", b.at(1, 15, 0, 0), duration=60, tags=["processing_file"])
     b.file(m, "M4A", _size(b))
     b.file(m, "MP4", _size(b), status="processing")
@@ -158,6 +169,9 @@ def build_tricky(b: DatasetBuilder) -> Dataset:
 
     b.meeting(owner, "Too short to record", b.at(14, 9, 0), duration=0, no_files=True, tags=["no_recording_files"])
 
+
+def _date_cases(b: DatasetBuilder, owner: User) -> None:
+    """A series started long before its files, and meetings on both sides of a UTC midnight."""
     m = b.meeting(
         owner, "Weekly recurring (old series start)", b.at(20, 7, 0), meeting_type=8, tags=["start_long_before_files"]
     )
@@ -168,6 +182,9 @@ def build_tricky(b: DatasetBuilder) -> Dataset:
     _basic(b, b.meeting(owner, "Late night", b.at(2, 23, 59, 30), duration=1, tags=["utc_day_edge"]))
     _basic(b, b.meeting(owner, "Early morning", b.at(2, 0, 0, 5), duration=1, tags=["utc_day_edge"]))
 
+
+def _other_hosts(b: DatasetBuilder, inactive: User, bulk: User) -> None:
+    """The inactive host's meetings and the bulk user's 320."""
     for days in (12, 30):
         m = b.meeting(
             inactive, f"Inactive host meeting ({days}d)", b.at(days, 10, 0), tags=["inactive_user_with_recordings"]
@@ -181,4 +198,3 @@ def build_tricky(b: DatasetBuilder) -> Dataset:
                 bulk, f"Bulk recording d{days:02d} h{hour:02d}", b.at(days, hour, 1), duration=5, tags=["bulk_user"]
             )
             b.file(m, "M4A", _size(b, 1, 4))
-    return b.dataset

@@ -11,7 +11,7 @@ from typing import Any
 
 from zoom_emulator.builder import DatasetBuilder
 from zoom_emulator.dataset import Dataset
-from zoom_emulator.model import parse_time
+from zoom_emulator.model import Meeting, parse_time
 from zoom_emulator.seed_tricky import build_tricky
 
 SEED_NAMES = ("demo", "tricky", "bench", "empty")
@@ -77,19 +77,7 @@ def build_demo(today: date, account_id: str) -> Dataset:
 
 def _add_blog_sample(b: DatasetBuilder, host: Any, start: datetime) -> None:
     """The sample meeting, verbatim except ``start_time`` (moved) and the URL hosts (the emulator's)."""
-    m = b.meeting(
-        host,
-        "A test meeting",
-        start,
-        uuid=BLOG_UUID,
-        number=150000008,
-        meeting_type=2,
-        duration=1,
-        timezone="America/Los_Angeles",
-        tags=["blog_sample"],
-    )
-    m.account_id = "lAAAAAAAAAAAAA"
-    m.share_token = "aaaaaannnnnldglrkgmrmhh"
+    m = _blog_meeting(b, host, start)
     rec_start = parse_time("2019-07-23T22:14:57Z")
     common: dict[str, Any] = {"start": rec_start, "seconds": 44, "meeting_id_label": "bpKUheqtRLifLBcIYVJLZw=="}
     b.file(
@@ -118,6 +106,24 @@ def _add_blog_sample(b: DatasetBuilder, host: Any, start: datetime) -> None:
         via_play=True,
         **common,
     )
+
+
+def _blog_meeting(b: DatasetBuilder, host: Any, start: datetime) -> Meeting:
+    """The sample's meeting (without its files), with the sample's account id and share token."""
+    m = b.meeting(
+        host,
+        "A test meeting",
+        start,
+        uuid=BLOG_UUID,
+        number=150000008,
+        meeting_type=2,
+        duration=1,
+        timezone="America/Los_Angeles",
+        tags=["blog_sample"],
+    )
+    m.account_id = "lAAAAAAAAAAAAA"
+    m.share_token = "aaaaaannnnnldglrkgmrmhh"
+    return m
 
 
 def build_bench(today: date, account_id: str, params: dict[str, Any]) -> Dataset:

@@ -134,24 +134,10 @@ def list_recordings(state: EmulatorState, request: Request, user_segment: str) -
         )
     if state.planted.is_gone(user.id):
         return user_gone_response(user.email)
-    size = _page_size(request)
-    if isinstance(size, Response):
-        return size
-    cursor = _resume(state, request, "recordings")
-    if isinstance(cursor, Response):
-        return cursor
-    if cursor is None:
-        window = _window(state, request)
-        if isinstance(window, Response):
-            return window
-        first, last = window
-        cursor, offset = {"kind": "recordings", "user": user.id, "from": first, "to": last}, 0
-    else:
-        if cursor["user"] != user.id:
-            return json_response(400, BAD_PAGE_TOKEN)
-        first, last, offset = cursor["from"], cursor["to"], cursor.pop("offset")
-        if "page_size" not in request.query:
-            size = cursor["page_size"]
+    page = _recordings_page(state, request, user.id)
+    if isinstance(page, Response):
+        return page
+    cursor, first, last, offset, size = page
     meetings = dataset.meetings_for_host(user.id, first, last)
     base = state.api_base
     return json_response(
@@ -166,6 +152,31 @@ def list_recordings(state: EmulatorState, request: Request, user_segment: str) -
             "meetings": [meeting_json(base, m) for m in meetings[offset : offset + size]],
         },
     )
+
+
+def _recordings_page(
+    state: EmulatorState, request: Request, user_id: str
+) -> tuple[dict[str, Any], date, date, int, int] | Response:
+    """This page of a user's recordings: (cursor, from, to, offset, page size) of a new listing (``from``/``to``)
+    or of the ``next_page_token`` it continues."""
+    size = _page_size(request)
+    if isinstance(size, Response):
+        return size
+    cursor = _resume(state, request, "recordings")
+    if isinstance(cursor, Response):
+        return cursor
+    if cursor is None:
+        window = _window(state, request)
+        if isinstance(window, Response):
+            return window
+        first, last = window
+        return {"kind": "recordings", "user": user_id, "from": first, "to": last}, first, last, 0, size
+    if cursor["user"] != user_id:
+        return json_response(400, BAD_PAGE_TOKEN)
+    first, last, offset = cursor["from"], cursor["to"], cursor.pop("offset")
+    if "page_size" not in request.query:
+        size = cursor["page_size"]
+    return cursor, first, last, offset, size
 
 
 def decode_meeting_ref(segment: str) -> str:

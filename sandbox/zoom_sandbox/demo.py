@@ -97,78 +97,22 @@ def describe_run(api: AirflowApi, run: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--exit", action="store_true", help="stop everything after the run (for scripts and CI)")
-    parser.add_argument("--workdir", default=str(REPO / ".sandbox"), help="state and logs (default .sandbox/)")
-    parser.add_argument("--env-file", default=str(REPO / ".env"))
-    parser.add_argument("--conf", default="{}", help="run conf JSON, e.g. '{\"dry_run\": true}'")
-    parser.add_argument("--port", type=int, default=0, help="Airflow UI/API port (default 8080, or a free one)")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     workdir = Path(args.workdir).resolve()
     log_dir = workdir / "logs"
     started: list[Service] = []
 
     finished = False
-
-    def stop_all() -> None:
-        # A second Ctrl-C (or a SIGTERM) must not interrupt the clean-up half way.
-        stoppers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stoppers}
-        try:
-            while started:
-                started.pop().stop()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-    def on_signal(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
     try:
         env = {k: v for k, v in load_dotenv_file(Path(args.env_file)).items() if k.startswith(PASSED_PREFIXES)}
         env.update({k: v for k, v in os.environ.items() if k in REAL_KEYS})
-        problem = real_credentials_problem(env)
-        emulator = None
-        if problem is None:
-            print("Using the real Zoom and S3 credentials from", args.env_file)
-        else:
-            print(f"No real credentials ({problem}): starting the sandbox (Zoom emulator + local S3)…")
-            s3 = start_moto(log_dir)
-            started.append(s3)
-            emulator = start_emulator(log_dir, seed="demo")
-            started.append(emulator)
-            create_bucket(s3.url, SANDBOX_BUCKET, versioning=True)
-            env.update(airflow_env(zoom_api_url=emulator.url, s3_url=s3.url))
-            print(f"  Zoom emulator: {emulator.url}   local S3: {s3.url}   bucket: {SANDBOX_BUCKET}")
+        emulator = _sandbox_unless_real(env, args.env_file, log_dir, started)
         print("Starting Airflow (standalone: api-server, scheduler, dag-processor, triggerer)…", flush=True)
         airflow, password = start_standalone(workdir / "airflow", log_dir, env, api_port=args.port)
         started.append(airflow)
-        api = AirflowApi(airflow.url, "admin", password)
-        api.wait_for_dag()
-        api.unpause()
-        run_id = api.trigger(json.loads(args.conf))
-        print(f"Triggered {run_id}; waiting for it to finish…", flush=True)
-        api.wait_for_run(run_id)
-        # Unpausing also lets the scheduler start the latest hourly run; report (and wait for) every run.
-        runs = api.wait_for_all_runs()
-        bucket = env["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
-        prefix = env.get("AIRFLOW_VAR_ZOOM_ARCHIVE_PREFIX", "zoom")
-        keys = list_keys(env, bucket, prefix)
-        print()
-        print(f"Airflow UI:   {airflow.url}   (login: admin / {password})")
-        print(f"Runs of {DAG_ID}:")
-        for run in runs:
-            print(f"  {run['dag_run_id']:48} {describe_run(api, run)}")
-        print(f"Archived keys in s3://{bucket}/{prefix}/ ({len(keys)}):")
-        for key in keys:
-            print("  ", key)
-        ok = all(run["state"] == "success" for run in runs)
-        if emulator is not None:  # the sandbox: show a recording archived through Zoom's webhook
-            from zoom_sandbox.demo_webhook import show_webhook
-
-            ok = show_webhook(api, airflow.url, emulator, lambda: list_keys(env, bucket, prefix)) and ok
+        ok = _run_and_report(airflow, password, env, args.conf, emulator)
         print(f"Logs: {log_dir}", flush=True)
         finished = True
         if args.exit:
@@ -182,8 +126,83 @@ def main(argv: list[str] | None = None) -> int:
         print("\nStopping…", flush=True)
         return 0 if finished else 130
     finally:
-        stop_all()
+        _stop_all(started)
         print("Stopped everything this command started.", flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exit", action="store_true", help="stop everything after the run (for scripts and CI)")
+    parser.add_argument("--workdir", default=str(REPO / ".sandbox"), help="state and logs (default .sandbox/)")
+    parser.add_argument("--env-file", default=str(REPO / ".env"))
+    parser.add_argument("--conf", default="{}", help="run conf JSON, e.g. '{\"dry_run\": true}'")
+    parser.add_argument("--port", type=int, default=0, help="Airflow UI/API port (default 8080, or a free one)")
+    return parser
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _stop_all(started: list[Service]) -> None:
+    """Stop what was started, last first."""
+    # A second Ctrl-C (or a SIGTERM) must not interrupt the clean-up half way.
+    stoppers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stoppers}
+    try:
+        while started:
+            started.pop().stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _sandbox_unless_real(env: dict[str, str], env_file: str, log_dir: Path, started: list[Service]) -> Service | None:
+    """Without usable real credentials in ``env``: start the emulator and local S3 and point ``env`` at them;
+    return the emulator (``None``: the real Zoom and S3)."""
+    problem = real_credentials_problem(env)
+    if problem is None:
+        print("Using the real Zoom and S3 credentials from", env_file)
+        return None
+    print(f"No real credentials ({problem}): starting the sandbox (Zoom emulator + local S3)…")
+    s3 = start_moto(log_dir)
+    started.append(s3)
+    emulator = start_emulator(log_dir, seed="demo")
+    started.append(emulator)
+    create_bucket(s3.url, SANDBOX_BUCKET, versioning=True)
+    env.update(airflow_env(zoom_api_url=emulator.url, s3_url=s3.url))
+    print(f"  Zoom emulator: {emulator.url}   local S3: {s3.url}   bucket: {SANDBOX_BUCKET}")
+    return emulator
+
+
+def _run_and_report(airflow: Service, password: str, env: dict[str, str], conf: str, emulator: Service | None) -> bool:
+    """Unpause and trigger the DAG, wait for every run, print them and the archived keys (and, in the sandbox,
+    the webhook part); whether everything succeeded."""
+    api = AirflowApi(airflow.url, "admin", password)
+    api.wait_for_dag()
+    api.unpause()
+    run_id = api.trigger(json.loads(conf))
+    print(f"Triggered {run_id}; waiting for it to finish…", flush=True)
+    api.wait_for_run(run_id)
+    # Unpausing also lets the scheduler start the latest hourly run; report (and wait for) every run.
+    runs = api.wait_for_all_runs()
+    bucket = env["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
+    prefix = env.get("AIRFLOW_VAR_ZOOM_ARCHIVE_PREFIX", "zoom")
+    keys = list_keys(env, bucket, prefix)
+    print()
+    print(f"Airflow UI:   {airflow.url}   (login: admin / {password})")
+    print(f"Runs of {DAG_ID}:")
+    for run in runs:
+        print(f"  {run['dag_run_id']:48} {describe_run(api, run)}")
+    print(f"Archived keys in s3://{bucket}/{prefix}/ ({len(keys)}):")
+    for key in keys:
+        print("  ", key)
+    ok = all(run["state"] == "success" for run in runs)
+    if emulator is not None:  # the sandbox: show a recording archived through Zoom's webhook
+        from zoom_sandbox.demo_webhook import show_webhook
+
+        ok = show_webhook(api, airflow.url, emulator, lambda: list_keys(env, bucket, prefix)) and ok
+    return ok
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from zoom_sandbox.airflow_proc import AirflowApi
@@ -14,17 +15,20 @@ from zoom_sandbox.services import SANDBOX_WEBHOOK_SECRET, Service
 WEBHOOK_DAG = "zoom_meeting_to_s3"
 
 
+def _control(emulator: Service, method: str, path: str, **kwargs: Any) -> Any:
+    """A call to the emulator's control plane (``/_emulator/...``); its JSON answer."""
+    import requests
+
+    response = requests.request(method, f"{emulator.url}/_emulator/{path}", timeout=30, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
 def show_webhook(
     api: AirflowApi, airflow_url: str, emulator: Service, keys: Callable[[], list[str]], timeout: float = 300
 ) -> bool:
     """Complete a new recording in the emulator and time it into S3 through the webhook; print what happened."""
-    import requests
-
-    def control(method: str, path: str, **kwargs: Any) -> Any:
-        response = requests.request(method, f"{emulator.url}/_emulator/{path}", timeout=30, **kwargs)
-        response.raise_for_status()
-        return response.json()
-
+    control = partial(_control, emulator)
     api.wait_for_dag(WEBHOOK_DAG)
     url = f"{airflow_url}/zoom/webhook"
     control("POST", "webhooks/config", json={"url": url, "secret_token": SANDBOX_WEBHOOK_SECRET, "auto": True})
