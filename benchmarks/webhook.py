@@ -117,9 +117,6 @@ def run_webhook(workdir: Path, *, events: int, busy_files: int, answers: int, db
 def _measure(
     workdir: Path, sql_alchemy_conn: str | None, *, events: int, busy_files: int, answers: int
 ) -> dict[str, Any]:
-    from zoom_sandbox.airflow_proc import AirflowApi, start_standalone
-    from zoom_sandbox.services import SANDBOX_WEBHOOK_SECRET, free_port
-
     from benchmarks.measure import start_stack
 
     log_dir = workdir / "logs"
@@ -130,17 +127,9 @@ def _measure(
     )  # fmt: skip
     airflow = None
     try:
-        env = {**stack.env, "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
         started = time.monotonic()
-        airflow, password = start_standalone(
-            workdir / "airflow", log_dir, env, api_port=free_port(), sql_alchemy_conn=sql_alchemy_conn
-        )
-        api = AirflowApi(airflow.url, "admin", password)
-        api.wait_for_dag(timeout=300)
-        api.wait_for_dag(WEBHOOK_DAG, timeout=300)
+        airflow, api = _start_airflow(stack, workdir, sql_alchemy_conn)
         startup = time.monotonic() - started
-        config = {"url": f"{airflow.url}/zoom/webhook", "secret_token": SANDBOX_WEBHOOK_SECRET, "auto": True}
-        stack.emulator("POST", "webhooks/config", json=config)
         host = next(f["host_email"] for f in stack.emulator("GET", "files", params={"sha256": "0"})["files"])
         cold = _phase(stack, host, 1, 0, 0)  # warm-up: not counted
         idle = _phase(stack, host, events, answers, 1)
@@ -159,6 +148,27 @@ def _measure(
         "idle": idle, "busy": busy, "busy_files": busy_files, "busy_run_state": state,
         "webhook_runs": len(runs), "webhook_runs_ok": sum(r["state"] == "success" for r in runs),
     }  # fmt: skip
+
+
+def _start_airflow(stack: Any, workdir: Path, sql_alchemy_conn: str | None) -> tuple[Any, Any]:
+    """``airflow standalone`` with both DAGs parsed, and the emulator posting its webhooks to the receiver."""
+    from zoom_sandbox.airflow_proc import AirflowApi, start_standalone
+    from zoom_sandbox.services import SANDBOX_WEBHOOK_SECRET, free_port
+
+    env = {**stack.env, "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
+    airflow, password = start_standalone(
+        workdir / "airflow", workdir / "logs", env, api_port=free_port(), sql_alchemy_conn=sql_alchemy_conn
+    )
+    try:
+        api = AirflowApi(airflow.url, "admin", password)
+        api.wait_for_dag(timeout=300)
+        api.wait_for_dag(WEBHOOK_DAG, timeout=300)
+    except BaseException:
+        airflow.stop()
+        raise
+    config = {"url": f"{airflow.url}/zoom/webhook", "secret_token": SANDBOX_WEBHOOK_SECRET, "auto": True}
+    stack.emulator("POST", "webhooks/config", json=config)
+    return airflow, api
 
 
 def markdown(result: dict[str, Any]) -> str:

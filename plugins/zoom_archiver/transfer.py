@@ -28,6 +28,7 @@ from zoom_archiver.verifying_reader import VerifyingReader
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
     from zoom_archiver.download import OpenedDownload
     from zoom_archiver.planning import PlannedFile
@@ -132,16 +133,10 @@ def stream_to_s3(
             raise error from None
     finally:
         source.close()
-    sha = reader.sha256
-    stored = bucket.head(planned.key)
-    if stored is None:
-        raise VerificationError(f"{bucket.url(planned.key)} is not the {reader.bytes_read} bytes just written")
-    if stored["ContentLength"] != reader.bytes_read:
-        raise stored_size_error(bucket.url(planned.key), stored["ContentLength"], reader.bytes_read)
+    sha = reader.sha256  # raises when the download did not end verified
+    stored = _stored(bucket, planned, reader.bytes_read, settings)
     # by our own write when its answer was lost and botocore's retry got the 412: the object names our run
     by_another_run = refused and written_by_another_run(stored, s3_hook.extra_args.get("Metadata") or {})
-    if settings.object_lock is not None:
-        ensure_retention(bucket.client, bucket.name, planned.key, stored, settings.object_lock)
     bucket.put_sha256_tag(planned.key, sha, version_id=stored.get("VersionId"), fresh=True)
     log.info(
         "%s %s (%d bytes, sha256 %s%s) to %s",
@@ -153,6 +148,20 @@ def stream_to_s3(
         bucket.url(planned.key),
     )
     return Transferred(reader.bytes_read, sha, reader.resumes, by_another_run)
+
+
+def _stored(
+    bucket: ArchiveBucket, planned: PlannedFile, size: int, settings: TransferSettings
+) -> HeadObjectOutputTypeDef:
+    """The HEAD of what the key holds now: the ``size`` bytes just sent, under the retention asked for."""
+    stored = bucket.head(planned.key)
+    if stored is None:
+        raise VerificationError(f"{bucket.url(planned.key)} is not the {size} bytes just written")
+    if stored["ContentLength"] != size:
+        raise stored_size_error(bucket.url(planned.key), stored["ContentLength"], size)
+    if settings.object_lock is not None:
+        ensure_retention(bucket.client, bucket.name, planned.key, stored, settings.object_lock)
+    return stored
 
 
 def archiver_error(exc: BaseException) -> ZoomArchiverError:

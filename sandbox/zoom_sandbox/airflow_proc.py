@@ -71,13 +71,7 @@ def start_standalone(
     """
     home.mkdir(parents=True, exist_ok=True)
     api_port = api_port or (8080 if port_free(8080) else free_port())
-    password_file = home / "simple_auth_manager_passwords.json.generated"
-    if password_file.exists():
-        password = json.loads(password_file.read_text()).get("admin") or secrets.token_urlsafe(12)
-    else:
-        password = secrets.token_urlsafe(12)
-    password_file.write_text(json.dumps({"admin": password}) + "\n")
-    password_file.chmod(0o600)
+    password = _admin_password(home)
     log_ports = {
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(
             DEFAULT_WORKER_LOG_PORT if port_free(DEFAULT_WORKER_LOG_PORT) else free_port()
@@ -99,6 +93,19 @@ def start_standalone(
         stop_process_group(proc)
         raise
     return Service("airflow", proc, url, log_dir / "airflow.log", {"api_port": api_port}), password
+
+
+def _admin_password(home: Path) -> str:
+    """The admin's password in ``home`` (kept across restarts; a new one the first time), written for Airflow's
+    simple auth manager before it starts (owner-only)."""
+    password_file = home / "simple_auth_manager_passwords.json.generated"
+    if password_file.exists():
+        password = json.loads(password_file.read_text()).get("admin") or secrets.token_urlsafe(12)
+    else:
+        password = secrets.token_urlsafe(12)
+    password_file.write_text(json.dumps({"admin": password}) + "\n")
+    password_file.chmod(0o600)
+    return password
 
 
 class AirflowApi:

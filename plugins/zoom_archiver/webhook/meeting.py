@@ -90,13 +90,10 @@ def plan_meeting(
     for rejected in planner.plan.rejected:
         log.error("Skipped malformed record (%s): %s", rejected.where, rejected.reason)
     files = planner.files()
+    candidates = [f for f in files if f.file_id not in ledger.quarantine]
+    todo = _not_archived(candidates, ledger, bucket)
     quarantined = [(f.file_id, str(ledger.quarantine[f.file_id].get("reason", ""))) for f in files
                    if f.file_id in ledger.quarantine]  # fmt: skip
-    candidates = [f for f in files if f.file_id not in ledger.quarantine]
-    unknown = [f for f in candidates if f.file_id not in ledger.archived]
-    in_s3, _ = find_in_s3(unknown, lambda f: existing_copy(bucket, f)) if bucket is not None else ([], 0)
-    held = {f.file_id for f in in_s3}
-    todo = [f for f in unknown if f.file_id not in held]
     plan = MeetingPlan(
         todo,
         known=len(candidates) - len(todo),
@@ -109,6 +106,14 @@ def plan_meeting(
     )
     _log_plan(meeting_uuid, plan)
     return plan
+
+
+def _not_archived(candidates: list[PlannedFile], ledger: Ledger, bucket: ArchiveBucket | None) -> list[PlannedFile]:
+    """The candidates neither the ledger knows nor S3 holds (HEAD of each file the ledger does not know)."""
+    unknown = [f for f in candidates if f.file_id not in ledger.archived]
+    in_s3, _ = find_in_s3(unknown, lambda f: existing_copy(bucket, f)) if bucket is not None else ([], 0)
+    held = {f.file_id for f in in_s3}
+    return [f for f in unknown if f.file_id not in held]
 
 
 def _log_plan(meeting_uuid: str, plan: MeetingPlan) -> None:
