@@ -22,17 +22,17 @@ def test_webhook_benchmark_reports_latency_and_answer_times_idle_and_busy():
         [sys.executable, "-m", "benchmarks.webhook", "--events", "1", "--busy-files", "5", "--answers", "5"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-4000:]
     report = proc.stdout
     rows = [line.strip("|").split("|") for line in report.splitlines() if line.startswith("| ")]
     header = [c.strip() for c in rows[0]]
     table = {cells[0].strip(): dict(zip(header, (c.strip() for c in cells), strict=True)) for cells in rows[1:]}
-    assert set(table) == {"idle", "busy: a run archiving 5 files"}
+    assert set(table) == {"idle", "busy: a run archiving 5 files"}, report
     for row in table.values():
-        assert row["events"] == "1"
-        assert row["answers"] == "6"  # the latency meeting's delivery and 5 duplicates, all answered
-        assert row["non-200"] == "0"
+        assert row["events"] == "1", report
+        assert row["answers"] == "6", report  # the latency meeting's delivery and 5 duplicates, all answered
+        assert row["non-200"] == "0", report
         for column in ("webhook → S3 p50 s", "p95 s", "answer p50 ms", "answer p99 ms"):
-            assert NUMBER.match(row[column]), (column, row[column])
-    assert "webhook runs: 3/3 succeeded" in report  # the cold one and one per phase; duplicates triggered nothing
-    assert "Busy run: success" in report
+            assert NUMBER.match(row[column]), (column, report)
+    assert "webhook runs: 3/3 succeeded" in report, report  # the cold one and one per phase; no duplicate's
+    assert "Busy run: success" in report, report
