@@ -94,18 +94,24 @@ def _participant_specs(specs: Any, dataset: Dataset) -> list[tuple[str, int, dic
     out = []
     for spec in specs:
         file_name = str(spec.get("file_name") or "Audio only - Participant")
-        file_id = str(spec["id"]) if spec.get("id") else None
-        if file_id is not None and dataset.file_by_key(file_id) is not None:
-            raise ValueError(f"file id {file_id} already exists")
-        status = str(spec.get("status", "completed"))
-        if status not in ("completed", "processing"):
-            raise ValueError("status must be completed or processing")
-        size = _int(spec, "file_size", 1024)
-        if size < 0:
-            raise ValueError("file_size must be >= 0")
+        file_id, status, size = _id_status_size(spec, dataset)
         kwargs = {"file_id": file_id, "status": status, "file_name": file_name}
         out.append((file_name.removeprefix("Audio only - "), size, kwargs))
     return out
+
+
+def _id_status_size(spec: dict[str, Any], dataset: Dataset) -> tuple[str | None, str, int]:
+    """A POSTed file's id (a new one, or none: made up), status and size, checked."""
+    file_id = str(spec["id"]) if spec.get("id") else None
+    if file_id is not None and dataset.file_by_key(file_id) is not None:
+        raise ValueError(f"file id {file_id} already exists")
+    status = str(spec.get("status", "completed"))
+    if status not in ("completed", "processing"):
+        raise ValueError("status must be completed or processing")
+    size = _int(spec, "file_size", 1024)
+    if size < 0:
+        raise ValueError("file_size must be >= 0")
+    return file_id, status, size
 
 
 def _file_spec(spec: Any, start: datetime, duration: int, dataset: Dataset) -> tuple[str, int, dict[str, Any]]:
@@ -114,17 +120,9 @@ def _file_spec(spec: Any, start: datetime, duration: int, dataset: Dataset) -> t
         raise ValueError("each recording file must be an object")
     file_type = str(spec.get("file_type") or "MP4")
     old_shape = "id" in spec and spec["id"] is None
-    file_id = str(spec["id"]) if spec.get("id") else None
-    if file_id is not None and dataset.file_by_key(file_id) is not None:
-        raise ValueError(f"file id {file_id} already exists")
+    file_id, status, size = _id_status_size(spec, dataset)
     rec_start = _time(spec, "recording_start", start + timedelta(seconds=5))
     rec_end = _time(spec, "recording_end", rec_start + timedelta(seconds=max(60, duration * 60)))
-    status = str(spec.get("status", "completed"))
-    if status not in ("completed", "processing"):
-        raise ValueError("status must be completed or processing")
-    size = _int(spec, "file_size", 1024)
-    if size < 0:
-        raise ValueError("file_size must be >= 0")
     kwargs: dict[str, Any] = {
         "extension": spec.get("file_extension") or None,
         "recording_type": spec.get("recording_type", UNSET),
