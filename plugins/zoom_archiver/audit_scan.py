@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zoom_archiver import verify
-from zoom_archiver.s3.metadata import FILE_ID_METADATA
+from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, START_TIME_METADATA
 
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
@@ -23,9 +23,6 @@ log = logging.getLogger(__name__)
 
 #: Folder below the prefix holding the audit reports (never audited itself).
 AUDIT_FOLDER = "_audit"
-#: The object metadata the archiver writes with the meeting's start time (``object_metadata``).
-START_TIME_METADATA = "zoom-start-time"
-MEETING_UUID_METADATA = "zoom-meeting-uuid"
 #: Parallel HEAD / tag requests of the S3 scan.
 SCAN_WORKERS = 8
 T = TypeVar("T")

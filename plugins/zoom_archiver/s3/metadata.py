@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 SHA256_TAG = "sha256"
 FILE_ID_METADATA = "zoom-file-id"
 MEETING_UUID_METADATA = "zoom-meeting-uuid"
+#: The meeting's start time (what the audit's date range is read from).
+START_TIME_METADATA = "zoom-start-time"
 PARTICIPANT_METADATA = "zoom-participant"
 RUN_METADATA = "zoom-archive-run"
 #: S3 allows 2 KB of user metadata in total; no single value of ours needs more than this.
@@ -50,11 +52,11 @@ def object_metadata(planned: PlannedFile, run: str = "") -> dict[str, str]:
     writing run, ``<dag id>/<run id>``."""
     meta = {
         FILE_ID_METADATA: planned.file_id,
-        "zoom-meeting-uuid": planned.meeting_uuid,
+        MEETING_UUID_METADATA: planned.meeting_uuid,
         "zoom-meeting-id": planned.meeting_id,
         "zoom-recording-type": planned.recording_type,
         "zoom-file-type": planned.file_type,
-        "zoom-start-time": planned.start_time,
+        START_TIME_METADATA: planned.start_time,
         "zoom-host-id": planned.host_id,
     }
     if planned.file_size is not None:
