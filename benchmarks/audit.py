@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,9 @@ def meetings(count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     hosts = [{"id": f"host{h:03d}", "email": f"host{h:03d}@example.com", "status": "active"} for h in range(HOSTS)]
     result = []
     for m in range((count + len(FILE_TYPES) - 1) // len(FILE_TYPES)):
-        start = datetime.combine(TO_DATE, datetime.min.time(), UTC) - timedelta(minutes=17 * m % (DAYS * 1440 - 60))
+        start = datetime.combine(TO_DATE, datetime.min.time(), timezone.utc) - timedelta(
+            minutes=17 * m % (DAYS * 1440 - 60)
+        )
         uuid = f"{m:022d}=="
         files = [
             {"id": f"f{m:06d}-{i}", "meeting_id": uuid, "file_type": ftype, "file_extension": ext, "file_size": 0,

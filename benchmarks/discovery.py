@@ -18,7 +18,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,7 @@ def run_discovery(
         extra_args=["--bench-users", str(users), "--bench-inactive-fraction", str(inactive_fraction),
                     "--bench-meetings", str(meetings), "--bench-days", str(days)],
     )  # fmt: skip
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     try:
         rows = [_run_case(stack, case, workdir, today, limit) for case in cases]
     finally:

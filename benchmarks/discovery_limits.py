@@ -27,7 +27,7 @@ import resource
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ def minimum_calls(case: LimitsCase, today: date, start: date, end: date) -> tupl
     inactive = int(case.users * INACTIVE)
     calls = max(1, math.ceil((case.users - inactive) / PAGE)) + max(1, math.ceil(inactive / PAGE))
     windows = listing_windows(start, end)
-    midnight = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    midnight = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc)
     span = timedelta(days=case.days)
     per_user_window: dict[tuple[int, int], int] = {}
     in_range = 0
@@ -156,7 +156,7 @@ def run_case(workdir: Path, case: LimitsCase, today: date) -> dict[str, Any]:
 
 
 def run_limits(workdir: Path, *, cases: list[LimitsCase]) -> dict[str, Any]:
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     rows = []
     for index, case in enumerate(cases):
         try:

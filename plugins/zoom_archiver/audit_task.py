@@ -10,7 +10,7 @@ Nothing else is written to S3 and nothing is changed in Zoom: the audit only rea
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -51,7 +51,7 @@ def audit(params: dict[str, Any], context: dict[str, Any], *, now: datetime | No
     result = run_audit(
         client, settings, bucket, window, deep=deep, list_workers=list_workers, participant_audio=participant_audio
     )
-    at = now or datetime.now(UTC)
+    at = now or datetime.now(timezone.utc)
     json_key, csv_key = audit_report.report_keys(settings.prefix, at)
     document = audit_report.to_json(
         result, run_id=str(context.get("run_id") or ""), generated_at=at, bucket=bucket.name

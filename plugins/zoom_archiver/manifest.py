@@ -24,7 +24,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.keys import encode_uuid
@@ -137,7 +137,7 @@ def verify_file(bucket: ArchiveBucket, entry: Mapping[str, Any]) -> dict[str, An
         "size": found["ContentLength"],
         "sha256": sha,
         "version_id": version,
-        "archived_at": found["LastModified"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "archived_at": found["LastModified"].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -169,7 +169,7 @@ def build_manifest(
     missing.sort(key=lambda m: (m["reason"], m["file_id"]))
     return {
         "manifest_version": MANIFEST_VERSION,
-        "generated_at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "complete": not missing,
         "meeting": dict(entry["meeting"]),
         "files": files,
@@ -211,7 +211,7 @@ def write_manifests(
     trashed it in Zoom.
     """
     verified = _verify_all(bucket, entries, workers)
-    moment = now or datetime.now(UTC)
+    moment = now or datetime.now(timezone.utc)
     written = []
     for entry in entries:
         uuid = str(entry["meeting"]["uuid"])

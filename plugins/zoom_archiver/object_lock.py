@@ -9,7 +9,7 @@ versioning) does :func:`refuse_locked_overwrite` refuse.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -41,7 +41,7 @@ class Retention:
 
     def locked(self, now: datetime | None = None) -> bool:
         """Whether the object cannot be deleted or overwritten now (retention not yet over, or a legal hold)."""
-        current = now or datetime.now(UTC)
+        current = now or datetime.now(timezone.utc)
         return self.legal_hold or (self.retain_until is not None and self.retain_until > current)
 
     @classmethod

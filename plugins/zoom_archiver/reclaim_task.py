@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -44,7 +44,7 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     if grace is None:
         raise AirflowSkipException("Reclaim is off: set the Variable zoom_archive_trash_after_days to enable it")
     dry_run = bool(params.get("dry_run"))
-    now = now or datetime.now(UTC)
+    now = now or datetime.now(timezone.utc)
     settings = load_settings()
     today = run_today(context)
     window = _window(settings, today, grace)

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ def parse_zoom_time(value: Any) -> datetime:
     if parsed.tzinfo is None:
         raise InvalidRecord(f"timestamp {value[:40]!r} has no timezone")
     try:
-        return parsed.astimezone(UTC)
+        return parsed.astimezone(timezone.utc)
     except (OverflowError, ValueError):
         raise InvalidRecord(f"timestamp {value[:40]!r} is out of range") from None
 

@@ -6,7 +6,7 @@ import calendar
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from zoom_archiver.errors import ConfigurationError
@@ -45,7 +45,7 @@ def parse_date_param(value: Any, name: str) -> date | None:
             if len(text) == 10:
                 return date.fromisoformat(text)
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return (parsed.astimezone(UTC) if parsed.tzinfo else parsed).date()
+            return (parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed).date()
         except ValueError:
             pass
     raise ConfigurationError(f"{name} must be a UTC date like 2026-01-31, got {value!r}")
@@ -81,10 +81,10 @@ def resolve_windows(
 def backfill_window(interval_start: datetime, interval_end: datetime) -> Window | None:
     """The dates a backfill run lists: those whose midnight (UTC) falls in its data interval, so an hourly backfill
     lists each date once (in its 00:00 run) and every other run has nothing to list (``None``)."""
-    first = interval_start.astimezone(UTC).date()
-    if datetime.combine(first, datetime.min.time(), UTC) < interval_start.astimezone(UTC):
+    first = interval_start.astimezone(timezone.utc).date()
+    if datetime.combine(first, datetime.min.time(), timezone.utc) < interval_start.astimezone(timezone.utc):
         first += timedelta(days=1)
-    last = (interval_end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    last = (interval_end.astimezone(timezone.utc) - timedelta(microseconds=1)).date()
     return Window(first, last, scheduled=False) if first <= last else None
 
 

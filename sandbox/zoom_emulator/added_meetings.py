@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from zoom_emulator.builder import UNSET, DatasetBuilder
@@ -37,7 +37,7 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
         raise ValueError("the body must be a JSON object")
     dataset = builder.dataset
     host = _host(payload, dataset)
-    start = _time(payload, "start_time", datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    start = _time(payload, "start_time", datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1))
     files = payload.get("recording_files")
     if files is not None and not isinstance(files, list):
         raise ValueError("recording_files must be a list")

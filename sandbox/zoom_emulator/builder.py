@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from zoom_emulator.dataset import Dataset
@@ -31,7 +31,7 @@ class DatasetBuilder:
 
     def at(self, days_ago: float, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
         """A UTC moment ``days_ago`` days before today, at ``hour:minute:second``."""
-        midnight = datetime.combine(self.today, time(), tzinfo=UTC)
+        midnight = datetime.combine(self.today, time(), tzinfo=timezone.utc)
         return midnight - timedelta(days=days_ago) + timedelta(hours=hour, minutes=minute, seconds=second)
 
     def user(

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 
 from zoom_emulator.httpbase import HTML_TYPE, Response, json_response
@@ -90,7 +90,7 @@ def retry_after(style: str, seconds: int = 1) -> list[tuple[str, str]]:
         return []
     if style == "seconds":
         return [("Retry-After", str(seconds))]
-    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds + 1)
+    moment = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=seconds + 1)
     if style == "date":
         return [("Retry-After", moment.strftime("%Y-%m-%dT%H:%M:%SZ"))]
     return [("Retry-After", formatdate(moment.timestamp(), usegmt=True))]

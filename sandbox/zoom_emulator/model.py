@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 #: Default ``file_extension`` per ``file_type`` (used when a seed or a POSTed meeting omits it).
 DEFAULT_EXTENSION = {
@@ -36,15 +36,15 @@ DEFAULT_RECORDING_TYPE = {
 
 def format_time(value: datetime) -> str:
     """Render a datetime the way Zoom does: ``2024-11-29T16:51:28Z`` (UTC, seconds)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: str) -> datetime:
     """Parse a Zoom ISO timestamp (``Z`` or offset suffix) into an aware UTC datetime."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 @dataclass

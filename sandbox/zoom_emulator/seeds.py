@@ -6,7 +6,7 @@ deterministic: the same name, parameters and 'today' give the same ids, tokens a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from zoom_emulator.builder import DatasetBuilder
@@ -147,7 +147,7 @@ def build_bench(today: date, account_id: str, params: dict[str, Any]) -> Dataset
         )
         for i in range(users)
     ]
-    end = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc)
     span = timedelta(days=days)
     for i in range(meetings):
         start = (end - span + span * (i + 0.5) / meetings).replace(microsecond=0)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from zoom_emulator.api import ApiApp
@@ -43,7 +43,7 @@ class ZoomEmulator:
         settings = EmulatorConfig()
         settings.merge(dict(config or {}))
         today_override = date.fromisoformat(today) if isinstance(today, str) else today
-        seed_day = today_override or datetime.now(UTC).date()
+        seed_day = today_override or datetime.now(timezone.utc).date()
         dataset = build_seed(seed, seed_day, settings.account_id, seed_params)
         self.state = EmulatorState(
             dataset, settings, today=today_override, seed_name=seed, seed_params=seed_params or {}

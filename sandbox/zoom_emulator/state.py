@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from zoom_emulator.background import BackgroundConsumer
@@ -52,7 +52,7 @@ class EmulatorState:
 
     def today(self) -> date:
         """The emulator's 'today' (UTC): the ``--today`` override, else the current UTC date."""
-        return self.today_override or datetime.now(UTC).date()
+        return self.today_override or datetime.now(timezone.utc).date()
 
     def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge settings (raises ``ValueError``); a new ``fault_seed`` restarts fault decisions."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from zoom_emulator.httpbase import Request, Response, json_response
@@ -89,7 +89,7 @@ def _delete(state: Any, trash: Trash, request: Request, segment: str, recording_
                 "meeting_uuid": decode_meeting_ref(segment),
                 "recording_id": _unquote(recording_id),
                 "action": action,
-                "at": format_time(datetime.now(UTC)),
+                "at": format_time(datetime.now(timezone.utc)),
             }
         )
         if action not in ("trash", "delete"):
@@ -101,7 +101,7 @@ def _delete(state: Any, trash: Trash, request: Request, segment: str, recording_
             return json_response(400, UNCOMPLETED)
         f.deleted = True
         if action == "trash":
-            trash.trashed[f.key] = (f, datetime.now(UTC))
+            trash.trashed[f.key] = (f, datetime.now(timezone.utc))
     return Response(204, b"", None)
 
 
@@ -121,7 +121,7 @@ def recover(state: Any, f: RecordingFile) -> bool:
     trash: Trash = state.trash
     with trash.lock:
         entry = trash.trashed.get(f.key)
-        if entry is None or datetime.now(UTC) - entry[1] > timedelta(days=RECOVERY_DAYS):
+        if entry is None or datetime.now(timezone.utc) - entry[1] > timedelta(days=RECOVERY_DAYS):
             return False
         f.deleted = False
         del trash.trashed[f.key]

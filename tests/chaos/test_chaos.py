@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from zoom_sandbox.airflow_proc import AirflowApi, start_standalone
@@ -122,7 +122,7 @@ def chaos(tmp_path):
     try:
         host = next(f["host_email"] for f in stack.emulator("GET", "files?sha256=0")["files"]
                     if f["host_email"].startswith("tricia"))  # fmt: skip
-        start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=4)
+        start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=4)
         for n, size in enumerate(BIG_FILES_MIB):
             stack.emulator("POST", "meetings", json={
                 "host_email": host, "topic": f"Big recording {n} ({size} MiB)",

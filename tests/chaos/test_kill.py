@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import psutil
 import pytest
@@ -50,7 +50,7 @@ def kill_stack(tmp_path):
     stack = start_stack(tmp_path / "services", seed="empty", with_proxy=False)
     service = None
     try:
-        start = datetime.now(UTC).replace(microsecond=0, minute=0) - timedelta(days=3)
+        start = datetime.now(timezone.utc).replace(microsecond=0, minute=0) - timedelta(days=3)
         meeting = stack.emulator("POST", "meetings", json={
             "host_email": "owner@example.com", "topic": "All-hands (long)",
             "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),

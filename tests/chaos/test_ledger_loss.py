@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -28,7 +28,7 @@ FILE_TYPES = ["TIMELINE", "CC", "TRANSCRIPT", "CHAT", "HOLOGRAM"]
 
 
 def conf() -> dict:
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     return {"from_date": (today - timedelta(days=45)).isoformat(), "to_date": today.isoformat(),
             "user_emails": [HOST], "file_types": FILE_TYPES}  # fmt: skip
 

@@ -9,7 +9,7 @@ a /rec/play/ TRANSCRIPT, unknown file types, ...).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -21,7 +21,7 @@ PREFIX = "archive"
 
 
 def window(days: int = 45) -> dict[str, str]:
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     return {"from_date": (today - timedelta(days=days)).isoformat(), "to_date": today.isoformat()}
 
 
@@ -81,7 +81,7 @@ def test_tricky_dataset_is_archived_once_and_reruns_download_nothing(airflow, st
     ledger = json.loads(airflow.variable("zoom_archive_ledger"))
     # The ledger holds every file the run archived, whatever its meeting's date (kept by its archive date).
     assert {fid for ids in ledger["archived"].values() for fid in ids} == set(objects)
-    assert list(ledger["archived"]) == [datetime.now(UTC).date().isoformat()]
+    assert list(ledger["archived"]) == [datetime.now(timezone.utc).date().isoformat()]
 
     # A second run over the same window maps no archive task, downloads nothing, writes no new object version.
     stack.emulator("POST", "stats/reset")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ WINDOWS_LINE = re.compile(r"Listing Zoom recordings with start dates (.+?) \(UTC
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return datetime.now(timezone.utc).date()
 
 
 def day(days_ago: int) -> str:

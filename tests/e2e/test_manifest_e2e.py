@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
 
 import pytest
@@ -32,7 +32,7 @@ PARTICIPANTS = ["Jill Chill", "Sam Lee", "Sam Lee"]
 
 
 def meeting_day() -> str:
-    return (datetime.now(UTC).date() - timedelta(days=DAYS_AGO)).isoformat()
+    return (datetime.now(timezone.utc).date() - timedelta(days=DAYS_AGO)).isoformat()
 
 
 def add_meeting(stack) -> dict:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
@@ -84,7 +84,7 @@ def test_second_s3_implementation_archives_once_with_tags(tmp_path, migrated_db,
     per_host = Counter(f["host_email"] for f in completed)
     host = min((h for h, n in per_host.items() if n >= 3), key=lambda h: (per_host[h], h))
     expected = {f["file_id"]: f for f in completed if f["host_email"] == host}
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     conf = {"from_date": (today - timedelta(days=45)).isoformat(), "to_date": today.isoformat(), "user_emails": [host]}
 
     first = airflow.run(conf)

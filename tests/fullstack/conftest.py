@@ -18,7 +18,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,7 +57,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def window(days: int = 8) -> dict[str, str]:
     """``from_date``/``to_date`` covering the last ``days`` days (the demo seed's meetings are in the last week)."""
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     return {"from_date": (today - timedelta(days=days)).isoformat(), "to_date": today.isoformat()}
 
 

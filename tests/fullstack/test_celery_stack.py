@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -231,7 +231,7 @@ def test_airflow_backfill_lists_each_date_once_and_archives_its_files_once(stack
     days of the hourly DAG: ~48 backfill runs beside the scheduler's own, each date listed by one run only."""
     prefix = "backfill"
     start_scenario(stack, prefix)
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     first, second = today - timedelta(days=3), today - timedelta(days=2)
     days = {first.isoformat(), second.isoformat()}
     expected = [f for f in expected_files(stack) if f["start_time"][:10] in days]

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
@@ -82,7 +82,7 @@ def demo_seed_files() -> list[tuple[str | None, str]]:
     """(file id or None for an id-less old-shape file, meeting uuid) of every completed file of the demo seed."""
     from zoom_emulator.seeds import build_seed
 
-    dataset = build_seed("demo", datetime.now(UTC).date(), "sandbox-account")
+    dataset = build_seed("demo", datetime.now(timezone.utc).date(), "sandbox-account")
     return [(f.id, m.uuid) for m, f in dataset.iter_files() if f.status == "completed" and not f.deleted]
 
 

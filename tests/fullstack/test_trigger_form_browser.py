@@ -12,7 +12,7 @@ Screenshots go to the test's temporary directory, and also to ``$ZOOM_SCREENSHOT
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -107,7 +107,7 @@ def test_trigger_form_renders_our_params_and_triggers_a_dry_run(
     for text in ("Dry run", "List what would be archived; copy nothing.", "File types", "Hosts", "Force"):
         assert text in form["text"], f"{text!r} missing from the trigger form"
 
-    today = datetime.now(UTC).date()
+    today = datetime.now(timezone.utc).date()
     from_date, to_date = (today - timedelta(days=8)).isoformat(), today.isoformat()
     type_date(ui, "element_from_date", from_date)
     type_date(ui, "element_to_date", to_date)

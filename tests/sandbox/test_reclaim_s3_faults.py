@@ -4,7 +4,7 @@ boto3's own retries) holds the whole meeting back, nothing is repaired; once S3 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 
 import boto3
 import pytest
@@ -63,7 +63,7 @@ def test_a_failing_head_holds_the_meeting_until_s3_answers(moto_url, make_bucket
     def verdicts(url: str) -> dict:
         meetings = group_meetings(files, date(2026, 3, 1))
         found = decide(meetings, bucket=ArchiveBucket(client(url), BUCKET), ledger=ledger, record=ReclaimRecord(),
-                       blocked={}, now=datetime.now(UTC), grace_days=0, workers=2)  # fmt: skip
+                       blocked={}, now=datetime.now(timezone.utc), grace_days=0, workers=2)  # fmt: skip
         return {v.uuid: v for v in found}
 
     sticky = {"op": "HeadObject", "key_contains": "a2.mp4", "kind": kind, "count": 100}

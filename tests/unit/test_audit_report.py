@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 
 from zoom_archiver import audit, audit_report
 from zoom_archiver.windows import Window
 
-AT = datetime(2026, 12, 7, 6, 0, 5, tzinfo=UTC)
+AT = datetime(2026, 12, 7, 6, 0, 5, tzinfo=timezone.utc)
 
 
 def result(*rows: audit.AuditRow, failures=()) -> audit.Audit:

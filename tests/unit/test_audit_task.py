@@ -6,7 +6,7 @@ S3 is moto in-process and Zoom a fake at the module's seams (``_bucket``, ``_zoo
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import boto3
 import pytest
@@ -18,7 +18,7 @@ from zoom_archiver import audit_task
 from zoom_archiver.s3.bucket import ArchiveBucket
 
 BUCKET = "zoom-audit-test"
-NOW = datetime(2024, 12, 9, 6, 0, tzinfo=UTC)
+NOW = datetime(2024, 12, 9, 6, 0, tzinfo=timezone.utc)
 PARAMS = {"from_date": "2024-11-29", "to_date": "2024-12-05"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import boto3
 import pytest
@@ -22,7 +22,7 @@ from zoom_archiver.s3.bucket import ArchiveBucket
 BUCKET = "zoom-archive-test"
 UUID = "2jQ60QnYThiV9cm+fdIbZQ=="
 FOLDER = "zoom/jill@example.com/2024/11/29/2024-11-29T165120Z_Weekly_2jQ60QnYThiV9cm-fdIbZQ"
-NOW = datetime(2024, 12, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2024, 12, 1, 12, 0, tzinfo=timezone.utc)
 MEETING = {"uuid": UUID, "id": 82205654575, "topic": "Weekly", "host_id": "h", "host_email": "jill@example.com",
            "start_time": "2024-11-29T16:51:20Z", "timezone": "Europe/Berlin", "duration": 30, "type": 2}  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
@@ -52,7 +52,7 @@ def test_archived_object_cannot_be_deleted_or_overwritten_before_its_date_and_ke
     aws, locked_bucket, make_planned, data
 ):
     planned = make_planned(file_size=len(data))
-    before = datetime.now(UTC)
+    before = datetime.now(timezone.utc)
     result = archive(planned, locked_bucket, data, ObjectLockSettings("COMPLIANCE", 30, legal_hold=True))
 
     bucket = ArchiveBucket(aws, locked_bucket)
@@ -109,14 +109,17 @@ def test_a_rerun_of_a_locked_archived_file_writes_nothing(aws, locked_bucket, ma
 
 
 def test_refuses_to_overwrite_a_locked_object_where_the_store_has_no_versions():
-    until = datetime.now(UTC) + timedelta(days=1)
+    until = datetime.now(timezone.utc) + timedelta(days=1)
     head = {"ContentLength": 1, "ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
     with pytest.raises(KeyConflict, match="Object Lock"):
         refuse_locked_overwrite("s3://b/k", head)  # type: ignore[arg-type]
     with pytest.raises(KeyConflict, match="legal hold"):
         refuse_locked_overwrite("s3://b/k", {"ObjectLockLegalHoldStatus": "ON", "VersionId": "null"})  # type: ignore[arg-type]
     refuse_locked_overwrite("s3://b/k", {**head, "VersionId": "v1"})  # versioned: a new version, allowed
-    expired = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": datetime.now(UTC) - timedelta(days=1)}
+    expired = {
+        "ObjectLockMode": "COMPLIANCE",
+        "ObjectLockRetainUntilDate": datetime.now(timezone.utc) - timedelta(days=1),
+    }
     refuse_locked_overwrite("s3://b/k", expired)  # type: ignore[arg-type]
 
 

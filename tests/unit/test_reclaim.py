@@ -4,7 +4,7 @@ against the SHA-256 recorded when it was archived; anything else holds the whole
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 from botocore.exceptions import ClientError
@@ -16,7 +16,7 @@ from zoom_archiver.reclaim_record import ReclaimRecord
 from zoom_archiver.windows import Window
 
 BUCKET = "zoom-reclaim-test"
-NOW = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
 MEETING = "meeting-one=="
 OTHER = "meeting-two=="
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from zoom_archiver.reclaim_record import (
     RECORD_VARIABLE,
@@ -13,7 +13,7 @@ from zoom_archiver.reclaim_record import (
     write_record,
 )
 
-NOW = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
 
 
 def test_round_trip_and_totals():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 import boto3
@@ -24,7 +24,7 @@ from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.settings import ArchiveSettings
 
 BUCKET = "zoom-reclaim-task"
-NOW = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
 CONTEXT = {"data_interval_end": NOW, "run_id": "r"}
 
 

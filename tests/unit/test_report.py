@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from zoom_archiver.report import NO_REPORT, REPORT_TEXT_KEY, human_bytes, render_report, run_report
 from zoom_archiver.report_task import RunReportOperator
 
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
 def result(file_id: str, size: int, file_type: str, host: str, outcome: str = "archived") -> dict:

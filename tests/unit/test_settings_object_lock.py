@@ -4,7 +4,7 @@ upload carries it, a bad value is a clear error."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -33,7 +33,7 @@ class TestObjectLockSettings:
         args = settings.transfer.extra_args("video/mp4", {})
         assert args["ObjectLockMode"] == "COMPLIANCE"
         assert args["ObjectLockLegalHoldStatus"] == "ON"
-        until = args["ObjectLockRetainUntilDate"] - datetime.now(UTC)
+        until = args["ObjectLockRetainUntilDate"] - datetime.now(timezone.utc)
         assert timedelta(days=2554, hours=23) < until <= timedelta(days=2555)
 
     @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ package's seams (``discovery.discover``, ``archive.archive_file``, ``tasks.archi
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from zoom_archiver.discovery_summary import DiscoverSummary, Discovery
 from zoom_archiver.errors import DownloadError, KeyConflict, ZoomAuthError
 from zoom_archiver.ledger import LEDGER_VARIABLE
 
-TODAY = datetime(2026, 3, 10, 12, tzinfo=UTC)
+TODAY = datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
 
 
 class FakeTI:
@@ -153,14 +153,14 @@ class TestDiscover:
 
         task_context.update(
             dag_run=type("Run", (), {"run_type": DagRunType.BACKFILL})(),  # what the Task SDK puts in the context
-            data_interval_start=datetime(2026, 2, 1, 0, tzinfo=UTC),
-            data_interval_end=datetime(2026, 2, 1, 1, tzinfo=UTC),
+            data_interval_start=datetime(2026, 2, 1, 0, tzinfo=timezone.utc),
+            data_interval_end=datetime(2026, 2, 1, 1, tzinfo=timezone.utc),
         )
         tasks.discover({}, task_context)
         [window] = discovered[0]["request"].windows
         assert (str(window.start), str(window.end)) == ("2026-02-01", "2026-02-01")
-        task_context["data_interval_start"] = datetime(2026, 2, 1, 5, tzinfo=UTC)
-        task_context["data_interval_end"] = datetime(2026, 2, 1, 6, tzinfo=UTC)
+        task_context["data_interval_start"] = datetime(2026, 2, 1, 5, tzinfo=timezone.utc)
+        task_context["data_interval_end"] = datetime(2026, 2, 1, 6, tzinfo=timezone.utc)
         tasks.discover({}, task_context)
         assert discovered[1]["request"].windows == []  # the date was listed by its 00:00 run
 

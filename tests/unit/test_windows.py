@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -126,7 +126,7 @@ class TestRanges:
 class TestBackfillWindow:
     @staticmethod
     def at(day: int, hour: int) -> datetime:
-        return datetime(2026, 4, day, hour, tzinfo=UTC)
+        return datetime(2026, 4, day, hour, tzinfo=timezone.utc)
 
     def test_the_midnight_run_of_an_hourly_backfill_lists_its_date(self):
         assert backfill_window(self.at(2, 0), self.at(2, 1)) == Window(date(2026, 4, 2), date(2026, 4, 2), False)

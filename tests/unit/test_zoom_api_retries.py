@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email.utils
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pendulum
 import pytest
@@ -26,7 +26,7 @@ from zoom_archiver.throttling import RateLimiter
 class TestGet:
     @pytest.mark.parametrize("kind", ["seconds", "http-date", "iso-date", "absent"])
     def test_429_then_success(self, requests_mock, client, waits, kind):
-        soon = datetime.now(UTC) + timedelta(seconds=3)
+        soon = datetime.now(timezone.utc) + timedelta(seconds=3)
         headers = {
             "seconds": {"Retry-After": "3"},
             "http-date": {"Retry-After": email.utils.format_datetime(soon, usegmt=True)},

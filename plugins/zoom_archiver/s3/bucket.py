@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -132,7 +132,7 @@ class ArchiveBucket:
         uploads may belong to a running transfer and are left alone. The S3 lifecycle rule
         ``AbortIncompleteMultipartUpload`` is the recommended second line of defence.
         """
-        cutoff = (now or datetime.now(UTC)) - max_age
+        cutoff = (now or datetime.now(timezone.utc)) - max_age
         aborted = 0
         try:
             for upload in self._uploads(prefix + "/"):

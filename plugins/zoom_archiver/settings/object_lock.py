@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from zoom_archiver.errors import ConfigurationError
@@ -29,7 +29,7 @@ class ObjectLockSettings:
 
     def upload_args(self, now: datetime | None = None) -> dict[str, Any]:
         """The ``ObjectLock*`` arguments of an upload starting ``now``."""
-        until = (now or datetime.now(UTC)) + timedelta(days=self.days)
+        until = (now or datetime.now(timezone.utc)) + timedelta(days=self.days)
         args: dict[str, Any] = {"ObjectLockMode": self.mode, "ObjectLockRetainUntilDate": until}
         if self.legal_hold:
             args["ObjectLockLegalHoldStatus"] = "ON"
