@@ -4,7 +4,7 @@
 
 The archive is written as the archiver writes it (the planner's keys, ``object_metadata``, the ``sha256`` tag) for a
 synthetic account (4 files per meeting, 50 hosts, 30 days). Each audit runs in a fresh child process
-(``python -m benchmarks.audit --child SPEC_JSON``): wall time of :func:`zoom_archiver.audit.run_audit`, the S3
+(``python -m benchmarks.audit --child SPEC_JSON``): wall time of :func:`zoom_archiver.audit.audit.run_audit`, the S3
 requests it sent (every HTTP attempt, by operation, counted with a botocore ``before-send`` handler) and the
 child's peak RSS (``wait4``), next to its RSS once everything is imported. Zoom's side is an in-process fake
 listing the same meetings: the listing's cost is the discovery benchmark's subject, the audit's is S3's.
@@ -70,9 +70,9 @@ class FakeZoom:
 
 
 def planned(count: int, size: int) -> tuple[Any, list[Any]]:
+    from zoom_archiver.dates import Window
+    from zoom_archiver.discover.planning import Filters, Planner
     from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-    from zoom_archiver.planning import Filters, Planner
-    from zoom_archiver.windows import Window
 
     listed, hosts = meetings(count)
     for meeting in listed:
@@ -115,10 +115,10 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     """One audit in this process: wall, requests by operation, statuses, RSS after the imports."""
     import psutil
 
-    from zoom_archiver.audit import run_audit
+    from zoom_archiver.audit.audit import run_audit
+    from zoom_archiver.dates import Window
     from zoom_archiver.s3.bucket import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
-    from zoom_archiver.windows import Window
 
     zoom, _ = planned(spec["objects"], spec["size"])
     client = s3_client(spec["endpoint"])

@@ -28,8 +28,8 @@ empty_dag()
 
 PACKAGE_IMPORTS = (
     "from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier\n",
-    "from zoom_archiver.assets import archive_asset\n",
-    "from zoom_archiver.report_task import RunReportOperator\n",
+    "from zoom_archiver.publish.assets import archive_asset\n",
+    "from zoom_archiver.operators.run_report import RunReportOperator\n",
     "from zoom_archiver.retries import RETRIES\n",
     "from zoom_archiver.settings.deployment import deployment_settings\n",
 )

@@ -3,7 +3,8 @@
 The emulator enforces the *Medium* limit (list users, list recordings) account-wide; each method runs in a fresh
 child process (``python -m benchmarks.discovery SPEC_JSON``):
 
-* ``product`` — what ``zoom_archiver.tasks.discover`` does: ``ZoomClient.list_users`` then ``listing.plan_listing``
+* ``product`` — what ``zoom_archiver.tasks.hourly.discover`` does: ``ZoomClient.list_users`` then
+``listing.plan_listing``
   over the look-back window (``resolve_window(None, None, today, lookback_days=7)``), with the ``zoom_default``
   connection's ``max_requests_per_second`` / ``list_workers``, listed and planned by ``plan_listing``;
 * ``serial`` — a plain serial ``requests`` loop over users, no rate cap, sleep 1 s and retry on 429 (what other
@@ -37,18 +38,18 @@ class DiscoveryCase:
 
 
 def _window(today: date) -> tuple[date, date]:
-    from zoom_archiver.windows import resolve_window
+    from zoom_archiver.dates import resolve_window
 
     window = resolve_window(None, None, today=today, lookback_days=LOOKBACK_DAYS)
     return window.start, window.end
 
 
 def _product(spec: dict[str, Any]) -> dict[str, Any]:
+    from zoom_archiver.dates import Window
+    from zoom_archiver.discover.listing import plan_listing
+    from zoom_archiver.discover.planning import Filters, Planner
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-    from zoom_archiver.listing import plan_listing
-    from zoom_archiver.planning import Filters, Planner
-    from zoom_archiver.windows import Window
 
     start, end = _window(date.fromisoformat(spec["today"]))
     hook = ZoomHook("zoom_default")

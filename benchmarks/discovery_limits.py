@@ -1,7 +1,7 @@
 """Discovery at Zoom's limit: the fewest calls Zoom allows, at the rate the account really has.
 
 One triggered range (``from_date``/``to_date``, 30 days by default) of a big emulated account, listed by the
-product's own ``zoom_archiver.discovery.discover`` with the connection's **defaults** (no ``zoom_plan``, no
+product's own ``zoom_archiver.discover.discovery.discover`` with the connection's **defaults** (no ``zoom_plan``, no
 ``max_requests_per_second``, no ``list_workers``: nothing raised by hand), in a fresh child process
 (``python -m benchmarks.discovery_limits --child SPEC_JSON``). The emulator enforces Zoom Pro's Medium limit
 (20/s, account-wide) and, in one case, a second integration of the account takes half of it
@@ -65,11 +65,11 @@ def _rss_now() -> int:
 
 
 def child_main(spec: dict[str, Any]) -> dict[str, Any]:
-    from zoom_archiver.discovery import RunRequest, discover
+    from zoom_archiver.dates import Window
+    from zoom_archiver.discover.discovery import RunRequest, discover
     from zoom_archiver.hooks.zoom import ZoomHook
     from zoom_archiver.ledger import Ledger
     from zoom_archiver.settings import ArchiveSettings
-    from zoom_archiver.windows import Window
 
     start, end = date.fromisoformat(spec["from"]), date.fromisoformat(spec["to"])
     hook = ZoomHook("zoom_default")
@@ -97,7 +97,7 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
 # -- parent side -----------------------------------------------------------------------------------------------------
 def minimum_calls(case: LimitsCase, today: date, start: date, end: date) -> tuple[int, int]:
     """(minimum calls, meetings in the range), from the bench seed's formula (``zoom_emulator.seeds.build_bench``)."""
-    from zoom_archiver.windows import listing_windows
+    from zoom_archiver.zoom.windows import listing_windows
 
     inactive = int(case.users * INACTIVE)
     calls = max(1, math.ceil((case.users - inactive) / PAGE)) + max(1, math.ceil(inactive / PAGE))

@@ -31,9 +31,9 @@ def _cpu(service: Any) -> float:
 
 def add_file(stack: Any, size: int, topic: str) -> dict[str, Any]:
     """Add a meeting with one MP4 of ``size`` bytes to the emulator; return its planned file (as a dict)."""
+    from zoom_archiver.dates import Window
+    from zoom_archiver.discover.planning import Filters, Planner
     from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-    from zoom_archiver.planning import Filters, Planner
-    from zoom_archiver.windows import Window
 
     meeting = stack.emulator("POST", "meetings", json={
         "host_email": "owner@example.com", "topic": topic,

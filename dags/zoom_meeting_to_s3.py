@@ -23,8 +23,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, TriggerRule, dag, task
 
-from zoom_archiver.assets import archive_asset
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.publish.assets import archive_asset
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.settings.deployment import deployment_settings
 
@@ -61,7 +61,7 @@ def zoom_meeting_to_s3() -> None:
     def discover_meeting(params: dict[str, Any] | None = None, **context: Any) -> list[dict[str, Any]]:
         """Re-read the meeting through the Zoom API; return its files that are not archived yet and, as the
         `meetings` XCom, the meeting for its manifest."""
-        from zoom_archiver.webhook.run import discover_meeting as run
+        from zoom_archiver.tasks.webhook import discover_meeting as run
 
         return run(params or {}, context)
 
@@ -73,7 +73,7 @@ def zoom_meeting_to_s3() -> None:
     )
     def archive(file: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
         """Stream one recording file from Zoom into S3 and verify it."""
-        from zoom_archiver.tasks import archive as run
+        from zoom_archiver.tasks.hourly import archive as run
 
         return run(file, {}, context)
 
@@ -82,7 +82,7 @@ def zoom_meeting_to_s3() -> None:
     @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET])
     def publish(results: Any, meetings: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
         """Write the meeting's manifest.json (verified files only); emit the asset event."""
-        from zoom_archiver.publish import publish as run
+        from zoom_archiver.tasks.publish import publish as run
 
         return run(results, meetings, context)
 

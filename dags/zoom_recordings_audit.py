@@ -66,7 +66,7 @@ def zoom_recordings_audit() -> None:
     @task(multiple_outputs=False, execution_timeout=timedelta(hours=12))
     def audit(params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
         """List Zoom and S3, check every file, write the JSON and CSV reports; return the summary."""
-        from zoom_archiver.audit_task import audit as run
+        from zoom_archiver.tasks.audit import audit as run
 
         return run(params or {}, context)
 
@@ -74,7 +74,7 @@ def zoom_recordings_audit() -> None:
     @task(multiple_outputs=False, retries=0)
     def verdict(report: dict[str, Any]) -> dict[str, Any]:
         """Fail the run, naming the files, when anything is missing or corrupt."""
-        from zoom_archiver.audit_task import verdict as run
+        from zoom_archiver.tasks.audit import verdict as run
 
         return run(report)
 

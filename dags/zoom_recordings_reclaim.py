@@ -53,7 +53,7 @@ def zoom_recordings_reclaim() -> None:
     @task(multiple_outputs=False, execution_timeout=timedelta(hours=12), max_active_tis_per_dag=1)
     def reclaim(params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
         """Prove every file of the meetings old enough, repair damaged copies, trash the proven meetings."""
-        from zoom_archiver.reclaim_task import reclaim as run
+        from zoom_archiver.tasks.reclaim import reclaim as run
 
         return run(params or {}, context)
 

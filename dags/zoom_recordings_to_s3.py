@@ -22,9 +22,9 @@ from typing import Any
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, task
 
-from zoom_archiver.assets import archive_asset
 from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
-from zoom_archiver.report_task import RunReportOperator
+from zoom_archiver.operators.run_report import RunReportOperator
+from zoom_archiver.publish.assets import archive_asset
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.settings.deployment import deployment_settings
 
@@ -103,7 +103,7 @@ def zoom_recordings_to_s3() -> None:
     def discover(params: dict[str, Any] | None = None, **context: Any) -> list[dict[str, Any]]:
         """List recordings in the window; return the new files (oldest first, capped per run) and, as the
         `plan_summary` XCom, what commit needs to know about the run."""
-        from zoom_archiver.tasks import discover as run
+        from zoom_archiver.tasks.hourly import discover as run
 
         return run(params or {}, context)
 
@@ -116,7 +116,7 @@ def zoom_recordings_to_s3() -> None:
     )
     def archive(file: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
         """Stream one recording file from Zoom into S3 and verify it."""
-        from zoom_archiver.tasks import archive as run
+        from zoom_archiver.tasks.hourly import archive as run
 
         return run(file, params or {}, context)
 
@@ -133,14 +133,14 @@ def zoom_recordings_to_s3() -> None:
         results: Any, summary: dict[str, Any], failures: Any, params: dict[str, Any] | None = None, **context: Any
     ) -> Any:
         """Record the run in the ledger (one write per run); fail the run if a file or a user's listing failed."""
-        from zoom_archiver.tasks import commit as run
+        from zoom_archiver.tasks.hourly import commit as run
 
         return run(results, summary, failures, params or {}, context)
 
     @task(multiple_outputs=False, retries=RETRIES.housekeeping_task)
     def housekeeping(**context: Any) -> dict[str, Any]:
         """Abort multipart uploads that a killed task left under the prefix (older than a day by default)."""
-        from zoom_archiver.tasks import housekeeping as run
+        from zoom_archiver.tasks.hourly import housekeeping as run
 
         return run(context)
 
@@ -150,7 +150,7 @@ def zoom_recordings_to_s3() -> None:
     @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1)
     def publish(results: Any, meetings: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
         """Write each touched meeting's manifest.json (verified files only); emit the asset event."""
-        from zoom_archiver.publish import publish as run
+        from zoom_archiver.tasks.publish import publish as run
 
         return run(results, meetings, context)
 

@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 def get_provider_info() -> dict[str, Any]:
     """Describe this package to Airflow's ProvidersManager (connection type ``zoom``, every extra a form field)."""
-    from zoom_archiver.connection import conn_fields
+    from zoom_archiver.zoom.connection import conn_fields
 
     return {
         "package-name": "airflow-zoom-archiver",

@@ -135,7 +135,7 @@ def key_part(value: str, max_bytes: int = 200) -> str:
 
 
 class MeetingFields(Protocol):
-    """What a meeting's key fields are made of (a :class:`~zoom_archiver.records.MeetingRecord`)."""
+    """What a meeting's key fields are made of (a :class:`~zoom_archiver.zoom.records.MeetingRecord`)."""
 
     @property
     def host_email(self) -> str: ...

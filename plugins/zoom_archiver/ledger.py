@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from zoom_archiver.windows import DateRange, merge_ranges, subtract_ranges
+from zoom_archiver.dates import DateRange, merge_ranges, subtract_ranges
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from tests.e2e.helpers import emulator_files, secrets_in
 from tests.support.stack import PREFIX, make_airflow
 from tests.unit.archive_support import FakeZoom, full
 from tests.unit.conftest import _make_planned
-from zoom_archiver.archive import archive_file
+from zoom_archiver.archive.archive import archive_file
 from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.s3.connect import s3_hook_for
 from zoom_archiver.settings import MIB, TransferSettings

@@ -18,8 +18,8 @@ import tenacity
 from moto import mock_aws
 from urllib3.exceptions import ProtocolError
 
-from zoom_archiver.archive import ArchiveResult, archive_file
-from zoom_archiver.planning import PlannedFile
+from zoom_archiver.archive.archive import ArchiveResult, archive_file
+from zoom_archiver.discover.planning import PlannedFile
 from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import MIB, TransferSettings
 
@@ -137,7 +137,7 @@ THIS_RUN = "zoom_recordings_to_s3/scheduled__2024-12-06T12:00:00+00:00"
 
 @pytest.fixture(name="run")
 def run_fixture(s3, settings):
-    """Archive ``planned`` the way ``zoom_archiver.tasks.archive`` does."""
+    """Archive ``planned`` the way ``zoom_archiver.tasks.hourly.archive`` does."""
 
     def run(
         planned: PlannedFile, zoom: FakeZoom, *, force: bool = False, transfer: TransferSettings = settings

@@ -13,7 +13,7 @@ import pytest
 from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (tests.unit.archive_support)
 from tests.unit.download_helpers import fetch, token  # noqa: F401 - fixtures (test_download*)
 from tests.unit.zoom_api_helpers import client, token_endpoint, waits  # noqa: F401 - fixtures (test_zoom_api*)
-from zoom_archiver.planning import PlannedFile
+from zoom_archiver.discover.planning import PlannedFile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED_EVENT_PATH = FIXTURES / "seed-sample-event.json"

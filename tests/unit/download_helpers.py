@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from zoom_archiver.download import open_download
-from zoom_archiver.download_policy import DownloadPolicy
+from zoom_archiver.zoom.download import open_download
+from zoom_archiver.zoom.download_policy import DownloadPolicy
 
 TOKEN = "eyJzdiI6IjAwMDAwMSIs-download-token"
 API_URL = "https://us06web.zoom.us/rec/download/c4nrAbCdEf"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.planning import Filters, Plan, Planner
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-from zoom_archiver.planning import Filters, Plan, Planner
-from zoom_archiver.windows import Window
 
 PREFIX = "zoom"
 WINDOW_2024 = Window(date(2024, 11, 1), date(2024, 12, 5))

@@ -1,4 +1,4 @@
-"""Archiving one file (zoom_archiver.archive): what S3 already holds is skipped or has its tag repaired, another
+"""Archiving one file (zoom_archiver.archive.archive): what S3 already holds is skipped or has its tag repaired, another
 file at the key is never touched, force, in-task retries, runs overlapping on a key, storage classes."""
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from tests.unit.archive_support import (
     stored,
     tags,
 )
-from zoom_archiver.archive import ArchiveResult, archive_file
-from zoom_archiver.assets import new_objects
+from zoom_archiver.archive.archive import ArchiveResult, archive_file
+from zoom_archiver.discover.planning import PlannedFile
 from zoom_archiver.errors import DownloadError, KeyConflict
-from zoom_archiver.planning import PlannedFile
+from zoom_archiver.publish.assets import new_objects
 from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import TransferSettings
 
@@ -176,7 +176,7 @@ class TestStorageClasses:
         [("GLACIER_IR", True), ("INTELLIGENT_TIERING", True), ("GLACIER", False), ("DEEP_ARCHIVE", False)],
     )
     def test_archive_rerun_and_tag_repair(self, s3, make_planned, storage_class, repaired, monkeypatch):
-        from zoom_archiver.archive import existing_copy
+        from zoom_archiver.archive.archive import existing_copy
         from zoom_archiver.s3.bucket import ArchiveBucket
         from zoom_archiver.s3.connect import s3_hook_for
 

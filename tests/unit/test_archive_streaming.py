@@ -1,4 +1,5 @@
-"""Archiving a file by streaming it (zoom_archiver.transfer through archive_file): byte-identical copies with their
+"""Archiving a file by streaming it (zoom_archiver.archive.transfer through archive_file): byte-identical copies with
+their
 metadata and sha256 tag, multipart, unknown sizes, size mismatches, resumes, and failed uploads leaving nothing."""
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.unit.archive_support import (
     stored,
     tags,
 )
-from zoom_archiver.archive import ArchiveResult
+from zoom_archiver.archive.archive import ArchiveResult
 from zoom_archiver.errors import ConfigurationError, VerificationError
 from zoom_archiver.settings import MIB
 

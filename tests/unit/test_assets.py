@@ -1,4 +1,4 @@
-"""The archive's asset and its events (zoom_archiver.assets)."""
+"""The archive's asset and its events (zoom_archiver.publish.assets)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 from airflow.sdk import Asset
 
-from zoom_archiver.assets import ASSET_NAME, MAX_EVENT_FILES, archive_asset, event_extra, new_objects
+from zoom_archiver.publish.assets import ASSET_NAME, MAX_EVENT_FILES, archive_asset, event_extra, new_objects
 from zoom_archiver.settings.deployment import deployment_settings
 
 

@@ -1,4 +1,5 @@
-"""The audit (zoom_archiver.audit): Zoom's files of a range against the objects under the prefix (moto in-process).
+"""The audit (zoom_archiver.audit.audit): Zoom's files of a range against the objects under the prefix (moto
+in-process).
 
 The archive is written here as the archiver writes it: the planner's key, ``object_metadata``, the ``sha256`` tag.
 """
@@ -11,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from zoom_archiver import audit
+from zoom_archiver.audit import audit
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.planning import Filters, PlannedFile, Planner
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-from zoom_archiver.planning import Filters, PlannedFile, Planner
 from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import ArchiveSettings
-from zoom_archiver.windows import Window
 
 BUCKET = "zoom-audit-test"
 WINDOW = Window(date(2024, 11, 29), date(2024, 12, 5), scheduled=False)

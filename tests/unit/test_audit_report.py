@@ -1,4 +1,4 @@
-"""The audit's report (zoom_archiver.audit_report): keys, JSON, CSV, the log summary and the verdict."""
+"""The audit's report (zoom_archiver.audit.report): keys, JSON, CSV, the log summary and the verdict."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import io
 import json
 from datetime import date, datetime, timezone
 
-from zoom_archiver import audit, audit_report
-from zoom_archiver.windows import Window
+from zoom_archiver.audit import audit
+from zoom_archiver.audit import report as audit_report
+from zoom_archiver.dates import Window
 
 AT = datetime(2026, 12, 7, 6, 0, 5, tzinfo=timezone.utc)
 

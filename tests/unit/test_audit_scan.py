@@ -1,8 +1,8 @@
-"""The audit's view of S3 (zoom_archiver.audit_scan): recording objects by key, foreign ones apart, reports left out."""
+"""The audit's view of S3 (zoom_archiver.audit.scan): recording objects by key, foreign ones apart, reports left out."""
 
 from __future__ import annotations
 
-from zoom_archiver.audit_scan import scan_bucket, with_tags
+from zoom_archiver.audit.scan import scan_bucket, with_tags
 from zoom_archiver.s3.bucket import ArchiveBucket
 
 BUCKET = "zoom-scan-test"

@@ -1,4 +1,4 @@
-"""The audit DAG's task bodies (zoom_archiver.audit_task): params, reports written, the verdict.
+"""The audit DAG's task bodies (zoom_archiver.tasks.audit): params, reports written, the verdict.
 
 S3 is moto in-process and Zoom a fake at the module's seams (``_bucket``, ``_zoom``); Variables a dict.
 """
@@ -14,8 +14,8 @@ from airflow.sdk.exceptions import AirflowFailException
 from moto import mock_aws
 
 from tests.unit.test_audit import FakeZoom, archive, planned_files
-from zoom_archiver import audit_task
 from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.tasks import audit as audit_task
 
 BUCKET = "zoom-audit-test"
 NOW = datetime(2024, 12, 9, 6, 0, tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""The ``zoom`` connection (zoom_archiver.connection): every extra declared once, for the form and the reader."""
+"""The ``zoom`` connection (zoom_archiver.zoom.connection): every extra declared once, for the form and the reader."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from zoom_archiver import get_provider_info
-from zoom_archiver.connection import EXTRAS, ZoomConnectionSettings, conn_fields, read_zoom_connection
 from zoom_archiver.errors import ConfigurationError
+from zoom_archiver.zoom.connection import EXTRAS, ZoomConnectionSettings, conn_fields, read_zoom_connection
 
 
 def connection(**extra: Any) -> SimpleNamespace:
@@ -98,14 +98,14 @@ class TestReading:
 
 class TestWebhookSecrets:
     def test_the_token_and_the_rotation_list_are_read_in_order_without_duplicates(self):
-        from zoom_archiver.connection import read_webhook_secrets
+        from zoom_archiver.zoom.connection import read_webhook_secrets
 
         conn = connection(webhook_secret_token=" new ", webhook_secret_tokens=["old", "new", ""])
         assert read_webhook_secrets(conn) == ("new", "old")
         assert read_webhook_secrets(connection()) == ()
 
     def test_a_bad_list_is_named_without_its_value(self):
-        from zoom_archiver.connection import read_webhook_secrets
+        from zoom_archiver.zoom.connection import read_webhook_secrets
 
         with pytest.raises(ConfigurationError, match="webhook_secret_tokens") as error:
             read_webhook_secrets(connection(webhook_secret_tokens={"k": "s3cr3t-value"}))

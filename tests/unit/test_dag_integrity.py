@@ -175,7 +175,7 @@ class TestDagFileImport:
             f"spec = importlib.util.spec_from_file_location('zoom_dag_import_check', {str(DAG_FILE)!r})\n"
             "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('boto3', 'botocore', 'requests', 's3transfer') or m == 'zoom_archiver.tasks')))\n"
+            "('boto3', 'botocore', 'requests', 's3transfer') or m == 'zoom_archiver.tasks.hourly')))\n"
         )
         result = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False
@@ -250,7 +250,7 @@ class TestAuditDag:
             f"spec = importlib.util.spec_from_file_location('zoom_audit_dag_import_check', {str(AUDIT_DAG_FILE)!r})\n"
             "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('boto3', 'botocore', 'requests', 's3transfer') or m.startswith('zoom_archiver.audit'))))\n"
+            "('boto3', 'botocore', 'requests', 's3transfer') or m.startswith('zoom_archiver.audit.audit'))))\n"
         )
         result = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False

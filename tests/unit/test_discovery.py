@@ -1,4 +1,5 @@
-"""The discover step (zoom_archiver.discovery): what is mapped, what is skipped and why, what commit is told."""
+"""The discover step (zoom_archiver.discover.discovery): what is mapped, what is skipped and why, what commit is
+told."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from zoom_archiver.discovery import RunRequest, discover
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.discovery import RunRequest, discover
+from zoom_archiver.discover.planning import Filters
 from zoom_archiver.errors import ZoomApiError
 from zoom_archiver.ledger import Ledger
-from zoom_archiver.planning import Filters
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import ArchiveSettings
-from zoom_archiver.windows import Window
-from zoom_archiver.zoom_api import ApiStats
+from zoom_archiver.zoom.client import ApiStats
 
 BUCKET = "zoom-discovery"
 WINDOW = Window(date(2024, 11, 1), date(2024, 12, 5))

@@ -1,9 +1,9 @@
-"""What discover hands commit (zoom_archiver.discovery_summary): the summary survives the XCom, as JSON types."""
+"""What discover hands commit (zoom_archiver.discover.summary): the summary survives the XCom, as JSON types."""
 
 from __future__ import annotations
 
 from tests.unit.test_discovery import run
-from zoom_archiver.discovery_summary import DiscoverSummary
+from zoom_archiver.discover.summary import DiscoverSummary
 
 
 class TestWhatCommitIsTold:

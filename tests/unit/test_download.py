@@ -1,4 +1,5 @@
-"""Opening a download (zoom_archiver.download): the token only on Zoom's host, redirects checked against the policy,
+"""Opening a download (zoom_archiver.zoom.download): the token only on Zoom's host, redirects checked against the
+policy,
 ranges and resumes, and the range headers read back."""
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from tests.unit.download_helpers import (
     TOKEN,
     assert_no_secrets,
 )
-from zoom_archiver.download import content_range, range_validator
-from zoom_archiver.download_policy import DownloadPolicy
 from zoom_archiver.errors import DownloadError, DownloadRejected
+from zoom_archiver.zoom.download import content_range, range_validator
+from zoom_archiver.zoom.download_policy import DownloadPolicy
 
 
 class TestOpenDownload:

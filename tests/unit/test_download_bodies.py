@@ -1,4 +1,4 @@
-"""The body checks of a download (zoom_archiver.download): an HTML page or a Zoom error body is not the file, small
+"""The body checks of a download (zoom_archiver.zoom.download): an HTML page or a Zoom error body is not the file, small
 real files pass intact, and HTTP and network errors say whether to retry, without secrets."""
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Which download URLs are allowed (zoom_archiver.download_policy): Zoom's hosts over HTTPS only, unless configured."""
+"""Which download URLs are allowed (zoom_archiver.zoom.download_policy): Zoom's hosts over HTTPS only, unless
+configured."""
 
 from __future__ import annotations
 
 import pytest
 
-from zoom_archiver.download_policy import DownloadPolicy
 from zoom_archiver.errors import DownloadRejected
+from zoom_archiver.zoom.download_policy import DownloadPolicy
 
 
 class TestPolicy:

@@ -18,19 +18,19 @@ import tenacity
 from moto import mock_aws
 
 from zoom_archiver import ledger as ledger_mod
-from zoom_archiver.archive import archive_file, existing_copy
-from zoom_archiver.discovery import find_in_s3
-from zoom_archiver.download import open_download
-from zoom_archiver.download_policy import DownloadPolicy
+from zoom_archiver.archive.archive import archive_file, existing_copy
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.discovery import find_in_s3
+from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.errors import DownloadRejected, DownloadTokenRejected, InvalidRecord
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-from zoom_archiver.planning import Filters, Planner
-from zoom_archiver.records import parse_zoom_time
 from zoom_archiver.redaction import redact
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.metadata import metadata_value, object_metadata
 from zoom_archiver.settings import TransferSettings
-from zoom_archiver.windows import Window
+from zoom_archiver.zoom.download import open_download
+from zoom_archiver.zoom.download_policy import DownloadPolicy
+from zoom_archiver.zoom.records import parse_zoom_time
 
 BUCKET = "zoom-hardening"
 DATA = hashlib.sha256(b"x").digest() * 2048  # 64 KiB

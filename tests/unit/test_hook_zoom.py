@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from zoom_archiver.connection import DEFAULT_API_BASE, DEFAULT_DOWNLOAD_HOSTS
 from zoom_archiver.errors import ConfigurationError, DownloadRejected
 from zoom_archiver.hooks.zoom import ZoomHook
 from zoom_archiver.redaction import redact
-from zoom_archiver.throttling import AdaptiveRateLimiter
-from zoom_archiver.zoom_api import ZoomClient
+from zoom_archiver.zoom.client import ZoomClient
+from zoom_archiver.zoom.connection import DEFAULT_API_BASE, DEFAULT_DOWNLOAD_HOSTS
+from zoom_archiver.zoom.throttling import AdaptiveRateLimiter
 
 TOKEN_URL = "https://zoom.us/oauth/token"
 

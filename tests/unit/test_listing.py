@@ -1,4 +1,4 @@
-"""Listing every user over a run's windows (zoom_archiver.listing): one user's failure is that user's."""
+"""Listing every user over a run's windows (zoom_archiver.discover.listing): one user's failure is that user's."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.listing import plan_listing
+from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
-from zoom_archiver.listing import plan_listing
-from zoom_archiver.planning import Filters, Planner
-from zoom_archiver.windows import Window
 
 WINDOWS = [Window(date(2024, 11, 1), date(2024, 11, 10)), Window(date(2024, 11, 25), date(2024, 12, 5))]
 

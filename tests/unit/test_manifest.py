@@ -1,4 +1,5 @@
-"""Meeting manifests (zoom_archiver.manifest): where they go, what they list, and that they list only what S3 holds."""
+"""Meeting manifests (zoom_archiver.publish.manifest): where they go, what they list, and that they list only what S3
+holds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from zoom_archiver.manifest import (
+from zoom_archiver.publish.manifest import (
     MANIFEST_VERSION,
     is_manifest_key,
     manifest_key,

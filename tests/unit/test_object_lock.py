@@ -13,11 +13,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from tests.unit.archive_support import LARGE, PART, SMALL, FakeZoom, full
-from zoom_archiver.archive import archive_file
+from zoom_archiver.archive.archive import archive_file
 from zoom_archiver.errors import ConfigurationError, KeyConflict
-from zoom_archiver.object_lock import Retention, refuse_locked_overwrite
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.connect import s3_hook_for
+from zoom_archiver.s3.object_lock import Retention, refuse_locked_overwrite
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.settings.object_lock import ObjectLockSettings
 

@@ -1,4 +1,5 @@
-"""Participant audio files (zoom_archiver.participant_audio): when the meeting detail is fetched, what is taken from
+"""Participant audio files (zoom_archiver.zoom.participant_audio): when the meeting detail is fetched, what is taken
+from
 it, and how the planner turns the files into keys of their own."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.errors import ZoomApiError, ZoomTransientError
-from zoom_archiver.participant_audio import needs_detail, participant_name, with_participant_audio
-from zoom_archiver.planning import Filters, Planner
-from zoom_archiver.windows import Window
+from zoom_archiver.zoom.participant_audio import needs_detail, participant_name, with_participant_audio
 
 UUID = "G9kkuWLyS260vDFGQpFFPA=="
 

@@ -1,4 +1,5 @@
-"""Planning (zoom_archiver.planning): the real listing planned, one key per file and per meeting instance, duplicates
+"""Planning (zoom_archiver.discover.planning): the real listing planned, one key per file and per meeting instance,
+duplicates
 across windows, and the oldest-first batch."""
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ import copy
 import pytest
 
 from tests.unit.planning_helpers import completed_meeting, mp4_file, plan_of
+from zoom_archiver.discover.planning import PlannedFile, dedupe, select_batch
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, decode_uuid
-from zoom_archiver.planning import PlannedFile, dedupe, select_batch
 
 
 class TestPlanMeeting:

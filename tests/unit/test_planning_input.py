@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.planning_helpers import completed_meeting, mp4_file, plan_of
-from zoom_archiver.planning import Filters
+from zoom_archiver.discover.planning import Filters
 
 
 class TestPlanMeeting:

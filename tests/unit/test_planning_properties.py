@@ -18,11 +18,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.planning import Filters, Plan, PlannedFile, Planner, select_batch
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, MAX_KEY_BYTES
-from zoom_archiver.planning import Filters, Plan, PlannedFile, Planner, select_batch
-from zoom_archiver.records import MAX_REPORT_CHARS
 from zoom_archiver.s3.metadata import object_metadata
-from zoom_archiver.windows import Window
+from zoom_archiver.zoom.records import MAX_REPORT_CHARS
 
 PREFIX = "zoom"
 WINDOW = Window(date(2024, 11, 1), date(2024, 12, 5))

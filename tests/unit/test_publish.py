@@ -1,4 +1,4 @@
-"""The publish task (zoom_archiver.publish): manifests of the touched meetings, then the archive asset's event."""
+"""The publish task (zoom_archiver.tasks.publish): manifests of the touched meetings, then the archive asset's event."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from airflow.sdk.exceptions import AirflowSkipException
 from moto import mock_aws
 
 from tests.unit.test_tasks import FakeTI, variables  # noqa: F401 - a fixture
-from zoom_archiver import publish as publish_mod
-from zoom_archiver.assets import archive_asset
+from zoom_archiver.publish.assets import archive_asset
 from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.tasks import publish as publish_mod
 
 BUCKET = "archive-bucket"
 UUID = "2jQ60QnYThiV9cm+fdIbZQ=="

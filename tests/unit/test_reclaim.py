@@ -1,4 +1,4 @@
-"""The reclaim's proof (zoom_archiver.reclaim): a meeting is trashable only when every file's copy is proven now
+"""The reclaim's proof (zoom_archiver.reclaim.proof): a meeting is trashable only when every file's copy is proven now
 against the SHA-256 recorded when it was archived; anything else holds the whole meeting back, with its reason."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from datetime import date, datetime, timezone
 import pytest
 from botocore.exceptions import ClientError
 
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.planning import Filters
 from zoom_archiver.ledger import Ledger
-from zoom_archiver.planning import Filters
-from zoom_archiver.reclaim import ReclaimPlanner, decide, group_meetings, prove_file
-from zoom_archiver.reclaim_record import ReclaimRecord
-from zoom_archiver.windows import Window
+from zoom_archiver.reclaim.proof import ReclaimPlanner, decide, group_meetings, prove_file
+from zoom_archiver.reclaim.record import ReclaimRecord
 
 BUCKET = "zoom-reclaim-test"
 NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)

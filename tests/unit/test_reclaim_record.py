@@ -1,10 +1,10 @@
-"""The reclaim's record (zoom_archiver.reclaim_record): trashed and recovered files, repair hashes, totals."""
+"""The reclaim's record (zoom_archiver.reclaim.record): trashed and recovered files, repair hashes, totals."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from zoom_archiver.reclaim_record import (
+from zoom_archiver.reclaim.record import (
     RECORD_VARIABLE,
     ReclaimRecord,
     loads,

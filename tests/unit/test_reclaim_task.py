@@ -1,4 +1,4 @@
-"""The reclaim task's body (zoom_archiver.reclaim_task) with a fake Zoom and moto S3: off by default, a dry run lists
+"""The reclaim task's body (zoom_archiver.tasks.reclaim) with a fake Zoom and moto S3: off by default, a dry run lists
 exactly what the real run then trashes, repairs are archived again and proven by a later run, a refused delete fails
 that file only, and the report counts files and bytes per run and in total."""
 
@@ -14,14 +14,14 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from moto import mock_aws
 
-from zoom_archiver import reclaim_task
-from zoom_archiver.archive import ArchiveResult
+from zoom_archiver.archive.archive import ArchiveResult
+from zoom_archiver.discover.listing import Listing
 from zoom_archiver.errors import ZoomApiError
 from zoom_archiver.ledger import Ledger
-from zoom_archiver.listing import Listing
-from zoom_archiver.reclaim_record import RECORD_VARIABLE
+from zoom_archiver.reclaim.record import RECORD_VARIABLE
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.settings import ArchiveSettings
+from zoom_archiver.tasks import reclaim as reclaim_task
 
 BUCKET = "zoom-reclaim-task"
 NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
@@ -145,7 +145,7 @@ def test_dry_run_lists_exactly_what_the_real_run_trashes(world):
 
 def _with_repair(world: dict[str, Any], repaired: list[str]) -> dict[str, Any]:
     """The real run, with the archive path writing Zoom's bytes again (as archive_file(force=True) would)."""
-    import zoom_archiver.archive as archive_mod
+    import zoom_archiver.archive.archive as archive_mod
     import zoom_archiver.s3.connect as s3_connect
 
     def archive_file(planned, *, force, **_: Any) -> ArchiveResult:

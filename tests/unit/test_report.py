@@ -1,11 +1,12 @@
-"""The run report (zoom_archiver.report) and the task that shows it in the UI (zoom_archiver.report_task)."""
+"""The run report (zoom_archiver.publish.report) and the task that shows it in the UI
+(zoom_archiver.operators.run_report)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from zoom_archiver.report import NO_REPORT, REPORT_TEXT_KEY, human_bytes, render_report, run_report
-from zoom_archiver.report_task import RunReportOperator
+from zoom_archiver.operators.run_report import RunReportOperator
+from zoom_archiver.publish.report import NO_REPORT, REPORT_TEXT_KEY, human_bytes, render_report, run_report
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 

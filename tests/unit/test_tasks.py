@@ -1,4 +1,4 @@
-"""The task bodies (zoom_archiver.tasks): glue between Airflow's context, params and XComs and the package.
+"""The task bodies (zoom_archiver.tasks.hourly): glue between Airflow's context, params and XComs and the package.
 
 Variables live in a dict behind ``Variable.get``/``Variable.set``; Zoom and S3 are replaced by fakes at the
 package's seams (``discovery.discover``, ``archive.archive_file``, ``tasks.archive_bucket``).
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from zoom_archiver import tasks
-from zoom_archiver.discovery_summary import DiscoverSummary, Discovery
+from zoom_archiver.discover.summary import DiscoverSummary, Discovery
 from zoom_archiver.errors import DownloadError, KeyConflict, ZoomAuthError
 from zoom_archiver.ledger import LEDGER_VARIABLE
+from zoom_archiver.tasks import hourly as tasks
 
 TODAY = datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
 
@@ -102,7 +102,7 @@ class FakeHook:
 class TestDiscover:
     @pytest.fixture
     def discovered(self, monkeypatch, make_planned):
-        import zoom_archiver.discovery
+        import zoom_archiver.discover.discovery
         import zoom_archiver.hooks.zoom
 
         calls: list[dict[str, Any]] = []
@@ -114,7 +114,7 @@ class TestDiscover:
             meetings = [{"meeting": {"uuid": "m"}, "files": [], "processing": [], "quarantined": []}]
             return Discovery(files, DiscoverSummary([("a", "b")], request.dry_run, planned=planned), meetings)
 
-        monkeypatch.setattr(zoom_archiver.discovery, "discover", fake)
+        monkeypatch.setattr(zoom_archiver.discover.discovery, "discover", fake)
         monkeypatch.setattr(zoom_archiver.hooks.zoom, "ZoomHook", FakeHook)
         monkeypatch.setattr(tasks, "archive_bucket", lambda bucket, aws_conn_id: FakeBucket(bucket))
         return calls

@@ -6,7 +6,7 @@ import pendulum
 import pytest
 
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected, ZoomTransientError
-from zoom_archiver.throttling import (
+from zoom_archiver.zoom.throttling import (
     MAX_RETRY_AFTER_SECONDS,
     AdaptiveRateLimiter,
     RateLimiter,

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from zoom_archiver.archive.transfer import archiver_error
 from zoom_archiver.errors import ConfigurationError, DownloadError, VerificationError
 from zoom_archiver.settings import MIB, TransferSettings
-from zoom_archiver.transfer import archiver_error
 
 
 def client_error(code: str, operation: str = "PutObject") -> ClientError:

@@ -1,4 +1,4 @@
-"""The deep check (zoom_archiver.verify): stored bytes, read back and hashed now, against the sha256 tag."""
+"""The deep check (zoom_archiver.s3.verify): stored bytes, read back and hashed now, against the sha256 tag."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from zoom_archiver import verify
+from zoom_archiver.s3 import verify
 
 BUCKET = "zoom-verify-test"
 DATA = bytes(range(256)) * 9000  # 2.3 MB: three 1 MiB chunks
@@ -104,7 +104,7 @@ class TestVerifyTargets:
             body = DATA[: 1000 + i]
             put(s3, f"k{i}", body, tag=hashlib.sha256(body).hexdigest() if i != 7 else "0" * 64)
             targets.append(verify.Target(f"k{i}", len(body), hashlib.sha256(body).hexdigest() if i != 7 else "0" * 64))
-        with caplog.at_level(logging.INFO, logger="zoom_archiver.verify"):
+        with caplog.at_level(logging.INFO, logger="zoom_archiver.s3.verify"):
             results = verify.verify_targets(bucket, targets, workers=3)
         assert [r.key for r in results] == [t.key for t in targets]
         assert [r.key for r in results if not r.proven] == ["k7"]

@@ -1,4 +1,5 @@
-"""The reader a transfer streams from (zoom_archiver.verifying_reader): exact reads, hash, size checks, resumes."""
+"""The reader a transfer streams from (zoom_archiver.archive.verifying_reader): exact reads, hash, size checks,
+resumes."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import io
 import pytest
 from urllib3.exceptions import ProtocolError
 
+from zoom_archiver.archive.verifying_reader import VerifyingReader
 from zoom_archiver.errors import DownloadError, VerificationError
 from zoom_archiver.settings import MIB, TransferSettings
-from zoom_archiver.verifying_reader import VerifyingReader
 
 DATA = bytes(range(256)) * 1000  # 256 000 bytes
 

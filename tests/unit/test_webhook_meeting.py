@@ -1,4 +1,4 @@
-"""The webhook run's discovery (zoom_archiver.webhook.meeting): one meeting, re-read through the API, the same keys
+"""The webhook run's discovery (zoom_archiver.discover.meeting): one meeting, re-read through the API, the same keys
 and the same skips as a scheduled run."""
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from zoom_archiver.discovery import RunRequest, discover
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.discovery import RunRequest, discover
+from zoom_archiver.discover.meeting import meeting_uuid_from_conf, plan_meeting
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.metadata import object_metadata
 from zoom_archiver.settings import ArchiveSettings
-from zoom_archiver.webhook.meeting import meeting_uuid_from_conf, plan_meeting
-from zoom_archiver.windows import Window
-from zoom_archiver.zoom_api import ApiStats
+from zoom_archiver.zoom.client import ApiStats
 
 BUCKET = "zoom-webhook-meeting"
 TODAY = date(2024, 12, 6)

@@ -1,4 +1,4 @@
-"""Which dates a run lists (zoom_archiver.windows): trigger dates, the look-back, owed work, backfill intervals."""
+"""Which dates a run lists (zoom_archiver.dates): trigger dates, the look-back, owed work, backfill intervals."""
 
 from __future__ import annotations
 
@@ -6,19 +6,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from zoom_archiver.dates import Window, backfill_window, merge_ranges, resolve_window, resolve_windows, subtract_ranges
 from zoom_archiver.errors import ConfigurationError
-from zoom_archiver.windows import (
-    Window,
-    WindowRule,
-    backfill_window,
-    listing_windows,
-    merge_ranges,
-    month_before,
-    resolve_window,
-    resolve_windows,
-    served_whole,
-    subtract_ranges,
-)
+from zoom_archiver.zoom.windows import WindowRule, listing_windows, month_before, served_whole
 
 
 class TestResolveWindow:

@@ -1,4 +1,4 @@
-"""The Zoom API client (zoom_archiver.zoom_api): tokens, error answers, meeting paths, trashing."""
+"""The Zoom API client (zoom_archiver.zoom.client): tokens, error answers, meeting paths, trashing."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from tests.unit.zoom_api_helpers import (
     qs,
     token_calls,
 )
-from zoom_archiver import zoom_api
 from zoom_archiver.errors import ZoomApiError, ZoomTokenRejected, ZoomTransientError
+from zoom_archiver.zoom import client as zoom_api
 
 
 class TestGet:

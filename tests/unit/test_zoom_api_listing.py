@@ -15,9 +15,9 @@ from tests.unit.zoom_api_helpers import (
     bounded,
     qs,
 )
-from zoom_archiver import zoom_api
 from zoom_archiver.errors import ZoomApiError
-from zoom_archiver.zoom_api import PAGE_SIZE
+from zoom_archiver.zoom import client as zoom_api
+from zoom_archiver.zoom.client import PAGE_SIZE
 
 
 class TestListUsers:

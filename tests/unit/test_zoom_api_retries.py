@@ -20,7 +20,7 @@ from tests.unit.zoom_api_helpers import (
     token_calls,
 )
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTransientError
-from zoom_archiver.throttling import RateLimiter
+from zoom_archiver.zoom.throttling import RateLimiter
 
 
 class TestGet:

@@ -8,7 +8,7 @@ import requests
 
 from zoom_archiver.errors import ZoomAuthError, ZoomTransientError
 from zoom_archiver.redaction import redact
-from zoom_archiver.zoom_auth import S2SToken
+from zoom_archiver.zoom.auth import S2SToken
 
 TOKEN_URL = "https://zoom.us/oauth/token"
 CLIENT_ID = "zoom-client-id-0001"

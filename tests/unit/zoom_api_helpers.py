@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from zoom_archiver.zoom_api import ZoomClient
-from zoom_archiver.zoom_auth import S2SToken
+from zoom_archiver.zoom.auth import S2SToken
+from zoom_archiver.zoom.client import ZoomClient
 
 API = "https://api.zoom.us/v2"
 TOKEN_URL = "https://zoom.us/oauth/token"

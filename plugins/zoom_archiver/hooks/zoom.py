@@ -7,14 +7,14 @@ from functools import cached_property
 import requests
 from airflow.sdk import BaseHook
 
-from zoom_archiver.connection import ZoomConnectionSettings, read_zoom_connection
-from zoom_archiver.download import OpenedDownload, open_download
-from zoom_archiver.download_policy import DownloadPolicy
 from zoom_archiver.redaction import mask
 from zoom_archiver.retries import RETRIES
-from zoom_archiver.throttling import AdaptiveRateLimiter
-from zoom_archiver.zoom_api import ZoomClient
-from zoom_archiver.zoom_auth import S2SToken
+from zoom_archiver.zoom.auth import S2SToken
+from zoom_archiver.zoom.client import ZoomClient
+from zoom_archiver.zoom.connection import ZoomConnectionSettings, read_zoom_connection
+from zoom_archiver.zoom.download import OpenedDownload, open_download
+from zoom_archiver.zoom.download_policy import DownloadPolicy
+from zoom_archiver.zoom.throttling import AdaptiveRateLimiter
 
 
 class ZoomHook(BaseHook):
@@ -22,7 +22,7 @@ class ZoomHook(BaseHook):
 
     Connection fields: *login* = client id, *password* = client secret, *host* = API base URL including
     ``/v2``; the extras (``account_id`` required) are declared with their defaults in
-    :data:`zoom_archiver.connection.EXTRAS`.
+    :data:`zoom_archiver.zoom.connection.EXTRAS`.
 
     :param zoom_conn_id: the connection id (``zoom_default``).
     """
@@ -38,7 +38,7 @@ class ZoomHook(BaseHook):
 
     @cached_property
     def settings(self) -> ZoomConnectionSettings:
-        """The connection, read and validated (every extra of :data:`zoom_archiver.connection.EXTRAS`)."""
+        """The connection, read and validated (every extra of :data:`zoom_archiver.zoom.connection.EXTRAS`)."""
         settings = read_zoom_connection(self.get_connection(self.zoom_conn_id), self.zoom_conn_id)
         mask(settings.client_secret)
         return settings
@@ -91,7 +91,7 @@ class ZoomHook(BaseHook):
         return self.settings.participant_audio
 
     def open_download(self, url: str, *, range_start: int = 0) -> OpenedDownload:
-        """Open a recording download (see :func:`zoom_archiver.download.open_download`)."""
+        """Open a recording download (see :func:`zoom_archiver.zoom.download.open_download`)."""
         s = self.settings
         timeout = (min(s.timeout, 15.0), s.download_timeout)
         return open_download(

@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from zoom_archiver.errors import ConfigurationError, KeyConflict
-from zoom_archiver.object_lock import NOT_IMPLEMENTED, Retention, check_object_lock, error_code, read_retention
 from zoom_archiver.s3.errors import bucket_problem
 from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, SHA256_TAG, metadata_value
+from zoom_archiver.s3.object_lock import NOT_IMPLEMENTED, Retention, check_object_lock, error_code, read_retention
 from zoom_archiver.settings import MIB
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ObjectTypeDef, TagTypeDef
 
-    from zoom_archiver.planning import PlannedFile
+    from zoom_archiver.discover.planning import PlannedFile
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from zoom_archiver.s3.metadata import object_metadata
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    from zoom_archiver.planning import PlannedFile
+    from zoom_archiver.discover.planning import PlannedFile
     from zoom_archiver.settings import TransferSettings
 
 

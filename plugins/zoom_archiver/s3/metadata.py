@@ -14,7 +14,7 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
-    from zoom_archiver.planning import PlannedFile
+    from zoom_archiver.discover.planning import PlannedFile
 
 SHA256_TAG = "sha256"
 FILE_ID_METADATA = "zoom-file-id"

@@ -9,7 +9,7 @@
 
 A bad value is a :class:`~zoom_archiver.errors.ConfigurationError` naming the Variable (or variable) and the value
 (the checks: :mod:`zoom_archiver.settings.values`).
-The ``zoom`` connection's extras are declared and read in :mod:`zoom_archiver.connection`.
+The ``zoom`` connection's extras are declared and read in :mod:`zoom_archiver.zoom.connection`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Write-once retention of every archived object: the ``zoom_archive_object_lock_*`` and
-``zoom_archive_legal_hold`` Variables (the bucket's own check lives in :mod:`zoom_archiver.object_lock`)."""
+``zoom_archive_legal_hold`` Variables (the bucket's own check lives in :mod:`zoom_archiver.s3.object_lock`)."""
 
 from __future__ import annotations
 

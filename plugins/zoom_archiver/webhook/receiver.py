@@ -39,7 +39,7 @@ def connection_secrets(conn_id: str = "zoom_default") -> tuple[str, ...]:
     """The webhook secret tokens of connection ``conn_id`` (the api-server reads it from its secrets backends/DB)."""
     from airflow.models.connection import Connection
 
-    from zoom_archiver.connection import read_webhook_secrets
+    from zoom_archiver.zoom.connection import read_webhook_secrets
 
     return read_webhook_secrets(Connection.get_connection_from_secrets(conn_id))
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from zoom_archiver.windows import listing_windows
-from zoom_archiver.zoom_api import ZoomClient
-from zoom_archiver.zoom_auth import S2SToken
+from zoom_archiver.zoom.auth import S2SToken
+from zoom_archiver.zoom.client import ZoomClient
+from zoom_archiver.zoom.windows import listing_windows
 
 TODAY = date(2025, 3, 31)
 EDGE_RANGES = [

@@ -1,0 +1,101 @@
+"""The audit's view of S3: every recording object under the prefix, from one listing and a HEAD per object.
+
+Objects without ``zoom-file-id`` (a per-meeting ``manifest.json``, anything else the bucket owner keeps there) are
+kept apart as *foreign*; the audit's own reports under ``<prefix>/_audit/`` are not listed at all. The ``sha256`` tag
+is read only for the objects the audit checks (:func:`with_tags`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from zoom_archiver.s3 import verify
+from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, START_TIME_METADATA
+
+if TYPE_CHECKING:
+    from zoom_archiver.s3.bucket import ArchiveBucket
+
+log = logging.getLogger(__name__)
+
+#: Folder below the prefix holding the audit reports (never audited itself).
+AUDIT_FOLDER = "_audit"
+#: Parallel HEAD / tag requests of the S3 scan.
+SCAN_WORKERS = 8
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What the audit needs of one archived object (from its HEAD; the tag only for the objects it checks)."""
+
+    key: str
+    size: int
+    file_id: str
+    meeting_uuid: str = ""
+    start_time: str = ""
+    version_id: str | None = None
+    storage_class: str = "STANDARD"
+    unreadable: str | None = None
+    sha256_tag: str | None = None
+    tag_refused: bool = False  # S3 refused to read the tag (an archived object, on some stores)
+
+
+def parallel(func: Callable[[T], R], items: Iterable[T], workers: int, name: str) -> list[R]:
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name) as pool:
+        return list(pool.map(func, items))
+
+
+def stored_object(key: str, head: Mapping[str, Any]) -> StoredObject | None:
+    meta = head.get("Metadata", {})
+    if not meta.get(FILE_ID_METADATA):
+        return None
+    return StoredObject(
+        key=key,
+        size=int(head.get("ContentLength", 0)),
+        file_id=meta[FILE_ID_METADATA],
+        meeting_uuid=meta.get(MEETING_UUID_METADATA, ""),
+        start_time=meta.get(START_TIME_METADATA, ""),
+        version_id=head.get("VersionId"),
+        storage_class=str(head.get("StorageClass") or "STANDARD"),
+        unreadable=verify.unreadable_reason(head),
+    )
+
+
+@dataclass
+class Scan:
+    """The recording objects under the prefix by key, and the keys holding objects without our metadata."""
+
+    objects: dict[str, StoredObject] = field(default_factory=dict)
+    foreign: set[str] = field(default_factory=set)
+
+
+def scan_bucket(bucket: ArchiveBucket, prefix: str, *, workers: int = SCAN_WORKERS) -> Scan:
+    """List every object under ``prefix/`` (the reports left out) and HEAD each, in parallel."""
+    reports = f"{prefix}/{AUDIT_FOLDER}/"
+    keys = [o["Key"] for o in bucket.list_objects(prefix + "/") if not o["Key"].startswith(reports)]
+    log.info("Listed %d objects under s3://%s/%s/", len(keys), bucket.name, prefix)
+
+    def one(key: str) -> tuple[str, bool, StoredObject | None]:
+        head = bucket.head(key)  # only what the audit needs is kept, never the whole response
+        return key, head is not None, stored_object(key, head) if head is not None else None
+
+    scan = Scan()
+    for key, exists, stored in parallel(one, keys, workers, "audit-head"):
+        if stored is not None:
+            scan.objects[key] = stored
+        elif exists:  # (an object deleted since the listing is simply gone)
+            scan.foreign.add(key)
+    return scan
+
+
+def with_tags(bucket: ArchiveBucket, objects: Sequence[StoredObject], workers: int) -> dict[str, StoredObject]:
+    def tagged(stored: StoredObject) -> StoredObject:
+        tag, refused = verify.read_tag(bucket, stored.key, stored.version_id)
+        return StoredObject(**{**asdict(stored), "sha256_tag": tag, "tag_refused": refused})
+
+    return {s.key: s for s in parallel(tagged, objects, workers, "audit-tags")}

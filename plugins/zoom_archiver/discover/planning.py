@@ -1,0 +1,269 @@
+"""From Zoom listings to the files to archive: a :class:`Planner` per run, pure (no I/O).
+
+A malformed record never stops the run: it becomes a :class:`~zoom_archiver.zoom.records.Rejected` entry with its
+reason, and every other file is still planned. Windows are in :mod:`zoom_archiver.dates`, record validation in
+:mod:`zoom_archiver.zoom.records`, keys in :mod:`zoom_archiver.keys`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from zoom_archiver.dates import Window
+from zoom_archiver.errors import InvalidRecord
+from zoom_archiver.keys import file_key, meeting_fields, slugify
+from zoom_archiver.publish.manifest import meeting_info
+from zoom_archiver.zoom.formats import content_type, download_form, file_extension
+from zoom_archiver.zoom.participant_audio import PARTICIPANT_RECORDING_TYPE, participant_files, participant_name
+from zoom_archiver.zoom.records import MeetingRecord, Rejected, clean_text, meeting_where, read_file, read_meeting
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional trigger filters: file types (upper case) and host e-mails (lower case)."""
+
+    file_types: frozenset[str] = frozenset()
+    user_emails: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_params(cls, file_types: Iterable[str] | None, user_emails: Iterable[str] | None) -> Filters:
+        return cls(
+            frozenset(t.strip().upper() for t in file_types or () if t and t.strip()),
+            frozenset(e.strip().lower() for e in user_emails or () if e and e.strip()),
+        )
+
+    def admits(self, file: PlannedFile) -> bool:
+        """Whether the file-type filter keeps ``file`` (hosts are filtered once, in :meth:`select_users`)."""
+        return not self.file_types or file.file_type in self.file_types
+
+    def select_users(self, users: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+        """The users whose meetings are listed, and the filter's e-mails that match no user."""
+        if not self.user_emails:
+            return list(users), []
+        known = {str(u.get("email", "")).lower() for u in users}
+        selected = [u for u in users if str(u.get("email", "")).lower() in self.user_emails]
+        return selected, sorted(self.user_emails - known)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One recording file to archive, with everything the transfer needs (JSON-serialisable for XCom)."""
+
+    file_id: str
+    derived_id: bool
+    meeting_uuid: str
+    meeting_id: str
+    host_id: str
+    host_email: str
+    topic: str
+    start_time: str
+    file_type: str
+    recording_type: str
+    file_size: int | None
+    download_url: str
+    key: str
+    content_type: str
+    #: a participant's audio file: the participant's display name (else empty)
+    participant: str = ""
+    recording_start: str = ""
+    recording_end: str = ""
+
+    @property
+    def start_date(self) -> str:
+        return self.start_time[:10]
+
+    @property
+    def label(self) -> str:
+        """Readable name for the Airflow grid (``map_index_template``)."""
+        topic = self.topic if len(self.topic) <= 40 else self.topic[:39] + "…"
+        kind = (self.file_type or "file") + (f" ({self.participant[:30]})" if self.participant else "")
+        return f"{self.host_email} · {topic} · {kind} · {self.start_time[:16]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlannedFile:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+
+@dataclass
+class Plan:
+    """The outcome of planning one listing."""
+
+    files: list[PlannedFile] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    not_ready_days: list[str] = field(default_factory=list)  # meeting dates of files still processing
+    filtered_out: int = 0
+    #: files of meetings that started outside the listed window (Zoom lists recurring meetings by their recording
+    #: dates): archived like the others, and counted so the log says why a file of another date appears
+    outside_window: int = 0
+    #: the meetings planned, by uuid (what their manifests describe:
+    # :func:`zoom_archiver.publish.manifest.meeting_info`)
+    meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: files the trigger's file-type filter left out (a manifest still lists them when S3 holds them)
+    filtered: list[PlannedFile] = field(default_factory=list)
+    #: ``(meeting uuid, file id)`` of files still processing (a manifest lists them as missing)
+    processing: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def not_ready(self) -> int:
+        """Files still processing: they stay owed and a later run takes them."""
+        return len(self.not_ready_days)
+
+
+class Planner:
+    """Plans the meetings of one run's listing into :attr:`plan`.
+
+    :param window: the meeting dates this run lists (a meeting Zoom lists with another start date is planned too,
+        and counted in :attr:`Plan.outside_window`).
+    :param filters: the trigger's file-type and host filters.
+    :param template: the key template; :param prefix: the archive prefix.
+    """
+
+    def __init__(self, *, window: Window | Sequence[Window], filters: Filters, template: str, prefix: str) -> None:
+        self.windows = (window,) if isinstance(window, Window) else tuple(window)
+        self.filters = filters
+        self.template = template
+        self.prefix = prefix
+        self.plan = Plan()
+        self.meetings = 0
+
+    def add(self, meeting: Any, host: Mapping[str, Any] | Any) -> None:
+        """Plan the files of one meeting. Never raises for bad data: each file is planned, counted as not ready
+        or filtered out, or rejected with its reason."""
+        self.meetings += 1
+        try:
+            self._add(meeting, host)
+        except Exception as exc:  # a malformed record must never stop the run
+            reason = f"unreadable meeting record ({type(exc).__name__}: {exc})"
+            self.plan.rejected.append(Rejected("meeting", reason))
+
+    def _add(self, meeting: Any, host: Any) -> None:
+        where = meeting_where(meeting)
+        try:
+            record = read_meeting(meeting, host)
+        except InvalidRecord as exc:
+            self.plan.rejected.append(Rejected(where, str(exc)))
+            return
+        if record.files is None:
+            return  # no files: "Recording was not saved because it is too short"
+        if not isinstance(record.files, list):
+            self.plan.rejected.append(Rejected(where, "recording_files is not a list"))
+            return
+        fields = meeting_fields(record)
+        self.plan.meetings.setdefault(record.uuid, meeting_info(meeting, record))
+        before = len(self.plan.files)
+        for index, raw in enumerate(record.files):
+            self._add_file(raw, record, fields, f"{where} file #{index}")
+        for index, raw in enumerate(participant_files(meeting)):
+            self._add_file(raw, record, fields, f"{where} participant audio #{index}", participant=True)
+        if not any(record.start.date() in window for window in self.windows):
+            self.plan.outside_window += len(self.plan.files) - before
+
+    def _add_file(
+        self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], where: str, *, participant: bool = False
+    ) -> None:
+        try:
+            planned = self._plan_file(raw, meeting, fields, participant=participant)
+        except Exception as exc:  # InvalidRecord, or anything a hostile record provokes
+            file_id = raw.get("id") if isinstance(raw, Mapping) else None
+            reason = str(exc) if isinstance(exc, InvalidRecord) else f"unreadable file record ({type(exc).__name__})"
+            label = clean_text(file_id, 80) if isinstance(file_id, str) else ""
+            self.plan.rejected.append(Rejected(f"{where} {label}".strip(), reason))
+            return
+        if planned is None:
+            self.plan.not_ready_days.append(meeting.start.date().isoformat())
+            file_id = raw.get("id")
+            self.plan.processing.append((meeting.uuid, clean_text(file_id, 80) if isinstance(file_id, str) else ""))
+        elif not self.filters.admits(planned):
+            self.plan.filtered_out += 1
+            self.plan.filtered.append(planned)  # not archived by this run, but its meeting's manifest lists it
+        else:
+            self.plan.files.append(planned)
+
+    def _plan_file(
+        self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], *, participant: bool = False
+    ) -> PlannedFile | None:
+        record = read_file(raw, meeting.uuid)
+        if record is None:
+            return None
+        ext = file_extension(raw, record.file_type)
+        name = participant_name(raw) if participant else ""
+        # a participant's file: its key names the participant (the file id keeps two equal names apart)
+        recording_type = PARTICIPANT_RECORDING_TYPE if participant else record.recording_type
+        key = file_key(
+            self.template,
+            self.prefix,
+            fields,
+            recording_type=f"{recording_type}-{slugify(name, 60)}" if participant else recording_type,
+            file_type=record.file_type,
+            file_id=record.file_id,
+            ext=ext,
+        )
+        return PlannedFile(
+            file_id=record.file_id,
+            derived_id=record.derived_id,
+            meeting_uuid=meeting.uuid,
+            meeting_id=meeting.meeting_id,
+            host_id=meeting.host_id,
+            host_email=meeting.host_email,
+            topic=meeting.topic,
+            start_time=meeting.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            file_type=record.file_type,
+            recording_type=recording_type,
+            file_size=record.file_size,
+            download_url=download_form(record.download_url)
+            if record.file_type == "TRANSCRIPT"
+            else record.download_url,
+            key=key,
+            content_type=content_type(ext),
+            participant=name,
+            recording_start=_time_text(raw.get("recording_start")),
+            recording_end=_time_text(raw.get("recording_end")),
+        )
+
+    def files(self) -> list[PlannedFile]:
+        """The planned files, each file id once (conflicts are added to the rejections)."""
+        files, rejected = dedupe(self.plan.files)
+        self.plan.rejected.extend(rejected)
+        return files
+
+
+def _time_text(value: Any) -> str:
+    """A file's ``recording_start``/``recording_end`` as listed (bounded text; empty when absent)."""
+    return clean_text(value, 40) if isinstance(value, str) else ""
+
+
+def dedupe(files: Iterable[PlannedFile]) -> tuple[list[PlannedFile], list[Rejected]]:
+    """Keep the first occurrence of each file id (a meeting can appear in two windows); report true conflicts."""
+    seen: dict[str, PlannedFile] = {}
+    keys: dict[str, str] = {}
+    rejected: list[Rejected] = []
+    for item in files:
+        previous = seen.get(item.file_id)
+        if previous is not None:
+            if previous.meeting_uuid != item.meeting_uuid:
+                reason = f"duplicate file id in meetings {previous.meeting_uuid!r} and {item.meeting_uuid!r}"
+                rejected.append(Rejected(f"file {item.file_id}", reason + "; archived once"))
+            elif previous.key != item.key:  # the same meeting listed twice is fine; two different files are not
+                reason = f"file id listed twice in meeting {item.meeting_uuid!r} with different attributes"
+                rejected.append(Rejected(f"file {item.file_id}", reason + "; archived once"))
+            continue
+        if item.key in keys:
+            rejected.append(Rejected(f"file {item.file_id}", f"key collides with file {keys[item.key]}"))
+            continue
+        seen[item.file_id] = item
+        keys[item.key] = item.file_id
+    return list(seen.values()), rejected
+
+
+def select_batch(
+    files: Iterable[PlannedFile], archived: Mapping[str, Any], *, cap: int, force: bool = False
+) -> tuple[list[PlannedFile], list[PlannedFile]]:
+    """New files, oldest first, split into ``(this run's batch, backlog for later runs)``."""
+    new = [f for f in files if force or f.file_id not in archived]
+    new.sort(key=lambda f: (f.start_time, f.meeting_uuid, f.file_id))
+    return new[:cap], new[cap:]

@@ -1,0 +1,76 @@
+"""What the discover step hands the other tasks: this run's files (one ``archive`` task each), one entry per meeting
+for its manifest, and the :class:`DiscoverSummary` that ``commit`` turns into the ledger's view of the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from zoom_archiver.ledger import RunRecord
+
+if TYPE_CHECKING:
+    from zoom_archiver.discover.planning import PlannedFile
+
+
+@dataclass(frozen=True)
+class DiscoverSummary:
+    """What ``discover`` hands to ``commit`` (an XCom: JSON types only, no secrets)."""
+
+    windows: list[tuple[str, str]]
+    dry_run: bool
+    unfiltered: bool = True
+    planned: list[tuple[str, str]] = field(default_factory=list)  # (file id, meeting date) of this run's files
+    backlog: int = 0
+    leftover_days: list[str] = field(default_factory=list)  # meeting dates left for later runs
+    rebuilt: list[tuple[str, str]] = field(default_factory=list)  # found in S3, recorded without a download
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file id, reason), skipped
+    released: list[str] = field(default_factory=list)
+    user_failures: list[tuple[str, str]] = field(default_factory=list)
+    stale_processing: int = 0
+    outside_window: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    rejected_count: int = 0
+    api_calls: int = 0
+    rate_limited: int = 0
+    #: files that need no work this run, by reason (for the run report)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON types only: an XCom keeps a tuple as a tuple, and the REST API then shows it as a string."""
+        data: dict[str, Any] = json.loads(json.dumps(asdict(self)))
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DiscoverSummary:
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        for name in ("windows", "planned", "rebuilt", "quarantined", "user_failures", "rejected"):
+            values[name] = [(str(a), str(b)) for a, b in values.get(name) or []]
+        return cls(**values)
+
+    def run_record(self, archived: Sequence[tuple[str, str]], failures: Mapping[str, Mapping[str, Any]]) -> RunRecord:
+        """The ledger's view of this run, once its archive tasks are done."""
+        windows = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in self.windows]
+        return RunRecord(
+            planned=self.planned,
+            archived=archived,
+            rebuilt=self.rebuilt,
+            covered=windows if self.unfiltered else [],
+            leftover_days=self.leftover_days,
+            owed=windows if self.user_failures else [],
+            failures=failures,
+            released=self.released,
+        )
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The files to archive this run and the summary for ``commit``."""
+
+    files: list[PlannedFile]
+    summary: DiscoverSummary
+    #: one entry per meeting this run touches, for its manifest (:func:`zoom_archiver.publish.manifest.meeting_entries`)
+    meetings: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,193 @@
+"""The reclaim's decisions: which Zoom files may be trashed, because their archived copy is proven now.
+
+A meeting old enough (its start date at least ``zoom_archive_trash_after_days`` ago) is trashed whole or not at all.
+Every file of it must be proven (:func:`prove_file`): its key holds the file (``zoom-file-id``), with Zoom's size
+(or, when Zoom gives none, the size recorded when it was archived), a ``sha256`` tag equal to the SHA-256 recorded
+**when it was archived** (the ledger's ``hashes``, or a repair's), and its stored bytes, read back and hashed now
+(:func:`zoom_archiver.s3.verify.verify_target`), hash to that recorded SHA-256. A tag alone proves nothing.
+
+Anything else holds the whole meeting back, with its reason: a file still processing or unreadable in Zoom's
+listing, a quarantined or failing file, no recorded hash, a missing or damaged copy (these are *repaired*: archived
+again from Zoom, and proven by a later run), an S3 error, a recently recovered file. Files without an id (old
+TIMELINE/CC) cannot be trashed one by one: they are proven like the others and left in Zoom, reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from zoom_archiver.discover.planning import PlannedFile, Planner
+from zoom_archiver.s3 import verify
+from zoom_archiver.s3.metadata import FILE_ID_METADATA, metadata_value
+
+if TYPE_CHECKING:
+    from zoom_archiver.ledger import Ledger
+    from zoom_archiver.reclaim.record import ReclaimRecord
+    from zoom_archiver.s3.bucket import ArchiveBucket
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of proving one file's copy: ``proven``, or why not and whether archiving it again repairs it."""
+
+    file_id: str
+    proven: bool
+    reason: str = ""
+    repair: bool = False
+
+
+@dataclass
+class MeetingVerdict:
+    """One meeting old enough to reclaim: its files, and why it is held back (empty: trash it)."""
+
+    uuid: str
+    start_time: str
+    files: list[PlannedFile] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    repair: list[PlannedFile] = field(default_factory=list)
+    #: the meeting as its manifest describes it (:func:`zoom_archiver.publish.manifest.meeting_info`)
+    meeting: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trashable(self) -> list[PlannedFile]:
+        """Files Zoom can trash one by one (those with a real id)."""
+        return [f for f in self.files if not f.derived_id]
+
+    @property
+    def left_no_id(self) -> list[PlannedFile]:
+        return [f for f in self.files if f.derived_id]
+
+    @property
+    def proven(self) -> bool:
+        return not self.reasons
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "meeting_uuid": self.uuid,
+            "start_time": self.start_time,
+            "files": [f.file_id for f in self.trashable],
+            "bytes": sum(f.file_size or 0 for f in self.trashable),
+            "left_no_id": [f.file_id for f in self.left_no_id],
+            "reasons": self.reasons,
+        }
+
+
+class ReclaimPlanner(Planner):
+    """A :class:`Planner` that also remembers which meetings have a file still processing or unreadable."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blocked: dict[str, list[str]] = {}
+
+    def _add_file(
+        self, raw: Any, meeting: Any, fields: dict[str, str], where: str, *, participant: bool = False
+    ) -> None:
+        processing, rejected = len(self.plan.not_ready_days), len(self.plan.rejected)
+        super()._add_file(raw, meeting, fields, where, participant=participant)
+        if len(self.plan.not_ready_days) > processing:
+            self.blocked.setdefault(meeting.uuid, []).append("a file is still processing in Zoom")
+        if len(self.plan.rejected) > rejected:
+            self.blocked.setdefault(meeting.uuid, []).append(f"unreadable file record: {self.plan.rejected[-1].reason}")
+
+
+def recorded_hash(file_id: str, ledger: Ledger, record: ReclaimRecord) -> tuple[str, int] | None:
+    """The SHA-256 and size recorded when the file was archived (a repair's first, else the ledger's)."""
+    return record.hashes.get(file_id) or ledger.hashes.get(file_id)
+
+
+def prove_file(bucket: ArchiveBucket, planned: PlannedFile, recorded: tuple[str, int] | None) -> Proof:
+    """Prove the copy of ``planned`` now (see the module's docstring). Never raises for S3 errors: they hold it."""
+    fid = planned.file_id
+    if recorded is None:
+        return Proof(fid, False, "no SHA-256 was recorded when it was archived", repair=True)
+    sha, archived_size = recorded
+    size = planned.file_size if planned.file_size is not None else archived_size
+    if size != archived_size:
+        return Proof(fid, False, f"Zoom announces {size} bytes, {archived_size} were archived", repair=True)
+    try:
+        head = bucket.head(planned.key)
+        if head is None:
+            return Proof(fid, False, "no object at its key", repair=True)
+        if head.get("Metadata", {}).get(FILE_ID_METADATA) != metadata_value(fid):
+            return Proof(fid, False, "its key holds another object (zoom-file-id differs)")
+        if head.get("ContentLength") != size:
+            return Proof(fid, False, f"{head.get('ContentLength')} bytes in S3, {size} expected", repair=True)
+        tag, _ = verify.read_tag(bucket, planned.key, head.get("VersionId"))
+    except (ClientError, BotoCoreError) as exc:
+        return Proof(fid, False, f"S3 error during the proof: {_code(exc)}")
+    if not tag:
+        return Proof(fid, False, "its sha256 tag is missing", repair=True)
+    if tag.strip().lower() != sha:
+        return Proof(fid, False, "its sha256 tag differs from the hash recorded when it was archived", repair=True)
+    checked = verify.verify_target(bucket, verify.Target(planned.key, size, sha, head.get("VersionId"), None))
+    if checked.proven:
+        return Proof(fid, True)
+    repair = checked.outcome in (verify.MISMATCH, verify.MISSING)
+    return Proof(fid, False, f"deep check {checked.outcome}: {checked.detail}", repair=repair)
+
+
+def _code(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "ClientError")
+    return type(exc).__name__
+
+
+def group_meetings(files: Sequence[PlannedFile], cutoff: date) -> dict[str, MeetingVerdict]:
+    """The files of meetings that started on or before ``cutoff``, by meeting."""
+    meetings: dict[str, MeetingVerdict] = {}
+    for planned in files:
+        if date.fromisoformat(planned.start_date) <= cutoff:
+            verdict = meetings.setdefault(
+                planned.meeting_uuid, MeetingVerdict(planned.meeting_uuid, planned.start_time)
+            )
+            verdict.files.append(planned)
+    return meetings
+
+
+def decide(
+    meetings: Mapping[str, MeetingVerdict],
+    *,
+    bucket: ArchiveBucket,
+    ledger: Ledger,
+    record: ReclaimRecord,
+    blocked: Mapping[str, Sequence[str]],
+    now: datetime,
+    grace_days: int,
+    workers: int = verify.DEEP_WORKERS,
+) -> list[MeetingVerdict]:
+    """Give every meeting its reasons to be held back (none: it may be trashed), proving its files in parallel."""
+    to_prove: list[PlannedFile] = []
+    for verdict in meetings.values():
+        verdict.reasons.extend(blocked.get(verdict.uuid, ()))
+        for f in verdict.files:
+            hold = _ledger_hold(f.file_id, ledger) or record.recovery_hold(f.file_id, now, grace_days)
+            if hold:
+                verdict.reasons.append(f"{f.file_id}: {hold}")
+            else:
+                to_prove.append(f)
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="reclaim-proof") as pool:
+        proofs = list(pool.map(lambda f: prove_file(bucket, f, recorded_hash(f.file_id, ledger, record)), to_prove))
+    for planned, proof in zip(to_prove, proofs, strict=True):
+        if not proof.proven:
+            verdict = meetings[planned.meeting_uuid]
+            verdict.reasons.append(f"{planned.file_id}: {proof.reason}")
+            if proof.repair:
+                verdict.repair.append(planned)
+    return sorted(meetings.values(), key=lambda v: (v.start_time, v.uuid))
+
+
+def _ledger_hold(file_id: str, ledger: Ledger) -> str | None:
+    if file_id in ledger.quarantine:
+        return f"quarantined ({ledger.quarantine[file_id].get('reason', '')})"
+    if file_id in ledger.failures:
+        return "its archive failed in a recent run"
+    return None

@@ -1,0 +1,110 @@
+"""Participant audio files: one M4A per speaker, for accounts with *Record a separate audio file of each
+participant*.
+
+Zoom lists them only in one meeting's detail (``GET /meetings/{uuid}/recordings``, ``participant_audio_files``),
+never in the per-user listing. The listing shows a sign, though: its ``recording_count`` and ``total_size`` include
+them. :func:`needs_detail` decides from that sign (or the ``participant_audio`` extra of the ``zoom`` connection)
+whether a meeting's detail is fetched; :func:`with_participant_audio` fetches it (a *Light* API call, under the
+client's shared rate cap) and adds the files to the meeting record, where the planner reads them
+(:func:`participant_files`, :func:`participant_name`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from zoom_archiver.errors import ZoomApiError
+from zoom_archiver.zoom.records import clean_text
+
+if TYPE_CHECKING:
+    from zoom_archiver.zoom.client import ZoomClient
+
+log = logging.getLogger(__name__)
+
+#: The meeting record's key holding the participant audio files (as in Zoom's meeting detail).
+PARTICIPANT_FILES = "participant_audio_files"
+#: The ``recording_type`` given to a participant's audio file (Zoom gives none): in metadata and in the key.
+PARTICIPANT_RECORDING_TYPE = "participant_audio"
+#: ``participant_audio`` extra (:data:`~zoom_archiver.zoom.connection.PARTICIPANT_AUDIO_MODES`): ``auto`` (fetch a
+#: meeting's detail when its listing counts more files than it shows), ``always`` (every meeting), ``never``.
+DEFAULT_MODE = "auto"
+#: Zoom names the file ``Audio only - <participant>``.
+_NAME_PREFIX = "Audio only - "
+MAX_NAME_CHARS = 200
+#: Zoom's answer when a meeting's recordings are gone (deleted or trashed since the listing).
+_NO_RECORDING = 3301
+
+
+def _listed_files(meeting: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    files = meeting.get("recording_files")
+    return [f for f in files if isinstance(f, Mapping)] if isinstance(files, list) else []
+
+
+def needs_detail(meeting: Mapping[str, Any], mode: str = DEFAULT_MODE) -> bool:
+    """Whether the meeting's detail may hold participant audio files the listing does not show.
+
+    ``auto``: the listing's ``recording_count`` exceeds the completed files it shows, or its ``total_size`` exceeds
+    their sizes (both include the participant files; files still processing count for neither).
+    """
+    if mode == "never" or not isinstance(meeting.get("uuid"), str):
+        return False
+    if mode == "always":
+        return True
+    done = [f for f in _listed_files(meeting) if f.get("status") in (None, "completed")]
+    count, total = meeting.get("recording_count"), meeting.get("total_size")
+    if isinstance(count, int) and not isinstance(count, bool) and count > len(done):
+        return True
+    sizes = sum(f["file_size"] for f in done if isinstance(f.get("file_size"), int))
+    return isinstance(total, int) and not isinstance(total, bool) and total > sizes
+
+
+def with_participant_audio(client: ZoomClient, meeting: dict[str, Any]) -> dict[str, Any]:
+    """The meeting record with its detail's ``participant_audio_files`` (none when Zoom lists none, or when the
+    recordings were deleted since the listing: 404/3301).
+
+    :raises ZoomApiError: any other error (the caller counts it as its user's listing failure: the dates stay owed).
+    """
+    try:
+        detail = client.get_meeting_recordings(str(meeting["uuid"]))
+    except ZoomApiError as exc:
+        if exc.code == _NO_RECORDING:
+            log.info("Meeting %s has no recordings any more (3301): no participant audio", meeting["uuid"])
+            return meeting
+        raise
+    files = detail.get(PARTICIPANT_FILES)
+    if not isinstance(files, list) or not files:
+        return meeting
+    return {**meeting, PARTICIPANT_FILES: files}
+
+
+def add_participant_audio(client: ZoomClient, meetings: list[Any], mode: str = DEFAULT_MODE) -> list[Any]:
+    """One user's listed meetings, those that need it with their participant audio files (one detail call per
+    meeting, even when two windows list it)."""
+    detailed: dict[str, dict[str, Any]] = {}
+    out = []
+    for meeting in meetings:
+        if isinstance(meeting, dict) and needs_detail(meeting, mode):
+            uuid = str(meeting["uuid"])
+            if uuid not in detailed:
+                detailed[uuid] = with_participant_audio(client, meeting)
+            meeting = detailed[uuid]
+        out.append(meeting)
+    return out
+
+
+def participant_files(meeting: Any) -> list[Any]:
+    """The participant audio entries added to a meeting record (``[]`` when none, or not a list)."""
+    files = meeting.get(PARTICIPANT_FILES) if isinstance(meeting, Mapping) else None
+    return files if isinstance(files, list) else []
+
+
+def participant_name(record: Mapping[str, Any]) -> str:
+    """The participant's display name from the file's ``file_name`` (``Audio only - Jill Chill`` -> ``Jill
+    Chill``), bounded; ``participant`` when Zoom gives none."""
+    raw = record.get("file_name")
+    name = clean_text(raw, MAX_NAME_CHARS).strip() if isinstance(raw, str) else ""
+    if name.startswith(_NAME_PREFIX):
+        name = name[len(_NAME_PREFIX) :].strip()
+    return name or "participant"
