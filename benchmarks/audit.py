@@ -94,7 +94,7 @@ def s3_client(endpoint: str) -> Any:
 
 def seed(endpoint: str, bucket: str, count: int, size: int) -> float:
     """Write the archive (parallel PUTs with metadata and tag); its wall time."""
-    from zoom_archiver.s3.metadata import object_metadata
+    from zoom_archiver.archive.archive import file_metadata
 
     client = s3_client(endpoint)
     client.create_bucket(Bucket=bucket)
@@ -103,7 +103,7 @@ def seed(endpoint: str, bucket: str, count: int, size: int) -> float:
 
     def put(f: Any) -> None:
         body = (f.file_id.encode() * (size // len(f.file_id) + 1))[:size]
-        client.put_object(Bucket=bucket, Key=f.key, Body=body, Metadata=object_metadata(f),
+        client.put_object(Bucket=bucket, Key=f.key, Body=body, Metadata=file_metadata(f),
                           Tagging=f"sha256={hashlib.sha256(body).hexdigest()}")  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=8) as pool:

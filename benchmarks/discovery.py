@@ -3,7 +3,7 @@
 The emulator enforces the *Medium* limit (list users, list recordings) account-wide; each method runs in a fresh
 child process (``python -m benchmarks.discovery SPEC_JSON``):
 
-* ``product`` — what ``zoom_archiver.tasks.hourly.discover`` does: ``ZoomClient.list_users`` then
+* ``product`` — what ``zoom_archiver.tasks.discover.discover`` does: ``ZoomClient.list_users`` then
 ``listing.plan_listing``
   over the look-back window (``resolve_window(None, None, today, lookback_days=7)``), with the ``zoom_default``
   connection's ``max_requests_per_second`` / ``list_workers``, listed and planned by ``plan_listing``;

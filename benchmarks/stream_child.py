@@ -3,7 +3,7 @@
 ``SPEC_JSON`` = ``{"mode": ..., "file": <PlannedFile dict>}``; modes:
 
 * ``archive``  — the product path: ``archive_file`` with a ``ZoomHook`` and an ``S3Hook`` built like
-  ``zoom_archiver.tasks.hourly.archive`` builds it (including ``max_in_memory_upload_chunks``);
+  ``zoom_archiver.tasks.archive.archive`` builds it (including ``max_in_memory_upload_chunks``);
 * ``download`` — ``ZoomHook.open_download`` read to ``/dev/null`` (the download leg alone);
 * ``upload``   — ``S3Hook.load_file_obj`` of a generator-backed stream of the same bytes (the upload leg alone);
 * ``blog``     — the blog's method: ``requests.get`` into a temp file in /tmp, then ``S3Hook.load_file``.
@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from zoom_archiver.archive.archive import archive_file
-from zoom_archiver.discover.planning import PlannedFile
+from zoom_archiver.archive.archive import archive_file, file_hook
 from zoom_archiver.hooks.zoom import ZoomHook
-from zoom_archiver.s3.connect import s3_hook_for
+from zoom_archiver.model import PlannedFile
 from zoom_archiver.settings import ArchiveSettings, load_settings
 
 if TYPE_CHECKING:
@@ -156,8 +155,8 @@ def main(argv: list[str]) -> int:
     planned = PlannedFile.from_dict(spec["file"])
     mode = spec["mode"]
     settings = load_settings()
-    # the hook zoom_archiver.tasks.hourly.archive uses
-    s3_hook = s3_hook_for(planned, settings.transfer, settings.aws_conn_id)
+    # the hook zoom_archiver.tasks.archive.archive uses
+    s3_hook = file_hook(planned, settings.transfer, settings.aws_conn_id)
     marks = _mark_calls(s3_hook)
     zoom = ZoomHook(settings.zoom_conn_id)
     access_token = zoom.token.get()

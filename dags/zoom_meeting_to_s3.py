@@ -23,10 +23,12 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, TriggerRule, dag, task
 
-from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.model import ArchiveResultDict, MeetingEntry, PlannedFileDict
 from zoom_archiver.publish.assets import archive_asset
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.settings.deployment import deployment_settings
+from zoom_archiver.tasks.common import MEETINGS_KEY
+from zoom_archiver.tasks.dag_args import archive_default_args
 
 DEPLOYMENT = deployment_settings()
 ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
@@ -42,14 +44,7 @@ ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
     is_paused_upon_creation=False,
     doc_md=__doc__,
     tags=["zoom", "s3", "archive", "webhook"],
-    default_args={
-        "owner": "zoom-archiver",
-        "retries": DEPLOYMENT.task_retries,
-        "retry_delay": DEPLOYMENT.retry_delay,
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-        "on_failure_callback": [ArchiveFailureNotifier()],
-    },
+    default_args=archive_default_args(DEPLOYMENT),
     params={
         "meeting_uuid": Param("", type="string", title="Meeting UUID", description="The meeting instance's UUID."),
         "event": Param("manual", type="string", title="Zoom event", description="The event that triggered the run."),
@@ -58,7 +53,7 @@ ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
 def zoom_meeting_to_s3() -> None:
     # two at a time over all webhook runs: with the client's per-process cap this bounds the API calls of a burst
     @task(retries=RETRIES.discover_task, max_active_tis_per_dag=2, execution_timeout=timedelta(minutes=15))
-    def discover_meeting(params: dict[str, Any] | None = None, **context: Any) -> list[dict[str, Any]]:
+    def discover_meeting(params: dict[str, Any] | None = None, **context: Any) -> list[PlannedFileDict]:
         """Re-read the meeting through the Zoom API; return its files that are not archived yet and, as the
         `meetings` XCom, the meeting for its manifest."""
         from zoom_archiver.tasks.webhook import discover_meeting as run
@@ -71,16 +66,16 @@ def zoom_meeting_to_s3() -> None:
         execution_timeout=DEPLOYMENT.file_timeout,
         max_active_tis_per_dag=DEPLOYMENT.parallel_files,
     )
-    def archive(file: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
+    def archive(file: PlannedFileDict, params: dict[str, Any] | None = None, **context: Any) -> ArchiveResultDict:
         """Stream one recording file from Zoom into S3 and verify it."""
-        from zoom_archiver.tasks.hourly import archive as run
+        from zoom_archiver.tasks.archive import archive as run
 
         return run(file, {}, context)
 
     # Runs when every archive task is done, failed ones included (as in the hourly DAG): the meeting's manifest and
     # the asset event naming this run's new objects (skipped when it wrote none).
     @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET])
-    def publish(results: Any, meetings: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
+    def publish(results: list[ArchiveResultDict], meetings: list[MeetingEntry], **context: Any) -> dict[str, Any]:
         """Write the meeting's manifest.json (verified files only); emit the asset event."""
         from zoom_archiver.tasks.publish import publish as run
 
@@ -88,7 +83,7 @@ def zoom_meeting_to_s3() -> None:
 
     files = discover_meeting()
     archived = archive.expand(file=files)
-    publish(archived, files["meetings"])  # type: ignore[index]
+    publish(archived, files[MEETINGS_KEY])  # type: ignore[arg-type, index]
 
 
 zoom_meeting_to_s3()

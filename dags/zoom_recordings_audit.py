@@ -22,7 +22,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
-from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.tasks.dag_args import date_params, default_args
 
 
 @dag(
@@ -33,27 +33,9 @@ from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
     max_active_runs=1,
     doc_md=__doc__,
     tags=["zoom", "s3", "audit"],
-    default_args={
-        "owner": "zoom-archiver",
-        "retries": 1,
-        "retry_delay": timedelta(minutes=5),
-        "on_failure_callback": [ArchiveFailureNotifier()],
-    },
+    default_args=default_args(retries=1, retry_delay=timedelta(minutes=5)),
     params={
-        "from_date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            title="From date (UTC)",
-            description="First meeting start date to audit, inclusive. Empty: 30 days before to_date.",
-        ),
-        "to_date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            title="To date (UTC)",
-            description="Last meeting start date to audit, inclusive. Empty: yesterday.",
-        ),
+        **date_params("audit", from_empty="30 days before to_date", to_empty="yesterday"),
         "deep": Param(
             False,
             type="boolean",

@@ -23,7 +23,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
-from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.tasks.dag_args import default_args
 
 
 @dag(
@@ -34,11 +34,7 @@ from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
     max_active_runs=1,
     doc_md=__doc__,
     tags=["zoom", "s3", "reclaim"],
-    default_args={
-        "owner": "zoom-archiver",
-        "retries": 0,
-        "on_failure_callback": [ArchiveFailureNotifier()],
-    },
+    default_args=default_args(retries=0),
     params={
         "dry_run": Param(
             False,

@@ -22,11 +22,13 @@ from typing import Any
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, task
 
-from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier
+from zoom_archiver.model import ArchiveResultDict, FailureDict, MeetingEntry, PlannedFileDict, SummaryDict
 from zoom_archiver.operators.run_report import RunReportOperator
 from zoom_archiver.publish.assets import archive_asset
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.settings.deployment import deployment_settings
+from zoom_archiver.tasks.common import FAILURE_KEY, MEETINGS_KEY, SUMMARY_KEY
+from zoom_archiver.tasks.dag_args import archive_default_args, date_params
 
 # Deployment knobs from the environment (no network or DB call at import).
 DEPLOYMENT = deployment_settings()
@@ -42,29 +44,9 @@ ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
     max_active_runs=1,
     doc_md=__doc__,
     tags=["zoom", "s3", "archive"],
-    default_args={
-        "owner": "zoom-archiver",
-        "retries": DEPLOYMENT.task_retries,
-        "retry_delay": DEPLOYMENT.retry_delay,
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-        "on_failure_callback": [ArchiveFailureNotifier()],
-    },
+    default_args=archive_default_args(DEPLOYMENT),
     params={
-        "from_date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            title="From date (UTC)",
-            description="First meeting start date to archive, inclusive. Empty: the look-back window.",
-        ),
-        "to_date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            title="To date (UTC)",
-            description="Last meeting start date to archive, inclusive. Empty: today.",
-        ),
+        **date_params("archive", from_empty="the look-back window", to_empty="today"),
         "dry_run": Param(
             False, type="boolean", title="Dry run", description="List what would be archived; copy nothing."
         ),
@@ -100,10 +82,10 @@ ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
 )
 def zoom_recordings_to_s3() -> None:
     @task(retries=RETRIES.discover_task, execution_timeout=timedelta(hours=1))
-    def discover(params: dict[str, Any] | None = None, **context: Any) -> list[dict[str, Any]]:
+    def discover(params: dict[str, Any] | None = None, **context: Any) -> list[PlannedFileDict]:
         """List recordings in the window; return the new files (oldest first, capped per run) and, as the
         `plan_summary` XCom, what commit needs to know about the run."""
-        from zoom_archiver.tasks.hourly import discover as run
+        from zoom_archiver.tasks.discover import discover as run
 
         return run(params or {}, context)
 
@@ -114,9 +96,9 @@ def zoom_recordings_to_s3() -> None:
         execution_timeout=DEPLOYMENT.file_timeout,
         max_active_tis_per_dagrun=DEPLOYMENT.parallel_files,
     )
-    def archive(file: dict[str, Any], params: dict[str, Any] | None = None, **context: Any) -> dict[str, Any]:
+    def archive(file: PlannedFileDict, params: dict[str, Any] | None = None, **context: Any) -> ArchiveResultDict:
         """Stream one recording file from Zoom into S3 and verify it."""
-        from zoom_archiver.tasks.hourly import archive as run
+        from zoom_archiver.tasks.archive import archive as run
 
         return run(file, params or {}, context)
 
@@ -130,17 +112,21 @@ def zoom_recordings_to_s3() -> None:
         max_active_tis_per_dag=1,
     )
     def commit(
-        results: Any, summary: dict[str, Any], failures: Any, params: dict[str, Any] | None = None, **context: Any
+        results: list[ArchiveResultDict],
+        summary: SummaryDict,
+        failures: list[FailureDict],
+        params: dict[str, Any] | None = None,
+        **context: Any,
     ) -> Any:
         """Record the run in the ledger (one write per run); fail the run if a file or a user's listing failed."""
-        from zoom_archiver.tasks.hourly import commit as run
+        from zoom_archiver.tasks.commit import commit as run
 
         return run(results, summary, failures, params or {}, context)
 
     @task(multiple_outputs=False, retries=RETRIES.housekeeping_task)
     def housekeeping(**context: Any) -> dict[str, Any]:
         """Abort multipart uploads that a killed task left under the prefix (older than a day by default)."""
-        from zoom_archiver.tasks.hourly import housekeeping as run
+        from zoom_archiver.tasks.archive import housekeeping as run
 
         return run(context)
 
@@ -148,7 +134,7 @@ def zoom_recordings_to_s3() -> None:
     # emits the archive asset's event naming the new objects (skipped when the run wrote none). One at a time across
     # all runs: two runs never write one meeting's manifest at once.
     @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1)
-    def publish(results: Any, meetings: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
+    def publish(results: list[ArchiveResultDict], meetings: list[MeetingEntry], **context: Any) -> dict[str, Any]:
         """Write each touched meeting's manifest.json (verified files only); emit the asset event."""
         from zoom_archiver.tasks.publish import publish as run
 
@@ -158,8 +144,8 @@ def zoom_recordings_to_s3() -> None:
     archived = archive.expand(file=files)
     # discover's summary and the archive tasks' failures, as XComs of their own keys (Airflow types a task's output
     # as XComArg, which it indexes by key)
-    committed = commit(archived, files["plan_summary"], archived["failure"])  # type: ignore[index]
-    published = publish(archived, files["meetings"])  # type: ignore[index]
+    committed = commit(archived, files[SUMMARY_KEY], archived[FAILURE_KEY])  # type: ignore[arg-type, index]
+    published = publish(archived, files[MEETINGS_KEY])  # type: ignore[arg-type, index]
     # The run report as text in the UI (a teardown: it always runs and never changes the run's state).
     [committed, published] >> RunReportOperator(task_id="report").as_teardown()
     housekeeping()

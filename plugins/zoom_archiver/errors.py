@@ -24,6 +24,10 @@ class ZoomAuthError(ZoomArchiverError):
     permanent = True
 
 
+#: Zoom's error code for "There is no recording for this meeting" (deleted or trashed since it was listed).
+NO_RECORDING = 3301
+
+
 class ZoomApiError(ZoomArchiverError):
     """Zoom answered with an error body (``{"code": ..., "message": ...}``)."""
 
@@ -31,6 +35,11 @@ class ZoomApiError(ZoomArchiverError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+    @property
+    def recordings_gone(self) -> bool:
+        """Whether Zoom says the meeting has no recordings (any more): deleted or trashed since it was listed."""
+        return self.code == NO_RECORDING
 
 
 class ZoomTransientError(ZoomApiError):

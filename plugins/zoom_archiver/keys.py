@@ -144,15 +144,30 @@ class MeetingFields(Protocol):
     @property
     def start(self) -> datetime: ...
     @property
-    def topic_slug(self) -> str: ...
+    def key_topic(self) -> str: ...
     @property
     def uuid(self) -> str: ...
     @property
     def meeting_id(self) -> str: ...
 
 
+class FileFields(Protocol):
+    """What a file's own key fields are made of (a :class:`~zoom_archiver.zoom.records.FileRecord`)."""
+
+    @property
+    def recording_type(self) -> str: ...
+    @property
+    def file_type(self) -> str: ...
+    @property
+    def file_id(self) -> str: ...
+    @property
+    def ext(self) -> str: ...
+    @property
+    def participant(self) -> str: ...
+
+
 def meeting_fields(meeting: MeetingFields) -> dict[str, str]:
-    """The template fields every file of one meeting shares."""
+    """The template fields every file of one meeting shares (``topic_slug``: the topic made key-safe)."""
     start = meeting.start
     return {
         "host_email": key_part(meeting.host_email) or "unknown-host",
@@ -161,28 +176,23 @@ def meeting_fields(meeting: MeetingFields) -> dict[str, str]:
         "MM": f"{start.month:02d}",
         "DD": f"{start.day:02d}",
         "start_time": start.strftime("%Y-%m-%dT%H%M%SZ"),
-        "topic_slug": meeting.topic_slug,
+        "topic_slug": slugify(meeting.key_topic),
         "meeting_uuid_safe": encode_uuid(meeting.uuid),
         "meeting_id": key_part(meeting.meeting_id),
     }
 
 
-def file_key(
-    template: str,
-    prefix: str,
-    meeting: Mapping[str, str],
-    *,
-    recording_type: str,
-    file_type: str,
-    file_id: str,
-    ext: str,
-) -> str:
-    """The object key of one file of a meeting (``meeting`` from :func:`meeting_fields`)."""
+def file_key(template: str, prefix: str, meeting: Mapping[str, str], file: FileFields) -> str:
+    """The object key of one file of a meeting (``meeting`` from :func:`meeting_fields`). A participant's audio file
+    is named by the participant (its file id keeps two equal names apart)."""
+    recording_type = file.recording_type
+    if file.participant:
+        recording_type = f"{recording_type}-{slugify(file.participant, 60)}"
     fields = {
         **meeting,
         "recording_type": recording_type,
-        "file_type": key_part(file_type) or "FILE",
-        "file_id": file_id,
-        "ext": ext,
+        "file_type": key_part(file.file_type) or "FILE",
+        "file_id": file.file_id,
+        "ext": file.ext,
     }
     return render_key(template, fields, prefix)

@@ -22,11 +22,10 @@ from zoom_sandbox.s3rver import S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, s3rver_con
 
 from tests.e2e.helpers import emulator_files, secrets_in
 from tests.support.stack import PREFIX, make_airflow
-from tests.unit.archive_support import FakeZoom, full
+from tests.unit.archive.support import FakeZoom, full
 from tests.unit.conftest import _make_planned
-from zoom_archiver.archive.archive import archive_file
+from zoom_archiver.archive.archive import archive_file, file_hook
 from zoom_archiver.errors import ConfigurationError
-from zoom_archiver.s3.connect import s3_hook_for
 from zoom_archiver.settings import MIB, TransferSettings
 
 pytestmark = pytest.mark.e2e
@@ -132,7 +131,7 @@ def test_the_checksum_mode_reaches_the_product_client_and_transfer_manager(stack
     data = hashlib.sha256(mode.encode()).digest() * (6 * MIB // 32 + 1)  # two 5 MiB parts
     planned = _make_planned(file_size=len(data), key=f"zoom/{mode}.mp4")
     transfer = TransferSettings(part_size=5 * MIB, max_concurrency=2)
-    hook = s3_hook_for(planned, transfer, "aws_default")
+    hook = file_hook(planned, transfer, "aws_default")
     assert hook.get_conn().meta.config.request_checksum_calculation == mode
 
     def archive():

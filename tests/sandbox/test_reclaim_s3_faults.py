@@ -13,8 +13,8 @@ from moto.server import ThreadedMotoServer
 from zoom_sandbox.s3_proxy import S3FaultProxy
 from zoom_sandbox.services import free_port
 
-from zoom_archiver.discover.planning import PlannedFile
 from zoom_archiver.ledger import Ledger
+from zoom_archiver.model import PlannedFile
 from zoom_archiver.reclaim.proof import decide, group_meetings
 from zoom_archiver.reclaim.record import ReclaimRecord
 from zoom_archiver.s3.bucket import ArchiveBucket

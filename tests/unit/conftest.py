@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (tests.unit.archive_support)
-from tests.unit.download_helpers import fetch, token  # noqa: F401 - fixtures (test_download*)
-from tests.unit.zoom_api_helpers import client, token_endpoint, waits  # noqa: F401 - fixtures (test_zoom_api*)
-from zoom_archiver.discover.planning import PlannedFile
+from tests.support.buckets import make_bucket  # noqa: F401 - a fixture (tests.unit.archive.support)
+from tests.unit.zoom.client_helpers import client, token_endpoint, waits  # noqa: F401 - fixtures (test_zoom_api*)
+from tests.unit.zoom.download_helpers import fetch, token  # noqa: F401 - fixtures (test_download*)
+from zoom_archiver.model import PlannedFile
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED_EVENT_PATH = FIXTURES / "seed-sample-event.json"

@@ -175,7 +175,8 @@ class TestDagFileImport:
             f"spec = importlib.util.spec_from_file_location('zoom_dag_import_check', {str(DAG_FILE)!r})\n"
             "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('boto3', 'botocore', 'requests', 's3transfer') or m == 'zoom_archiver.tasks.hourly')))\n"
+            "('boto3', 'botocore', 'requests', 's3transfer') or m in "
+            "('zoom_archiver.tasks.discover', 'zoom_archiver.tasks.archive', 'zoom_archiver.tasks.commit'))))\n"
         )
         result = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False

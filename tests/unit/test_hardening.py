@@ -18,7 +18,7 @@ import tenacity
 from moto import mock_aws
 
 from zoom_archiver import ledger as ledger_mod
-from zoom_archiver.archive.archive import archive_file, existing_copy
+from zoom_archiver.archive.archive import archive_file, existing_copy, file_metadata
 from zoom_archiver.dates import Window
 from zoom_archiver.discover.discovery import find_in_s3
 from zoom_archiver.discover.planning import Filters, Planner
@@ -26,7 +26,7 @@ from zoom_archiver.errors import DownloadRejected, DownloadTokenRejected, Invali
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
 from zoom_archiver.redaction import redact
 from zoom_archiver.s3.bucket import ArchiveBucket
-from zoom_archiver.s3.metadata import metadata_value, object_metadata
+from zoom_archiver.s3.metadata import metadata_value
 from zoom_archiver.settings import TransferSettings
 from zoom_archiver.zoom.download import open_download
 from zoom_archiver.zoom.download_policy import DownloadPolicy
@@ -83,12 +83,12 @@ class FlakyHook:
         body = fileobj.read()
         self.uploads += 1
         if self.mode == "lost_ack":
-            self.s3.put_object(Bucket=bucket_name, Key=key, Body=body, Metadata=object_metadata(self.planned))
+            self.s3.put_object(Bucket=bucket_name, Key=key, Body=body, Metadata=file_metadata(self.planned))
             raise ConnectionResetError("Connection reset by peer (the answer was lost)")
         if self.mode == "left_upload" and self.uploads == 1:
             self.s3.create_multipart_upload(Bucket=bucket_name, Key=key)
             raise ConnectionResetError("upload part failed and so did the abort")
-        self.s3.put_object(Bucket=bucket_name, Key=key, Body=body, Metadata=object_metadata(self.planned))
+        self.s3.put_object(Bucket=bucket_name, Key=key, Body=body, Metadata=file_metadata(self.planned))
 
 
 class TestArchiveRecovery:
@@ -106,7 +106,7 @@ class TestArchiveRecovery:
 
     def test_lost_answer_with_other_bytes_stored_is_uploaded_again(self, s3, make_planned):
         planned = make_planned(file_size=len(DATA))
-        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=b"\0" * len(DATA), Metadata=object_metadata(planned),
+        s3.put_object(Bucket=BUCKET, Key=planned.key, Body=b"\0" * len(DATA), Metadata=file_metadata(planned),
                       Tagging="sha256=stale")  # fmt: skip
 
         class Hook(FlakyHook):
@@ -115,7 +115,7 @@ class TestArchiveRecovery:
                 fileobj.read()
                 if self.uploads == 1:
                     raise ConnectionResetError("dropped before S3 stored anything")
-                self.s3.put_object(Bucket=BUCKET, Key=planned.key, Body=DATA, Metadata=object_metadata(planned))
+                self.s3.put_object(Bucket=BUCKET, Key=planned.key, Body=DATA, Metadata=file_metadata(planned))
 
         hook = Hook(s3, planned, "")
         result = archive_file(planned, zoom=Zoom(DATA), s3_hook=hook, bucket=BUCKET, settings=TransferSettings(),
@@ -153,14 +153,14 @@ class TestArchiveRecovery:
 class TestMetadata:
     def test_values_are_printable_ascii_and_bounded(self, make_planned):
         planned = make_planned(host_id="a\r\nX-Injected: 1", meeting_uuid="é/" + "x" * 1000)
-        meta = object_metadata(planned)
+        meta = file_metadata(planned)
         assert meta["zoom-host-id"] == "a??X-Injected: 1"
         assert len(meta["zoom-meeting-uuid"]) == 256
         assert all(v.isascii() and v.isprintable() for v in meta.values())
 
     def test_existing_copy_compares_the_stored_form_of_the_file_id(self, s3, make_planned):
         planned = make_planned(file_id="id-with-ü", file_size=len(DATA))
-        meta = object_metadata(planned)
+        meta = file_metadata(planned)
         s3.put_object(Bucket=BUCKET, Key=planned.key, Body=DATA, Metadata=meta, Tagging="sha256=abc")
         assert metadata_value(planned.file_id) == "id-with-?"
         assert existing_copy(ArchiveBucket(s3, BUCKET), planned).outcome == "already_archived"

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import tenacity
 from botocore.exceptions import ClientError
 
 from zoom_archiver.archive.transfer import Downloader, stream_to_s3
 from zoom_archiver.errors import VerificationError
+from zoom_archiver.model import ArchiveResult, Outcome
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.s3.bucket import ArchiveBucket
-from zoom_archiver.s3.metadata import unreadable_class
+from zoom_archiver.s3.connect import s3_hook_for
+from zoom_archiver.s3.metadata import object_metadata, unreadable_class
 from zoom_archiver.s3.object_lock import error_code, refuse_locked_overwrite
 from zoom_archiver.settings import TransferSettings
 
@@ -23,25 +24,31 @@ if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
-    from zoom_archiver.discover.planning import PlannedFile
+    from zoom_archiver.model import PlannedFile
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ArchiveResult:
-    """What happened to one file (returned as the mapped task's XCom; no secrets in it)."""
+def file_metadata(planned: PlannedFile, run: str = "") -> dict[str, str]:
+    """The user metadata of ``planned``'s object (``run``: the writing run, ``<dag id>/<run id>``)."""
+    return object_metadata(
+        file_id=planned.file_id,
+        meeting_uuid=planned.meeting_uuid,
+        meeting_id=planned.meeting_id,
+        recording_type=planned.recording_type,
+        file_type=planned.file_type,
+        start_time=planned.start_time,
+        host_id=planned.host_id,
+        file_size=planned.file_size,
+        participant=planned.participant,
+        run=run,
+    )
 
-    file_id: str
-    key: str
-    start_date: str
-    outcome: str  # "archived" | "already_archived" | "tag_repaired" | "tag_not_repaired" (cold storage class)
-    size: int
-    sha256: str
-    resumes: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def file_hook(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str, run: str = "") -> S3Hook:
+    """The ``S3Hook`` that writes ``planned`` (see :func:`~zoom_archiver.s3.connect.s3_hook_for`)."""
+    metadata = file_metadata(planned, run)
+    return s3_hook_for(transfer, aws_conn_id, content_type=planned.content_type, metadata=metadata)
 
 
 def existing_copy(bucket: ArchiveBucket, planned: PlannedFile) -> ArchiveResult | None:
@@ -53,15 +60,11 @@ def existing_copy(bucket: ArchiveBucket, planned: PlannedFile) -> ArchiveResult 
     (outcome ``tag_not_repaired``), never read. Raises :class:`~zoom_archiver.errors.KeyConflict` when the key
     holds another Zoom file.
     """
-    found = bucket.head_own(planned)
+    found = bucket.held_copy(planned.key, planned.file_id, planned.file_size)
     if found is None:
         return None
     size = found["ContentLength"]
-    if not bucket.holds(found, planned.file_id, planned.file_size):
-        refuse_locked_overwrite(bucket.url(planned.key), found)
-        log.warning("Archived copy has %d bytes, Zoom now says %s: archiving again", size, planned.file_size)
-        return None
-    result = ArchiveResult(planned.file_id, planned.key, planned.start_date, "already_archived", size, "")
+    result = ArchiveResult(planned.file_id, planned.key, planned.start_date, Outcome.ALREADY_ARCHIVED, size, "")
     return _with_sha256_tag(bucket, found, result)
 
 
@@ -77,7 +80,7 @@ def _with_sha256_tag(bucket: ArchiveBucket, found: HeadObjectOutputTypeDef, resu
         log.info("%s is in %s and its store does not show its tags: archived (id and size match)", result.key, cold)
         return result
     if sha:
-        return _with(result, sha256=sha)
+        return result.but(sha256=sha)
     if cold:
         log.warning(
             "%s has no sha256 tag and is in %s: it cannot be read without a restore, so the tag is not repaired "
@@ -85,7 +88,7 @@ def _with_sha256_tag(bucket: ArchiveBucket, found: HeadObjectOutputTypeDef, resu
             bucket.url(result.key),
             cold,
         )
-        return _with(result, outcome="tag_not_repaired")
+        return result.but(outcome=Outcome.TAG_NOT_REPAIRED)
     return _repaired_tag(bucket, found, result)
 
 
@@ -97,11 +100,7 @@ def _repaired_tag(bucket: ArchiveBucket, found: HeadObjectOutputTypeDef, result:
         raise VerificationError(f"{bucket.url(result.key)} read back {counted} of {result.size} bytes")
     bucket.put_sha256_tag(result.key, sha, version_id=version)
     log.info("Repaired the missing sha256 tag of %s", result.key)
-    return _with(result, sha256=sha, outcome="tag_repaired")
-
-
-def _with(result: ArchiveResult, **changes: Any) -> ArchiveResult:
-    return ArchiveResult(**{**result.to_dict(), **changes})
+    return result.but(sha256=sha, outcome=Outcome.TAG_REPAIRED)
 
 
 def archive_file(
@@ -117,7 +116,7 @@ def archive_file(
     """Make sure ``planned`` is in S3, byte for byte, exactly once.
 
     :param zoom: opens downloads (a :class:`~zoom_archiver.hooks.zoom.ZoomHook`).
-    :param s3_hook: an ``S3Hook`` built with ``settings.transfer_config_args()`` (see ``s3_hook_for``).
+    :param s3_hook: the ``S3Hook`` that writes the file (:func:`file_hook`).
     :param bucket: the bucket name.
     :param force: re-archive even when S3 already has the file (only our own file: a key holding another file, or
         an object without our metadata, is still refused with :class:`~zoom_archiver.errors.KeyConflict`, and so is
@@ -126,7 +125,7 @@ def archive_file(
     """
     archive = ArchiveBucket(s3_hook.get_conn(), bucket)
     if force:
-        head = archive.head_own(planned)  # raises KeyConflict when the key holds another file
+        head = archive.head_own(planned.key, planned.file_id)  # KeyConflict when the key holds another file
         if head is not None:  # a locked object is never replaced: a new version, or a refusal
             refuse_locked_overwrite(archive.url(planned.key), head)
     else:
@@ -139,7 +138,7 @@ def archive_file(
     absent = not force and archive.head(planned.key) is None
     with archive.only_if_absent(planned.key) if absent else contextlib.nullcontext():
         done = _retrying(attempts)(stream_to_s3, planned, zoom, s3_hook, archive, settings)
-    outcome = "already_archived" if done.by_another_run else "archived"
+    outcome = Outcome.ALREADY_ARCHIVED if done.by_another_run else Outcome.ARCHIVED
     return ArchiveResult(
         planned.file_id, planned.key, planned.start_date, outcome, done.size, done.sha256, done.resumes
     )

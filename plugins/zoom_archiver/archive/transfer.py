@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
-    from zoom_archiver.discover.planning import PlannedFile
+    from zoom_archiver.model import PlannedFile
     from zoom_archiver.zoom.download import OpenedDownload
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,12 @@ is read only for the objects the audit checks (:func:`with_tags`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from zoom_archiver.s3 import verify
-from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, START_TIME_METADATA
+from zoom_archiver.parallel import parallel_map
+from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, START_TIME_METADATA, unreadable_reason
 
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
@@ -25,8 +24,6 @@ log = logging.getLogger(__name__)
 AUDIT_FOLDER = "_audit"
 #: Parallel HEAD / tag requests of the S3 scan.
 SCAN_WORKERS = 8
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -45,11 +42,6 @@ class StoredObject:
     tag_refused: bool = False  # S3 refused to read the tag (an archived object, on some stores)
 
 
-def parallel(func: Callable[[T], R], items: Iterable[T], workers: int, name: str) -> list[R]:
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name) as pool:
-        return list(pool.map(func, items))
-
-
 def stored_object(key: str, head: Mapping[str, Any]) -> StoredObject | None:
     meta = head.get("Metadata", {})
     if not meta.get(FILE_ID_METADATA):
@@ -62,7 +54,7 @@ def stored_object(key: str, head: Mapping[str, Any]) -> StoredObject | None:
         start_time=meta.get(START_TIME_METADATA, ""),
         version_id=head.get("VersionId"),
         storage_class=str(head.get("StorageClass") or "STANDARD"),
-        unreadable=verify.unreadable_reason(head),
+        unreadable=unreadable_reason(head),
     )
 
 
@@ -85,7 +77,7 @@ def scan_bucket(bucket: ArchiveBucket, prefix: str, *, workers: int = SCAN_WORKE
         return key, head is not None, stored_object(key, head) if head is not None else None
 
     scan = Scan()
-    for key, exists, stored in parallel(one, keys, workers, "audit-head"):
+    for key, exists, stored in parallel_map(one, keys, workers=workers, name="audit-head"):
         if stored is not None:
             scan.objects[key] = stored
         elif exists:  # (an object deleted since the listing is simply gone)
@@ -95,7 +87,7 @@ def scan_bucket(bucket: ArchiveBucket, prefix: str, *, workers: int = SCAN_WORKE
 
 def with_tags(bucket: ArchiveBucket, objects: Sequence[StoredObject], workers: int) -> dict[str, StoredObject]:
     def tagged(stored: StoredObject) -> StoredObject:
-        tag, refused = verify.read_tag(bucket, stored.key, stored.version_id)
+        tag, refused = bucket.read_sha256_tag(stored.key, version_id=stored.version_id)
         return StoredObject(**{**asdict(stored), "sha256_tag": tag, "tag_refused": refused})
 
-    return {s.key: s for s in parallel(tagged, objects, workers, "audit-tags")}
+    return {s.key: s for s in parallel_map(tagged, objects, workers=workers, name="audit-tags")}

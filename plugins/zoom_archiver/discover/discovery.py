@@ -10,19 +10,18 @@ each, the meetings' manifest entries and the summary for ``commit``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from zoom_archiver.archive.archive import existing_copy
 from zoom_archiver.dates import Window
 from zoom_archiver.discover.listing import UserFailure, plan_listing
-from zoom_archiver.discover.planning import Filters, Plan, PlannedFile, Planner, select_batch
-from zoom_archiver.discover.summary import DiscoverSummary, Discovery
+from zoom_archiver.discover.planning import Filters, Plan, Planner, select_batch
+from zoom_archiver.discover.s3_check import archived_in_s3, find_in_s3
+from zoom_archiver.discover.summary import DiscoverSummary, Discovery, meeting_entries
 from zoom_archiver.ledger import Ledger
-from zoom_archiver.publish.manifest import meeting_entries
+from zoom_archiver.model import PlannedFile
 from zoom_archiver.zoom.participant_audio import DEFAULT_MODE
 
 if TYPE_CHECKING:
@@ -34,9 +33,6 @@ log = logging.getLogger(__name__)
 
 #: Malformed records logged (and kept in the summary) one by one; the rest are counted.
 MAX_REJECTIONS_LOGGED = 200
-#: Parallel HEAD requests of the S3 check.
-S3_CHECK_WORKERS = 8
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -202,10 +198,10 @@ def _without_quarantined(
 
 
 def _check_s3(bucket: ArchiveBucket | None, candidates: Sequence[PlannedFile]) -> list[PlannedFile]:
-    """The candidates S3 already holds (HEAD: our ``zoom-file-id`` and size on the key)."""
+    """The candidates S3 already holds (HEAD: our ``zoom-file-id`` and size on the key; and the ``sha256`` tag)."""
     if bucket is None or not candidates:
         return []
-    found, unchecked = find_in_s3(candidates, lambda f: existing_copy(bucket, f))
+    found, unchecked = find_in_s3(candidates, lambda f: archived_in_s3(bucket, f))
     log.info(
         "Checked S3 for the %d files the ledger does not know: %d already archived (recorded, not downloaded "
         "again), %d not%s",
@@ -215,29 +211,6 @@ def _check_s3(bucket: ArchiveBucket | None, candidates: Sequence[PlannedFile]) -
         f", {unchecked} could not be checked (their archive tasks check again)" if unchecked else "",
     )
     return found
-
-
-def find_in_s3(
-    candidates: Sequence[T], find_existing: Callable[[T], Any], *, workers: int = S3_CHECK_WORKERS
-) -> tuple[list[T], int]:
-    """The ``candidates`` S3 already holds, found with ``find_existing`` in parallel. Returns them and how many
-    could not be checked (those stay candidates: their own archive task checks again before any download)."""
-    found: list[T] = []
-    unchecked = 0
-
-    def check(item: T) -> tuple[T, Any, bool]:
-        try:
-            return item, find_existing(item), True
-        except Exception as exc:  # an S3 error, or another file at the key: the archive task reports it
-            log.debug("Could not check %r in S3: %s", getattr(item, "key", item), type(exc).__name__)
-            return item, None, False
-
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="s3-check") as pool:
-        for item, existing, checked in pool.map(check, candidates):
-            if existing is not None:
-                found.append(item)
-            unchecked += not checked
-    return found, unchecked
 
 
 def _log_outcome(plan: Plan, outcome: _Outcome, request: RunRequest, users: int) -> None:

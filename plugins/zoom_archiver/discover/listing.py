@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.errors import ZoomApiError, ZoomRateLimited, ZoomTokenRejected
+from zoom_archiver.parallel import parallel_map
 from zoom_archiver.zoom.participant_audio import DEFAULT_MODE, add_participant_audio
 from zoom_archiver.zoom.records import clean_text
 
 if TYPE_CHECKING:
     from zoom_archiver.dates import Window
-    from zoom_archiver.discover.planning import PlannedFile, Planner
+    from zoom_archiver.discover.planning import Planner
+    from zoom_archiver.model import PlannedFile
     from zoom_archiver.zoom.client import ZoomClient
 
 log = logging.getLogger(__name__)
@@ -84,11 +85,10 @@ def plan_listing(
         return user, meetings, None
 
     listing = Listing()
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="zoom-list") as pool:
-        for user, meetings, failure in pool.map(one_user, users):
-            for meeting in meetings:
-                planner.add(meeting, user)
-            if failure is not None:
-                listing.failures.append(failure)
+    for user, meetings, failure in parallel_map(one_user, users, workers=workers, name="zoom-list"):
+        for meeting in meetings:
+            planner.add(meeting, user)
+        if failure is not None:
+            listing.failures.append(failure)
     listing.files = planner.files()
     return listing

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from zoom_archiver.archive.archive import existing_copy
 from zoom_archiver.dates import Window
-from zoom_archiver.discover.discovery import find_in_s3
-from zoom_archiver.discover.planning import Filters, PlannedFile, Planner
+from zoom_archiver.discover.planning import Filters, Planner
+from zoom_archiver.discover.s3_check import archived_in_s3, find_in_s3
+from zoom_archiver.discover.summary import meeting_entries
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.ledger import Ledger
-from zoom_archiver.publish.manifest import meeting_entries
+from zoom_archiver.model import MeetingEntry, PlannedFile, PlannedFileDict
 from zoom_archiver.zoom.records import clean_text
 
 if TYPE_CHECKING:
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     from zoom_archiver.zoom.client import ZoomClient
 
 log = logging.getLogger(__name__)
-
-#: Zoom's "There is no recording for this meeting" (deleted or trashed since the event).
-NO_RECORDING = 3301
 
 
 @dataclass(frozen=True)
@@ -46,8 +43,8 @@ class MeetingPlan:
     quarantined: int = 0
     not_ready: int = 0
     rejected: int = 0
-    #: The meeting's manifest entry (:func:`zoom_archiver.publish.manifest.meeting_entries`; none without a file)
-    meetings: list[dict[str, Any]] = field(default_factory=list)
+    #: The meeting's manifest entry (:func:`zoom_archiver.discover.summary.meeting_entries`; none without a file)
+    meetings: list[MeetingEntry] = field(default_factory=list)
 
 
 def meeting_uuid_from_conf(conf: Mapping[str, Any] | None) -> str:
@@ -79,7 +76,7 @@ def plan_meeting(
     try:
         meeting = client.get_meeting_recordings(meeting_uuid)
     except ZoomApiError as exc:
-        if exc.code == NO_RECORDING:
+        if exc.recordings_gone:
             log.warning("Meeting %s has no recording any more: nothing to archive", meeting_uuid)
             return MeetingPlan([])
         raise
@@ -111,7 +108,7 @@ def plan_meeting(
 def _not_archived(candidates: list[PlannedFile], ledger: Ledger, bucket: ArchiveBucket | None) -> list[PlannedFile]:
     """The candidates neither the ledger knows nor S3 holds (HEAD of each file the ledger does not know)."""
     unknown = [f for f in candidates if f.file_id not in ledger.archived]
-    in_s3, _ = find_in_s3(unknown, lambda f: existing_copy(bucket, f)) if bucket is not None else ([], 0)
+    in_s3, _ = find_in_s3(unknown, lambda f: archived_in_s3(bucket, f)) if bucket is not None else ([], 0)
     held = {f.file_id for f in in_s3}
     return [f for f in unknown if f.file_id not in held]
 
@@ -129,5 +126,5 @@ def _log_plan(meeting_uuid: str, plan: MeetingPlan) -> None:
     )
 
 
-def as_dicts(files: Sequence[PlannedFile]) -> list[dict[str, Any]]:
+def as_dicts(files: Sequence[PlannedFile]) -> list[PlannedFileDict]:
     return [f.to_dict() for f in files]

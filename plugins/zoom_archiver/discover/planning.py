@@ -8,16 +8,22 @@ reason, and every other file is still planned. Windows are in :mod:`zoom_archive
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from zoom_archiver.dates import Window
 from zoom_archiver.errors import InvalidRecord
-from zoom_archiver.keys import file_key, meeting_fields, slugify
-from zoom_archiver.publish.manifest import meeting_info
-from zoom_archiver.zoom.formats import content_type, download_form, file_extension
-from zoom_archiver.zoom.participant_audio import PARTICIPANT_RECORDING_TYPE, participant_files, participant_name
-from zoom_archiver.zoom.records import MeetingRecord, Rejected, clean_text, meeting_where, read_file, read_meeting
+from zoom_archiver.keys import file_key, meeting_fields
+from zoom_archiver.model import MeetingInfo, PlannedFile
+from zoom_archiver.zoom.records import (
+    FileRecord,
+    MeetingRecord,
+    Rejected,
+    clean_text,
+    meeting_where,
+    read_file,
+    read_meeting,
+)
 
 
 @dataclass(frozen=True)
@@ -47,48 +53,6 @@ class Filters:
         return selected, sorted(self.user_emails - known)
 
 
-@dataclass(frozen=True)
-class PlannedFile:
-    """One recording file to archive, with everything the transfer needs (JSON-serialisable for XCom)."""
-
-    file_id: str
-    derived_id: bool
-    meeting_uuid: str
-    meeting_id: str
-    host_id: str
-    host_email: str
-    topic: str
-    start_time: str
-    file_type: str
-    recording_type: str
-    file_size: int | None
-    download_url: str
-    key: str
-    content_type: str
-    #: a participant's audio file: the participant's display name (else empty)
-    participant: str = ""
-    recording_start: str = ""
-    recording_end: str = ""
-
-    @property
-    def start_date(self) -> str:
-        return self.start_time[:10]
-
-    @property
-    def label(self) -> str:
-        """Readable name for the Airflow grid (``map_index_template``)."""
-        topic = self.topic if len(self.topic) <= 40 else self.topic[:39] + "…"
-        kind = (self.file_type or "file") + (f" ({self.participant[:30]})" if self.participant else "")
-        return f"{self.host_email} · {topic} · {kind} · {self.start_time[:16]}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PlannedFile:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
-
-
 @dataclass
 class Plan:
     """The outcome of planning one listing."""
@@ -102,11 +66,13 @@ class Plan:
     outside_window: int = 0
     #: the meetings planned, by uuid (what their manifests describe:
     # :func:`zoom_archiver.publish.manifest.meeting_info`)
-    meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meetings: dict[str, MeetingInfo] = field(default_factory=dict)
     #: files the trigger's file-type filter left out (a manifest still lists them when S3 holds them)
     filtered: list[PlannedFile] = field(default_factory=list)
     #: ``(meeting uuid, file id)`` of files still processing (a manifest lists them as missing)
     processing: list[tuple[str, str]] = field(default_factory=list)
+    #: why a meeting cannot be proven whole: a file still processing or unreadable (meeting uuid -> reasons)
+    blocked: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def not_ready(self) -> int:
@@ -154,11 +120,11 @@ class Planner:
             self.plan.rejected.append(Rejected(where, "recording_files is not a list"))
             return
         fields = meeting_fields(record)
-        self.plan.meetings.setdefault(record.uuid, meeting_info(meeting, record))
+        self.plan.meetings.setdefault(record.uuid, record.info())
         before = len(self.plan.files)
         for index, raw in enumerate(record.files):
             self._add_file(raw, record, fields, f"{where} file #{index}")
-        for index, raw in enumerate(participant_files(meeting)):
+        for index, raw in enumerate(record.participant_files):
             self._add_file(raw, record, fields, f"{where} participant audio #{index}", participant=True)
         if not any(record.start.date() in window for window in self.windows):
             self.plan.outside_window += len(self.plan.files) - before
@@ -167,63 +133,28 @@ class Planner:
         self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], where: str, *, participant: bool = False
     ) -> None:
         try:
-            planned = self._plan_file(raw, meeting, fields, participant=participant)
+            record = read_file(raw, meeting.uuid, participant=participant)
+            planned = None if record is None else planned_file(meeting, record, self._key(fields, record))
         except Exception as exc:  # InvalidRecord, or anything a hostile record provokes
             file_id = raw.get("id") if isinstance(raw, Mapping) else None
             reason = str(exc) if isinstance(exc, InvalidRecord) else f"unreadable file record ({type(exc).__name__})"
             label = clean_text(file_id, 80) if isinstance(file_id, str) else ""
             self.plan.rejected.append(Rejected(f"{where} {label}".strip(), reason))
+            self.plan.blocked.setdefault(meeting.uuid, []).append(f"unreadable file record: {reason}")
             return
         if planned is None:
             self.plan.not_ready_days.append(meeting.start.date().isoformat())
             file_id = raw.get("id")
             self.plan.processing.append((meeting.uuid, clean_text(file_id, 80) if isinstance(file_id, str) else ""))
+            self.plan.blocked.setdefault(meeting.uuid, []).append("a file is still processing in Zoom")
         elif not self.filters.admits(planned):
             self.plan.filtered_out += 1
             self.plan.filtered.append(planned)  # not archived by this run, but its meeting's manifest lists it
         else:
             self.plan.files.append(planned)
 
-    def _plan_file(
-        self, raw: Any, meeting: MeetingRecord, fields: dict[str, str], *, participant: bool = False
-    ) -> PlannedFile | None:
-        record = read_file(raw, meeting.uuid)
-        if record is None:
-            return None
-        ext = file_extension(raw, record.file_type)
-        name = participant_name(raw) if participant else ""
-        # a participant's file: its key names the participant (the file id keeps two equal names apart)
-        recording_type = PARTICIPANT_RECORDING_TYPE if participant else record.recording_type
-        key = file_key(
-            self.template,
-            self.prefix,
-            fields,
-            recording_type=f"{recording_type}-{slugify(name, 60)}" if participant else recording_type,
-            file_type=record.file_type,
-            file_id=record.file_id,
-            ext=ext,
-        )
-        return PlannedFile(
-            file_id=record.file_id,
-            derived_id=record.derived_id,
-            meeting_uuid=meeting.uuid,
-            meeting_id=meeting.meeting_id,
-            host_id=meeting.host_id,
-            host_email=meeting.host_email,
-            topic=meeting.topic,
-            start_time=meeting.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            file_type=record.file_type,
-            recording_type=recording_type,
-            file_size=record.file_size,
-            download_url=download_form(record.download_url)
-            if record.file_type == "TRANSCRIPT"
-            else record.download_url,
-            key=key,
-            content_type=content_type(ext),
-            participant=name,
-            recording_start=_time_text(raw.get("recording_start")),
-            recording_end=_time_text(raw.get("recording_end")),
-        )
+    def _key(self, fields: dict[str, str], record: FileRecord) -> str:
+        return file_key(self.template, self.prefix, fields, record)
 
     def files(self) -> list[PlannedFile]:
         """The planned files, each file id once (conflicts are added to the rejections)."""
@@ -232,9 +163,27 @@ class Planner:
         return files
 
 
-def _time_text(value: Any) -> str:
-    """A file's ``recording_start``/``recording_end`` as listed (bounded text; empty when absent)."""
-    return clean_text(value, 40) if isinstance(value, str) else ""
+def planned_file(meeting: MeetingRecord, record: FileRecord, key: str) -> PlannedFile:
+    """The file to archive: a file ``record`` of ``meeting``, stored at ``key``."""
+    return PlannedFile(
+        file_id=record.file_id,
+        derived_id=record.derived_id,
+        meeting_uuid=meeting.uuid,
+        meeting_id=meeting.meeting_id,
+        host_id=meeting.host_id,
+        host_email=meeting.host_email,
+        topic=meeting.topic,
+        start_time=meeting.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        file_type=record.file_type,
+        recording_type=record.recording_type,
+        file_size=record.file_size,
+        download_url=record.download_url,
+        key=key,
+        content_type=record.content_type,
+        participant=record.participant,
+        recording_start=record.recording_start,
+        recording_end=record.recording_end,
+    )
 
 
 def dedupe(files: Iterable[PlannedFile]) -> tuple[list[PlannedFile], list[Rejected]]:

@@ -5,15 +5,22 @@ for its manifest, and the :class:`DiscoverSummary` that ``commit`` turns into th
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from zoom_archiver.ledger import RunRecord
-
-if TYPE_CHECKING:
-    from zoom_archiver.discover.planning import PlannedFile
+from zoom_archiver.model import (
+    FailureDict,
+    MeetingEntry,
+    MeetingInfo,
+    PlannedFile,
+    PlannedFileDict,
+    SummaryDict,
+    file_entry,
+    unknown_meeting,
+)
 
 
 @dataclass(frozen=True)
@@ -39,19 +46,19 @@ class DiscoverSummary:
     #: files that need no work this run, by reason (for the run report)
     skipped: dict[str, int] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SummaryDict:
         """JSON types only: an XCom keeps a tuple as a tuple, and the REST API then shows it as a string."""
-        data: dict[str, Any] = json.loads(json.dumps(asdict(self)))
-        return data
+        return cast(SummaryDict, json.loads(json.dumps(asdict(self))))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DiscoverSummary:
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+    def from_dict(cls, data: SummaryDict | Mapping[str, Any]) -> DiscoverSummary:
+        raw: Mapping[str, Any] = data
+        values = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
         for name in ("windows", "planned", "rebuilt", "quarantined", "user_failures", "rejected"):
             values[name] = [(str(a), str(b)) for a, b in values.get(name) or []]
         return cls(**values)
 
-    def run_record(self, archived: Sequence[tuple[str, str]], failures: Mapping[str, Mapping[str, Any]]) -> RunRecord:
+    def run_record(self, archived: Sequence[tuple[str, str]], failures: Mapping[str, FailureDict]) -> RunRecord:
         """The ledger's view of this run, once its archive tasks are done."""
         windows = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in self.windows]
         return RunRecord(
@@ -72,5 +79,38 @@ class Discovery:
 
     files: list[PlannedFile]
     summary: DiscoverSummary
-    #: one entry per meeting this run touches, for its manifest (:func:`zoom_archiver.publish.manifest.meeting_entries`)
-    meetings: list[dict[str, Any]] = field(default_factory=list)
+    #: one entry per meeting this run touches, for its manifest (:func:`meeting_entries`)
+    meetings: list[MeetingEntry] = field(default_factory=list)
+
+    def file_dicts(self) -> list[PlannedFileDict]:
+        """The files as the ``archive`` tasks get them (discover's return value, which Airflow maps over)."""
+        return [f.to_dict() for f in self.files]
+
+
+def meeting_entries(
+    meetings: Mapping[str, MeetingInfo],
+    files: Sequence[PlannedFile],
+    processing: Sequence[tuple[str, str]],
+    quarantined: Sequence[tuple[str, str]],
+    touched: Iterable[str],
+) -> list[MeetingEntry]:
+    """One entry per touched meeting (JSON types only, an XCom): the meeting, every completed file Zoom lists for
+    it, its files still processing and its quarantined files (``(file id, reason)``)."""
+    wanted = set(touched)
+    by_meeting: dict[str, dict[str, PlannedFile]] = {}
+    for item in files:  # each file id once (a meeting listed in two windows)
+        if item.meeting_uuid in wanted:
+            by_meeting.setdefault(item.meeting_uuid, {}).setdefault(item.file_id, item)
+    reasons = dict(quarantined)
+    entries = []
+    for uuid in sorted(by_meeting):
+        listed = list(by_meeting[uuid].values())
+        entries.append(
+            MeetingEntry(
+                meeting=meetings.get(uuid) or unknown_meeting(uuid),
+                files=[file_entry(f) for f in listed],
+                processing=sorted(fid for m, fid in processing if m == uuid),
+                quarantined=[[f.file_id, reasons[f.file_id]] for f in listed if f.file_id in reasons],
+            )
+        )
+    return entries

@@ -18,6 +18,8 @@ from typing import Any
 
 from airflow.sdk import Asset
 
+from zoom_archiver.model import ArchiveResultDict, Outcome
+
 ASSET_NAME = "zoom_recordings_archive"
 #: Objects named in one event at most (a run archives at most ``[core] max_map_length`` files, 1024 by default).
 MAX_EVENT_FILES = 2000
@@ -29,13 +31,10 @@ def archive_asset(uri: str = "") -> Asset:
     return Asset(name=ASSET_NAME, uri=uri) if uri else Asset(name=ASSET_NAME)
 
 
-def new_objects(results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def new_objects(results: Sequence[ArchiveResultDict] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The objects a run wrote (archive results with the outcome ``archived``), as an event names them."""
-    return [
-        {name: result[name] for name in _FILE_FIELDS if result.get(name) not in (None, "")}
-        for result in results
-        if result.get("outcome") == "archived"
-    ]
+    written: list[Mapping[str, Any]] = [r for r in results if r.get("outcome") == Outcome.ARCHIVED]
+    return [{name: r[name] for name in _FILE_FIELDS if r.get(name) not in (None, "")} for r in written]
 
 
 def event_extra(

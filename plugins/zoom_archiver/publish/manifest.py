@@ -23,16 +23,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.keys import encode_uuid
+from zoom_archiver.model import FileEntry, MeetingEntry, MissingReason
+from zoom_archiver.parallel import parallel_map
 
 if TYPE_CHECKING:
-    from zoom_archiver.discover.planning import PlannedFile
     from zoom_archiver.s3.bucket import ArchiveBucket
-    from zoom_archiver.zoom.records import MeetingRecord
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +46,6 @@ _FILE_FIELDS = ("file_id", "file_type", "recording_type", "participant", "record
 def is_manifest_key(key: str) -> bool:
     """Whether ``key`` is a meeting manifest (never a recording)."""
     return key == MANIFEST_NAME or key.endswith("/" + MANIFEST_NAME)
-
-
-def _number(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def meeting_info(meeting: Mapping[str, Any], record: MeetingRecord) -> dict[str, Any]:
-    """The meeting as its manifest describes it (from the validated ``record`` and the listed ``meeting``)."""
-    timezone = meeting.get("timezone")
-    numeric = meeting.get("id")
-    return {
-        "uuid": record.uuid,
-        "id": _number(numeric) if _number(numeric) is not None else record.meeting_id,
-        "topic": record.topic,
-        "host_id": record.host_id,
-        "host_email": record.host_email,
-        "start_time": record.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "timezone": timezone[:64] if isinstance(timezone, str) else "",
-        "duration": _number(meeting.get("duration")),
-        "type": _number(meeting.get("type")),
-    }
 
 
 def manifest_key(file_keys: Iterable[str], meeting_uuid: str) -> str:
@@ -86,52 +64,17 @@ def manifest_key(file_keys: Iterable[str], meeting_uuid: str) -> str:
     return "/".join([*common, MANIFEST_NAME])
 
 
-def meeting_entries(
-    meetings: Mapping[str, Mapping[str, Any]],
-    files: Sequence[PlannedFile],
-    processing: Sequence[tuple[str, str]],
-    quarantined: Sequence[tuple[str, str]],
-    touched: Iterable[str],
-) -> list[dict[str, Any]]:
-    """One entry per touched meeting (JSON types only, an XCom): the meeting, every completed file Zoom lists for
-    it, its files still processing and its quarantined files (``(file id, reason)``)."""
-    wanted = set(touched)
-    by_meeting: dict[str, dict[str, PlannedFile]] = {}
-    for item in files:  # each file id once (a meeting listed in two windows)
-        if item.meeting_uuid in wanted:
-            by_meeting.setdefault(item.meeting_uuid, {}).setdefault(item.file_id, item)
-    reasons = dict(quarantined)
-    entries = []
-    for uuid in sorted(by_meeting):
-        listed = list(by_meeting[uuid].values())
-        entries.append(
-            {
-                "meeting": dict(meetings.get(uuid) or {"uuid": uuid}),
-                "files": [file_entry(f) for f in listed],
-                "processing": sorted(fid for m, fid in processing if m == uuid),
-                "quarantined": [[f.file_id, reasons[f.file_id]] for f in listed if f.file_id in reasons],
-            }
-        )
-    return entries
-
-
-def file_entry(planned: PlannedFile) -> dict[str, Any]:
-    entry = {name: getattr(planned, name) for name in _FILE_FIELDS}
-    entry.update(key=planned.key, zoom_size=planned.file_size)
-    return entry
-
-
-def verify_file(bucket: ArchiveBucket, entry: Mapping[str, Any]) -> dict[str, Any]:
+def verify_file(bucket: ArchiveBucket, entry: FileEntry) -> dict[str, Any]:
     """What S3 holds for one listed file: ``{"found": True, size, sha256, version_id, archived_at}`` when the key
     holds it (our ``zoom-file-id``, Zoom's size) with a ``sha256`` tag, else ``{"found": False, "reason": ...}``."""
     found = bucket.head(entry["key"])
     if not bucket.holds(found, entry["file_id"], entry.get("zoom_size")) or found is None:
-        return {"found": False, "reason": "not_archived"}
+        return {"found": False, "reason": MissingReason.NOT_ARCHIVED.value}
     stored_version = found.get("VersionId")
     version = None if stored_version in (None, "null") else stored_version
     sha = bucket.sha256_tag(entry["key"], version_id=version)
     if not sha:
-        return {"found": False, "reason": "sha256_tag_missing"}
+        return {"found": False, "reason": MissingReason.SHA256_TAG_MISSING.value}
     return {
         "found": True,
         "size": found["ContentLength"],
@@ -142,7 +85,7 @@ def verify_file(bucket: ArchiveBucket, entry: Mapping[str, Any]) -> dict[str, An
 
 
 def build_manifest(
-    entry: Mapping[str, Any],
+    entry: MeetingEntry,
     verified: Mapping[str, Mapping[str, Any]],
     now: datetime,
     trashed: Mapping[str, str] | None = None,
@@ -153,18 +96,19 @@ def build_manifest(
     files, missing = [], []
     quarantined = dict(entry.get("quarantined") or [])
     for item in entry["files"]:
-        seen = verified.get(item["file_id"]) or {"found": False, "reason": "not_archived"}
-        base = {name: item[name] for name in _FILE_FIELDS if name != "participant" or item.get("participant")}
+        seen = verified.get(item["file_id"]) or {"found": False, "reason": MissingReason.NOT_ARCHIVED.value}
+        base = _listed_fields(item)
         if seen["found"]:
             found = {**base, **{k: seen[k] for k in ("size", "sha256")}, "key": item["key"]} | _when(seen)
             if item["file_id"] in trashed:
                 found["trashed_in_zoom_at"] = trashed[item["file_id"]]
             files.append(found)
         elif item["file_id"] in quarantined:
-            missing.append(_missing(item, "quarantined", quarantined[item["file_id"]]))
+            missing.append(_missing(item, MissingReason.QUARANTINED, quarantined[item["file_id"]]))
         else:
             missing.append(_missing(item, seen["reason"]))
-    missing += [{"file_id": fid, "file_type": "", "reason": "processing"} for fid in entry.get("processing") or []]
+    processing = MissingReason.PROCESSING.value
+    missing += [{"file_id": fid, "file_type": "", "reason": processing} for fid in entry.get("processing") or []]
     files.sort(key=lambda f: (f["recording_start"], f["file_type"], f["file_id"]))
     missing.sort(key=lambda m: (m["reason"], m["file_id"]))
     return {
@@ -177,12 +121,18 @@ def build_manifest(
     }
 
 
+def _listed_fields(item: FileEntry) -> dict[str, Any]:
+    """What a manifest keeps of a listed file (its participant only for a participant's audio file)."""
+    fields: Mapping[str, Any] = item
+    return {name: fields[name] for name in _FILE_FIELDS if name != "participant" or fields.get("participant")}
+
+
 def _when(seen: Mapping[str, Any]) -> dict[str, Any]:
     return {"version_id": seen["version_id"], "archived_at": seen["archived_at"]}
 
 
-def _missing(item: Mapping[str, Any], reason: str, detail: str = "") -> dict[str, Any]:
-    out = {"file_id": item["file_id"], "file_type": item["file_type"], "reason": reason}
+def _missing(item: FileEntry, reason: str, detail: str = "") -> dict[str, Any]:
+    out = {"file_id": item["file_id"], "file_type": item["file_type"], "reason": str(reason)}
     return out | {"detail": detail[:300]} if detail else out
 
 
@@ -197,7 +147,7 @@ def same_content(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> bool:
 
 def write_manifests(
     bucket: ArchiveBucket,
-    entries: Sequence[Mapping[str, Any]],
+    entries: Sequence[MeetingEntry],
     *,
     extra_args: Mapping[str, Any] | None = None,
     now: datetime | None = None,
@@ -234,9 +184,8 @@ def write_manifests(
     return written
 
 
-def _verify_all(bucket: ArchiveBucket, entries: Sequence[Mapping[str, Any]], workers: int) -> dict[str, dict[str, Any]]:
+def _verify_all(bucket: ArchiveBucket, entries: Sequence[MeetingEntry], workers: int) -> dict[str, dict[str, Any]]:
     """What S3 holds for every file the ``entries`` list (file id -> :func:`verify_file`), HEADed in parallel."""
     checks = [(entry, item) for entry in entries for item in entry["files"]]
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="manifest") as pool:
-        results = list(pool.map(lambda pair: verify_file(bucket, pair[1]), checks))
+    results = parallel_map(lambda pair: verify_file(bucket, pair[1]), checks, workers=workers, name="manifest")
     return {item["file_id"]: seen for (_, item), seen in zip(checks, results, strict=True)}

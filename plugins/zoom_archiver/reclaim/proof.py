@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from zoom_archiver.discover.planning import PlannedFile, Planner
+from zoom_archiver.model import MeetingInfo, PlannedFile
+from zoom_archiver.parallel import parallel_map
 from zoom_archiver.s3 import verify
 from zoom_archiver.s3.metadata import FILE_ID_METADATA, metadata_value
 
@@ -54,8 +54,8 @@ class MeetingVerdict:
     files: list[PlannedFile] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     repair: list[PlannedFile] = field(default_factory=list)
-    #: the meeting as its manifest describes it (:func:`zoom_archiver.publish.manifest.meeting_info`)
-    meeting: dict[str, Any] = field(default_factory=dict)
+    #: the meeting as its manifest describes it
+    meeting: MeetingInfo | None = None
 
     @property
     def trashable(self) -> list[PlannedFile]:
@@ -81,24 +81,6 @@ class MeetingVerdict:
         }
 
 
-class ReclaimPlanner(Planner):
-    """A :class:`Planner` that also remembers which meetings have a file still processing or unreadable."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.blocked: dict[str, list[str]] = {}
-
-    def _add_file(
-        self, raw: Any, meeting: Any, fields: dict[str, str], where: str, *, participant: bool = False
-    ) -> None:
-        processing, rejected = len(self.plan.not_ready_days), len(self.plan.rejected)
-        super()._add_file(raw, meeting, fields, where, participant=participant)
-        if len(self.plan.not_ready_days) > processing:
-            self.blocked.setdefault(meeting.uuid, []).append("a file is still processing in Zoom")
-        if len(self.plan.rejected) > rejected:
-            self.blocked.setdefault(meeting.uuid, []).append(f"unreadable file record: {self.plan.rejected[-1].reason}")
-
-
 def recorded_hash(file_id: str, ledger: Ledger, record: ReclaimRecord) -> tuple[str, int] | None:
     """The SHA-256 and size recorded when the file was archived (a repair's first, else the ledger's)."""
     return record.hashes.get(file_id) or ledger.hashes.get(file_id)
@@ -121,7 +103,7 @@ def prove_file(bucket: ArchiveBucket, planned: PlannedFile, recorded: tuple[str,
             return Proof(fid, False, "its key holds another object (zoom-file-id differs)")
         if head.get("ContentLength") != size:
             return Proof(fid, False, f"{head.get('ContentLength')} bytes in S3, {size} expected", repair=True)
-        tag, _ = verify.read_tag(bucket, planned.key, head.get("VersionId"))
+        tag, _ = bucket.read_sha256_tag(planned.key, version_id=head.get("VersionId"))
     except (ClientError, BotoCoreError) as exc:
         return Proof(fid, False, f"S3 error during the proof: {_code(exc)}")
     if not tag:
@@ -174,8 +156,12 @@ def decide(
                 verdict.reasons.append(f"{f.file_id}: {hold}")
             else:
                 to_prove.append(f)
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="reclaim-proof") as pool:
-        proofs = list(pool.map(lambda f: prove_file(bucket, f, recorded_hash(f.file_id, ledger, record)), to_prove))
+    proofs = parallel_map(
+        lambda f: prove_file(bucket, f, recorded_hash(f.file_id, ledger, record)),
+        to_prove,
+        workers=workers,
+        name="proof",
+    )
     for planned, proof in zip(to_prove, proofs, strict=True):
         if not proof.proven:
             verdict = meetings[planned.meeting_uuid]

@@ -20,14 +20,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 from zoom_archiver.errors import ConfigurationError, KeyConflict
 from zoom_archiver.s3.errors import bucket_problem
 from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, SHA256_TAG, metadata_value
-from zoom_archiver.s3.object_lock import NOT_IMPLEMENTED, Retention, check_object_lock, error_code, read_retention
+from zoom_archiver.s3.object_lock import (
+    NOT_IMPLEMENTED,
+    Retention,
+    check_object_lock,
+    error_code,
+    read_retention,
+    refuse_locked_overwrite,
+)
 from zoom_archiver.settings import MIB
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ObjectTypeDef, TagTypeDef
-
-    from zoom_archiver.discover.planning import PlannedFile
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +95,39 @@ class ArchiveBucket:
             return False
         return size is None or found.get("ContentLength") == size
 
-    def head_own(self, planned: PlannedFile) -> HeadObjectOutputTypeDef | None:
-        """The HEAD of ``planned``'s key; :class:`KeyConflict` when the key holds another Zoom file."""
-        found = self.head(planned.key)
-        if found is not None and not self.holds(found, planned.file_id, None):
+    def head_own(self, key: str, file_id: str) -> HeadObjectOutputTypeDef | None:
+        """The HEAD of ``key`` (``None``: no object); :class:`KeyConflict` when it holds another Zoom file than
+        ``file_id`` (or an object without our metadata)."""
+        found = self.head(key)
+        if found is not None and not self.holds(found, file_id, None):
             stored = found.get("Metadata", {}).get(FILE_ID_METADATA)
-            raise KeyConflict(
-                f"{self.url(planned.key)} holds another file (zoom-file-id={stored!r}); refusing to overwrite it"
-            )
+            raise KeyConflict(f"{self.url(key)} holds another file (zoom-file-id={stored!r}); refusing to overwrite it")
         return found
+
+    def held_copy(self, key: str, file_id: str, size: int | None) -> HeadObjectOutputTypeDef | None:
+        """The HEAD of ``key`` when it holds the Zoom file ``file_id`` with ``size`` bytes (any size when ``None``).
+        ``None`` when there is no object, or one of another size (to be archived again: a new version on a versioned
+        bucket); :class:`KeyConflict` when it holds another file, or a locked object that would be replaced in place."""
+        found = self.head_own(key, file_id)
+        if found is None or self.holds(found, file_id, size):
+            return found
+        refuse_locked_overwrite(self.url(key), found)
+        log.warning("Archived copy has %d bytes, Zoom now says %s: archiving again", found["ContentLength"], size)
+        return None
 
     def sha256_tag(self, key: str, *, version_id: str | None = None) -> str | None:
         tags = self.client.get_object_tagging(Bucket=self.name, Key=key, **_version(version_id)).get("TagSet", [])
         return next((t["Value"] for t in tags if t.get("Key") == SHA256_TAG), None)
+
+    def read_sha256_tag(self, key: str, *, version_id: str | None = None) -> tuple[str | None, bool]:
+        """The object's ``sha256`` tag, and whether S3 refused to read it (``InvalidObjectState``: some stores refuse
+        to show the tags of an object in an archive storage class)."""
+        try:
+            return self.sha256_tag(key, version_id=version_id), False
+        except ClientError as exc:
+            if error_code(exc) == "InvalidObjectState":
+                return None, True
+            raise
 
     def put_sha256_tag(self, key: str, sha256: str, *, version_id: str | None = None, fresh: bool = False) -> None:
         """Set the ``sha256`` tag, keeping any other tags the bucket owner added.

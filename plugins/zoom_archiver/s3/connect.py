@@ -1,17 +1,16 @@
 """The ways into S3 through the Amazon provider's connection: the archive bucket (:class:`ArchiveBucket` over
-``S3Hook``'s client) and the ``S3Hook`` that writes one file with our metadata and transfer settings."""
+``S3Hook``'s client) and the ``S3Hook`` that writes one object with our metadata and transfer settings."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from zoom_archiver.s3.bucket import ArchiveBucket
-from zoom_archiver.s3.metadata import object_metadata
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    from zoom_archiver.discover.planning import PlannedFile
     from zoom_archiver.settings import TransferSettings
 
 
@@ -22,9 +21,10 @@ def archive_bucket(bucket: str, aws_conn_id: str) -> ArchiveBucket:
     return ArchiveBucket(S3Hook(aws_conn_id=aws_conn_id).get_conn(), bucket)
 
 
-def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: str, run: str = "") -> S3Hook:
-    """The ``S3Hook`` that writes ``planned``: its metadata (``run``: the writing run) and content type, our transfer
-    settings.
+def s3_hook_for(
+    transfer: TransferSettings, aws_conn_id: str, *, content_type: str, metadata: Mapping[str, str]
+) -> S3Hook:
+    """The ``S3Hook`` that writes one object: its content type and user ``metadata``, our transfer settings.
 
     Parts held in memory at once are bounded by the concurrency, never by the file's size.
     """
@@ -33,7 +33,7 @@ def s3_hook_for(planned: PlannedFile, transfer: TransferSettings, aws_conn_id: s
     hook = S3Hook(
         aws_conn_id=aws_conn_id,
         transfer_config_args=transfer.transfer_config_args(),
-        extra_args=transfer.extra_args(planned.content_type, object_metadata(planned, run)),
+        extra_args=transfer.extra_args(content_type, dict(metadata)),
     )
     hook.transfer_config.max_in_memory_upload_chunks = transfer.max_concurrency + 1
     return hook

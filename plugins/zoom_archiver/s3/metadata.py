@@ -14,8 +14,6 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef
 
-    from zoom_archiver.discover.planning import PlannedFile
-
 SHA256_TAG = "sha256"
 FILE_ID_METADATA = "zoom-file-id"
 MEETING_UUID_METADATA = "zoom-meeting-uuid"
@@ -29,7 +27,7 @@ MAX_METADATA_VALUE = 256
 COLD_STORAGE_CLASSES = frozenset(("GLACIER", "DEEP_ARCHIVE"))
 
 
-def unreadable_class(found: HeadObjectOutputTypeDef) -> str | None:
+def unreadable_class(found: HeadObjectOutputTypeDef | Mapping[str, Any]) -> str | None:
     """The storage class (or Intelligent-Tiering archive tier) that keeps a HEAD's object from being read without a
     restore, or ``None`` when a GET works (a finished restore counts as readable)."""
     restore = found.get("Restore") or ""
@@ -42,29 +40,50 @@ def unreadable_class(found: HeadObjectOutputTypeDef) -> str | None:
     return f"INTELLIGENT_TIERING {tier}" if tier else None
 
 
+def unreadable_reason(found: HeadObjectOutputTypeDef | Mapping[str, Any]) -> str | None:
+    """Why an object's bytes cannot be read without a restore, for a person (``None``: they can be read)."""
+    cold = unreadable_class(found)
+    if cold is None:
+        return None
+    if found.get("StorageClass") in COLD_STORAGE_CLASSES:
+        return f"stored in {cold}: restore it before a deep check"
+    return f"in the Intelligent-Tiering {found.get('ArchiveStatus')} tier: restore it before a deep check"
+
+
 def metadata_value(value: str) -> str:
     """``value`` as a safe HTTP header value: printable ASCII only (anything else becomes ``?``), bounded."""
     return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
 
 
-def object_metadata(planned: PlannedFile, run: str = "") -> dict[str, str]:
-    """User metadata of an archived object (printable ASCII only, as S3 and HTTP headers require); ``run``: the
-    writing run, ``<dag id>/<run id>``."""
+def object_metadata(
+    *,
+    file_id: str,
+    meeting_uuid: str,
+    meeting_id: str = "",
+    recording_type: str = "",
+    file_type: str = "",
+    start_time: str = "",
+    host_id: str = "",
+    file_size: int | None = None,
+    participant: str = "",
+    run: str = "",
+) -> dict[str, str]:
+    """User metadata of an archived recording (printable ASCII only, as S3 and HTTP headers require; empty values
+    left out); ``run``: the writing run, ``<dag id>/<run id>``."""
     meta = {
-        FILE_ID_METADATA: planned.file_id,
-        MEETING_UUID_METADATA: planned.meeting_uuid,
-        "zoom-meeting-id": planned.meeting_id,
-        "zoom-recording-type": planned.recording_type,
-        "zoom-file-type": planned.file_type,
-        START_TIME_METADATA: planned.start_time,
-        "zoom-host-id": planned.host_id,
+        FILE_ID_METADATA: file_id,
+        MEETING_UUID_METADATA: meeting_uuid,
+        "zoom-meeting-id": meeting_id,
+        "zoom-recording-type": recording_type,
+        "zoom-file-type": file_type,
+        START_TIME_METADATA: start_time,
+        "zoom-host-id": host_id,
+        RUN_METADATA: run,
     }
-    if planned.file_size is not None:
-        meta["zoom-file-size"] = str(planned.file_size)
-    if run:
-        meta[RUN_METADATA] = run
-    if planned.participant:  # percent-encoded UTF-8: a display name is rarely ASCII (urllib.parse.unquote reads it)
-        meta[PARTICIPANT_METADATA] = quote(planned.participant, safe=" !\"#$&'()*+,-./:;<=>?@[]^_`{|}~")
+    if file_size is not None:
+        meta["zoom-file-size"] = str(file_size)
+    if participant:  # percent-encoded UTF-8: a display name is rarely ASCII (urllib.parse.unquote reads it)
+        meta[PARTICIPANT_METADATA] = quote(participant, safe=" !\"#$&'()*+,-./:;<=>?@[]^_`{|}~")
     return {k: metadata_value(v) for k, v in meta.items() if v}
 
 

@@ -13,11 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from zoom_archiver.parallel import parallel_map
+from zoom_archiver.s3.metadata import unreadable_reason
 
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
@@ -30,8 +32,6 @@ NO_TAG = "no_tag"
 MISSING = "missing"
 NOT_READABLE = "not_readable"
 ERROR = "error"
-#: Storage classes whose bytes need a restore before they can be read.
-ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 #: Objects hashed at once by :func:`verify_targets` (each holds one 1 MiB chunk in memory).
 DEEP_WORKERS = 4
 #: Seconds between two progress lines of :func:`verify_targets` (one more every tenth of the objects).
@@ -70,30 +70,8 @@ class Verification:
         return asdict(self)
 
 
-def unreadable_reason(head: Mapping[str, Any]) -> str | None:
-    """Why an object's bytes cannot be read without a restore (``None``: they can)."""
-    restored = 'ongoing-request="false"' in str(head.get("Restore", ""))
-    storage_class = str(head.get("StorageClass") or "")
-    if storage_class in ARCHIVE_CLASSES and not restored:
-        return f"stored in {storage_class}: restore it before a deep check"
-    archive_status = head.get("ArchiveStatus")
-    if archive_status and not restored:
-        return f"in the Intelligent-Tiering {archive_status} tier: restore it before a deep check"
-    return None
-
-
 def target_from_head(key: str, head: Mapping[str, Any], expected: str | None) -> Target:
     return Target(key, int(head.get("ContentLength", 0)), expected, head.get("VersionId"), unreadable_reason(head))
-
-
-def read_tag(bucket: ArchiveBucket, key: str, version_id: str | None) -> tuple[str | None, bool]:
-    """The object's ``sha256`` tag, and whether S3 refused to read it (some stores refuse for archived objects)."""
-    try:
-        return bucket.sha256_tag(key, version_id=version_id), False
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "InvalidObjectState":
-            return None, True
-        raise
 
 
 def verify_object(bucket: ArchiveBucket, key: str) -> Verification:
@@ -101,7 +79,7 @@ def verify_object(bucket: ArchiveBucket, key: str) -> Verification:
     head = bucket.head(key)
     if head is None:
         return Verification(key, MISSING, detail="no object at the key")
-    tag, _ = read_tag(bucket, key, head.get("VersionId"))
+    tag, _ = bucket.read_sha256_tag(key, version_id=head.get("VersionId"))
     return verify_target(bucket, target_from_head(key, head, tag))
 
 
@@ -174,5 +152,4 @@ def verify_targets(
     if not targets:
         return []
     log.info("Deep check of %d objects (%d threads)", len(targets), workers)
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="deep-check") as pool:
-        return list(pool.map(one, targets))
+    return parallel_map(one, targets, workers=workers, name="deep-check")

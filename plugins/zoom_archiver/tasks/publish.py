@@ -2,8 +2,7 @@
 
 It runs once the run's ``archive`` tasks are done (failed ones included). Manifests list only what S3 holds
 (:mod:`zoom_archiver.publish.manifest`); the asset event (:mod:`zoom_archiver.publish.assets`) names the objects this
-run wrote. A
-run that wrote no object emits no event (the task ends skipped).
+run wrote. A run that wrote no object emits no event (the task ends skipped).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowSkipException
 
+from zoom_archiver.model import ArchiveResultDict, MeetingEntry
 from zoom_archiver.publish.assets import event_extra, new_objects
 from zoom_archiver.publish.manifest import write_manifests
 from zoom_archiver.reclaim.record import trashed_in_zoom_at
@@ -24,7 +24,7 @@ from zoom_archiver.tasks.common import airflow_errors, xcom_items
 log = logging.getLogger(__name__)
 
 
-def _results(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _results(results: Sequence[ArchiveResultDict]) -> list[ArchiveResultDict]:
     """The archive results (none when no archive task was mapped: its lazy sequence then has nothing to read)."""
     try:
         return xcom_items(results)
@@ -35,7 +35,7 @@ def _results(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @airflow_errors
 def publish(
-    results: Sequence[dict[str, Any]], meetings: Sequence[dict[str, Any]], context: dict[str, Any]
+    results: Sequence[ArchiveResultDict], meetings: Sequence[MeetingEntry], context: dict[str, Any]
 ) -> dict[str, Any]:
     """Write the touched meetings' manifests; emit the archive asset's event naming the new objects."""
     if not meetings:

@@ -1,5 +1,5 @@
 """The body of the webhook DAG's ``discover_meeting`` task (the ``archive`` tasks are the scheduled DAG's own body,
-:func:`zoom_archiver.tasks.hourly.archive`, and ``publish`` is its :func:`zoom_archiver.tasks.publish.publish`)."""
+:func:`zoom_archiver.tasks.archive.archive`, and ``publish`` is its :func:`zoom_archiver.tasks.publish.publish`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.discover.meeting import as_dicts, meeting_uuid_from_conf, plan_meeting
+from zoom_archiver.model import PlannedFileDict
 from zoom_archiver.s3.connect import archive_bucket
 from zoom_archiver.tasks.common import MEETINGS_KEY, airflow_errors, run_today
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 @airflow_errors
-def discover_meeting(params: dict[str, Any], context: dict[str, Any]) -> list[dict[str, Any]]:
+def discover_meeting(params: dict[str, Any], context: dict[str, Any]) -> list[PlannedFileDict]:
     """The files of the run's meeting that still need archiving (one ``archive`` task each); the meeting's manifest
     entry as the ``meetings`` XCom (for ``publish``)."""
     from zoom_archiver.hooks.zoom import ZoomHook

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from zoom_archiver.keys import slugify
-from zoom_archiver.zoom.records import clean_text
 
 #: File types whose extension Zoom did not always send (before ~2021 there was no ``file_extension``).
 EXTENSION_BY_TYPE = {
@@ -35,11 +32,11 @@ CONTENT_TYPE_BY_EXTENSION = {
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
-def file_extension(record: Mapping[str, Any], file_type: str) -> str:
-    """The key's extension: Zoom's ``file_extension`` when given (key-safe), else the type's usual one."""
-    ext = record.get("file_extension")
-    if isinstance(ext, str) and ext.strip():
-        return slugify(clean_text(ext.strip().lower(), 100), max_bytes=10)
+def file_extension(ext: str | None, file_type: str) -> str:
+    """The key's extension: Zoom's ``file_extension`` when given (``ext``, encodable text; made key-safe), else the
+    type's usual one."""
+    if ext and ext.strip():
+        return slugify(ext.strip().lower(), max_bytes=10)
     return EXTENSION_BY_TYPE.get(file_type, slugify(file_type.lower(), max_bytes=10) if file_type else "bin")
 
 

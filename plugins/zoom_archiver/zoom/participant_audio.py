@@ -5,8 +5,8 @@ Zoom lists them only in one meeting's detail (``GET /meetings/{uuid}/recordings`
 never in the per-user listing. The listing shows a sign, though: its ``recording_count`` and ``total_size`` include
 them. :func:`needs_detail` decides from that sign (or the ``participant_audio`` extra of the ``zoom`` connection)
 whether a meeting's detail is fetched; :func:`with_participant_audio` fetches it (a *Light* API call, under the
-client's shared rate cap) and adds the files to the meeting record, where the planner reads them
-(:func:`participant_files`, :func:`participant_name`).
+client's shared rate cap) and adds the files to the meeting record, where the record reader finds them
+(:func:`zoom_archiver.zoom.records.read_meeting`).
 """
 
 from __future__ import annotations
@@ -16,25 +16,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.errors import ZoomApiError
-from zoom_archiver.zoom.records import clean_text
+from zoom_archiver.zoom.records import PARTICIPANT_FILES
 
 if TYPE_CHECKING:
     from zoom_archiver.zoom.client import ZoomClient
 
 log = logging.getLogger(__name__)
 
-#: The meeting record's key holding the participant audio files (as in Zoom's meeting detail).
-PARTICIPANT_FILES = "participant_audio_files"
-#: The ``recording_type`` given to a participant's audio file (Zoom gives none): in metadata and in the key.
-PARTICIPANT_RECORDING_TYPE = "participant_audio"
 #: ``participant_audio`` extra (:data:`~zoom_archiver.zoom.connection.PARTICIPANT_AUDIO_MODES`): ``auto`` (fetch a
 #: meeting's detail when its listing counts more files than it shows), ``always`` (every meeting), ``never``.
 DEFAULT_MODE = "auto"
-#: Zoom names the file ``Audio only - <participant>``.
-_NAME_PREFIX = "Audio only - "
-MAX_NAME_CHARS = 200
-#: Zoom's answer when a meeting's recordings are gone (deleted or trashed since the listing).
-_NO_RECORDING = 3301
 
 
 def _listed_files(meeting: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -69,7 +60,7 @@ def with_participant_audio(client: ZoomClient, meeting: dict[str, Any]) -> dict[
     try:
         detail = client.get_meeting_recordings(str(meeting["uuid"]))
     except ZoomApiError as exc:
-        if exc.code == _NO_RECORDING:
+        if exc.recordings_gone:
             log.info("Meeting %s has no recordings any more (3301): no participant audio", meeting["uuid"])
             return meeting
         raise
@@ -92,19 +83,3 @@ def add_participant_audio(client: ZoomClient, meetings: list[Any], mode: str = D
             meeting = detailed[uuid]
         out.append(meeting)
     return out
-
-
-def participant_files(meeting: Any) -> list[Any]:
-    """The participant audio entries added to a meeting record (``[]`` when none, or not a list)."""
-    files = meeting.get(PARTICIPANT_FILES) if isinstance(meeting, Mapping) else None
-    return files if isinstance(files, list) else []
-
-
-def participant_name(record: Mapping[str, Any]) -> str:
-    """The participant's display name from the file's ``file_name`` (``Audio only - Jill Chill`` -> ``Jill
-    Chill``), bounded; ``participant`` when Zoom gives none."""
-    raw = record.get("file_name")
-    name = clean_text(raw, MAX_NAME_CHARS).strip() if isinstance(raw, str) else ""
-    if name.startswith(_NAME_PREFIX):
-        name = name[len(_NAME_PREFIX) :].strip()
-    return name or "participant"

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from zoom_archiver.errors import InvalidRecord
 from zoom_archiver.keys import slugify
+from zoom_archiver.model import MeetingInfo
+from zoom_archiver.zoom.formats import content_type, download_form, file_extension
 
 #: A rejection's ``where`` and ``reason`` are cut to this many characters (they go to logs and XCom).
 MAX_REPORT_CHARS = 300
@@ -24,6 +26,13 @@ MAX_TOPIC_CHARS = 500
 #: Zoom ids and UUIDs are short; anything longer than this is not one.
 MAX_ID_CHARS = 256
 _PRINTABLE_ASCII_ID = re.compile(r"^[\x21-\x7e]+$")
+#: The meeting record's key holding the participant audio files (as in Zoom's meeting detail).
+PARTICIPANT_FILES = "participant_audio_files"
+#: The ``recording_type`` given to a participant's audio file (Zoom gives none): in metadata and in the key.
+PARTICIPANT_RECORDING_TYPE = "participant_audio"
+#: Zoom names a participant's audio file ``Audio only - <participant>``.
+_NAME_PREFIX = "Audio only - "
+MAX_NAME_CHARS = 200
 
 
 def clean_text(value: Any, limit: int | None = None) -> str:
@@ -64,7 +73,8 @@ def parse_zoom_time(value: Any) -> datetime:
 
 @dataclass(frozen=True)
 class MeetingRecord:
-    """The fields of a meeting that planning uses; ``files`` is its ``recording_files`` list as listed."""
+    """The validated fields of one meeting; ``files`` and ``participant_files`` are its ``recording_files`` and
+    ``participant_audio_files`` lists as listed (each file is read by :func:`read_file`)."""
 
     uuid: str
     start: datetime
@@ -72,8 +82,28 @@ class MeetingRecord:
     host_id: str
     meeting_id: str
     topic: str
-    topic_slug: str
+    #: the topic as the key's slug is made from (longer than :attr:`topic`; see :func:`zoom_archiver.keys.slug`)
+    key_topic: str
     files: Any  # checked by the planner, once the meeting is known to be in the window
+    participant_files: list[Any] = field(default_factory=list)
+    numeric_id: int | None = None
+    timezone: str = ""
+    duration: int | None = None
+    type: int | None = None
+
+    def info(self) -> MeetingInfo:
+        """The meeting as its manifest describes it."""
+        return MeetingInfo(
+            uuid=self.uuid,
+            id=self.numeric_id if self.numeric_id is not None else self.meeting_id,
+            topic=self.topic,
+            host_id=self.host_id,
+            host_email=self.host_email,
+            start_time=self.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            timezone=self.timezone,
+            duration=self.duration,
+            type=self.type,
+        )
 
 
 def meeting_where(meeting: Any) -> str:
@@ -94,6 +124,7 @@ def read_meeting(meeting: Any, host: Any) -> MeetingRecord:
         raise InvalidRecord(f"meeting uuid is {len(uuid)} characters long, not a Zoom uuid")
     start = parse_zoom_time(meeting.get("start_time"))
     host_email = host.get("email") or host.get("id") or meeting.get("host_id") or "unknown-host"
+    zone = meeting.get("timezone")
     return MeetingRecord(
         uuid=clean_text(uuid),
         start=start,
@@ -101,21 +132,55 @@ def read_meeting(meeting: Any, host: Any) -> MeetingRecord:
         host_id=clean_text(meeting.get("host_id") or host.get("id") or "", MAX_ID_CHARS),
         meeting_id=clean_text(meeting.get("id") or "", MAX_ID_CHARS),
         topic=clean_text(meeting.get("topic") or "", MAX_TOPIC_CHARS),
-        topic_slug=slugify(clean_text(meeting.get("topic") or "", 4 * MAX_TOPIC_CHARS)),
+        key_topic=clean_text(meeting.get("topic") or "", 4 * MAX_TOPIC_CHARS),
         files=meeting.get("recording_files"),
+        participant_files=participant_files(meeting),
+        numeric_id=_number(meeting.get("id")),
+        timezone=zone[:64] if isinstance(zone, str) else "",
+        duration=_number(meeting.get("duration")),
+        type=_number(meeting.get("type")),
     )
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def participant_files(meeting: Any) -> list[Any]:
+    """The participant audio entries added to a meeting record (``[]`` when none, or not a list)."""
+    files = meeting.get(PARTICIPANT_FILES) if isinstance(meeting, Mapping) else None
+    return files if isinstance(files, list) else []
+
+
+def participant_name(record: Mapping[str, Any]) -> str:
+    """The participant's display name from the file's ``file_name`` (``Audio only - Jill Chill`` -> ``Jill
+    Chill``), bounded; ``participant`` when Zoom gives none."""
+    raw = record.get("file_name")
+    name = clean_text(raw, MAX_NAME_CHARS).strip() if isinstance(raw, str) else ""
+    if name.startswith(_NAME_PREFIX):
+        name = name[len(_NAME_PREFIX) :].strip()
+    return name or "participant"
 
 
 @dataclass(frozen=True)
 class FileRecord:
-    """The validated fields of one completed recording file."""
+    """Everything about one completed recording file: validated, and ready to be keyed and downloaded."""
 
     file_id: str
     derived_id: bool
     file_type: str
+    #: Zoom's ``recording_type`` (key-safe); :data:`PARTICIPANT_RECORDING_TYPE` for a participant's audio file
     recording_type: str
     file_size: int | None
+    #: where its bytes are downloaded from (a TRANSCRIPT's play page already turned into its download form)
     download_url: str
+    #: the key's extension and the object's content type
+    ext: str
+    content_type: str
+    #: a participant's audio file: the participant's display name (else empty)
+    participant: str = ""
+    recording_start: str = ""
+    recording_end: str = ""
 
 
 def derived_file_id(meeting_uuid: str, record: Mapping[str, Any]) -> str:
@@ -124,8 +189,9 @@ def derived_file_id(meeting_uuid: str, record: Mapping[str, Any]) -> str:
     return "d-" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
-def read_file(record: Any, meeting_uuid: str) -> FileRecord | None:
-    """A completed file's validated fields, or ``None`` while it is still processing (a later run takes it)."""
+def read_file(record: Any, meeting_uuid: str, *, participant: bool = False) -> FileRecord | None:
+    """A completed file's validated fields (``participant``: an entry of the meeting's participant audio files), or
+    ``None`` while it is still processing (a later run takes it)."""
     if not isinstance(record, Mapping):
         raise InvalidRecord(f"file record is a {type(record).__name__}, not an object")
     status = record.get("status")
@@ -137,16 +203,35 @@ def read_file(record: Any, meeting_uuid: str) -> FileRecord | None:
     file_type = _file_type(record.get("file_type"))
     size = _file_size(record.get("file_size"))
     file_id, derived = _file_id(record, meeting_uuid)
-    recording_type = record.get("recording_type")
-    recording_text = clean_text(recording_type, 200) if isinstance(recording_type, str) else None
+    ext = file_extension(_extension(record.get("file_extension")), file_type)
     return FileRecord(
         file_id=file_id,
         derived_id=derived,
         file_type=file_type,
-        recording_type=slugify(recording_text if recording_text is not None else (file_type or "file").lower(), 60),
+        recording_type=PARTICIPANT_RECORDING_TYPE if participant else _recording_type(record, file_type),
         file_size=size,
-        download_url=url,
+        download_url=download_form(url) if file_type == "TRANSCRIPT" else url,
+        ext=ext,
+        content_type=content_type(ext),
+        participant=participant_name(record) if participant else "",
+        recording_start=_time_text(record.get("recording_start")),
+        recording_end=_time_text(record.get("recording_end")),
     )
+
+
+def _recording_type(record: Mapping[str, Any], file_type: str) -> str:
+    recording_type = record.get("recording_type")
+    text = clean_text(recording_type, 200) if isinstance(recording_type, str) else None
+    return slugify(text if text is not None else (file_type or "file").lower(), 60)
+
+
+def _extension(value: Any) -> str | None:
+    return clean_text(value.strip().lower(), 100) if isinstance(value, str) and value.strip() else None
+
+
+def _time_text(value: Any) -> str:
+    """A file's ``recording_start``/``recording_end`` as listed (bounded text; empty when absent)."""
+    return clean_text(value, 40) if isinstance(value, str) else ""
 
 
 def _download_url(url: Any) -> str:

@@ -1,0 +1,223 @@
+"""The reclaim task's body (zoom_archiver.tasks.reclaim) with a fake Zoom and moto S3: off by default, a dry run lists
+exactly what the real run then trashes, repairs are archived again and proven by a later run, a refused delete fails
+that file only, and the report counts files and bytes per run and in total."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timezone
+from typing import Any
+
+import boto3
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from moto import mock_aws
+
+from zoom_archiver.discover.listing import Listing
+from zoom_archiver.errors import ZoomApiError
+from zoom_archiver.ledger import Ledger
+from zoom_archiver.model import ArchiveResult, Outcome
+from zoom_archiver.reclaim import run as reclaim_run
+from zoom_archiver.reclaim.record import RECORD_VARIABLE
+from zoom_archiver.s3.bucket import ArchiveBucket
+from zoom_archiver.settings import ArchiveSettings
+from zoom_archiver.tasks import reclaim as reclaim_task
+
+BUCKET = "zoom-reclaim-task"
+NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
+CONTEXT = {"data_interval_end": NOW, "run_id": "r"}
+
+
+class FakeZoom:
+    def __init__(self) -> None:
+        self.trashed: list[tuple[str, str]] = []
+        self.refuse: set[str] = set()
+        self.list_workers = 1
+        self.participant_audio = "auto"
+
+    def get_conn(self) -> FakeZoom:
+        return self
+
+    def list_users(self) -> list[dict[str, Any]]:
+        return [{"id": "u1", "email": "brian@example.com"}]
+
+    def trash_recording(self, meeting_uuid: str, file_id: str) -> None:
+        if file_id in self.refuse:
+            raise ZoomApiError("DELETE ...: HTTP 400 code=3303 You can not delete an uncompleted meeting.", code=3303)
+        self.trashed.append((meeting_uuid, file_id))
+
+
+@pytest.fixture
+def world(monkeypatch, make_planned):
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=BUCKET)
+        zoom, ledger, variables = FakeZoom(), Ledger(), {"zoom_archive_trash_after_days": "7"}
+        files = []
+        for fid, meeting, size in (("a1", "m1==", 300), ("a2", "m1==", 200), ("b1", "m2==", 100)):
+            data = fid.encode() * size
+            planned = make_planned(
+                file_id=fid,
+                meeting_uuid=meeting,
+                file_size=len(data),
+                key=f"zoom/{fid}",
+                start_time="2026-02-01T10:00:00Z",
+            )
+            sha = hashlib.sha256(data).hexdigest()
+            s3.put_object(
+                Bucket=BUCKET, Key=planned.key, Body=data, Metadata={"zoom-file-id": fid}, Tagging=f"sha256={sha}"
+            )
+            ledger.hashes[fid] = (sha, len(data))
+            files.append(planned)
+        monkeypatch.setattr(
+            reclaim_task,
+            "trash_after_days",
+            lambda: (
+                int(variables["zoom_archive_trash_after_days"])
+                if variables.get("zoom_archive_trash_after_days")
+                else None
+            ),
+        )
+        monkeypatch.setattr(reclaim_task, "load_settings", lambda: ArchiveSettings(bucket=BUCKET))
+        monkeypatch.setattr(reclaim_task.ledger_mod, "read_ledger", lambda today: (ledger, None))
+        monkeypatch.setattr(
+            reclaim_task.reclaim_record,
+            "read_record",
+            lambda: reclaim_task.reclaim_record.loads(variables.get(RECORD_VARIABLE)),
+        )
+        monkeypatch.setattr(
+            reclaim_task.reclaim_record,
+            "write_record",
+            lambda record: variables.__setitem__(RECORD_VARIABLE, record.dumps()),
+        )
+        monkeypatch.setattr(reclaim_task, "archive_bucket", lambda bucket, aws_conn_id: ArchiveBucket(s3, BUCKET))
+        monkeypatch.setattr("zoom_archiver.hooks.zoom.ZoomHook", lambda conn_id: zoom)
+        monkeypatch.setattr(reclaim_run, "plan_listing", lambda *a, **k: Listing(files=list(files)))
+        yield {"s3": s3, "zoom": zoom, "ledger": ledger, "variables": variables, "files": files}
+
+
+def run(dry_run: bool = False) -> dict[str, Any]:
+    return reclaim_task.reclaim({"dry_run": dry_run}, dict(CONTEXT), now=NOW)
+
+
+def test_off_unless_the_variable_is_set(world):
+    world["variables"]["zoom_archive_trash_after_days"] = ""
+    with pytest.raises(AirflowSkipException, match="zoom_archive_trash_after_days"):
+        run()
+    assert world["zoom"].trashed == []
+
+
+def test_dry_run_lists_exactly_what_the_real_run_trashes(world):
+    world["s3"].delete_object(Bucket=BUCKET, Key="zoom/b1")  # m2 is held back
+    dry = run(dry_run=True)
+    assert world["zoom"].trashed == []
+    assert RECORD_VARIABLE not in world["variables"]
+    assert dry["would_trash"]["list"][0]["files"] == ["a1", "a2"]
+    assert (dry["would_trash"]["meetings"], dry["would_trash"]["files"], dry["would_trash"]["bytes"]) == (1, 2, 1000)
+    assert dry["held"][0]["meeting_uuid"] == "m2=="
+    assert "no object at its key" in dry["held"][0]["reasons"][0]
+    assert "trashed" not in dry
+    assert "repaired" not in dry
+
+    world_repair: list[str] = []
+    real = _with_repair(world, world_repair)
+    assert world["zoom"].trashed == [("m1==", f) for f in dry["would_trash"]["list"][0]["files"]]
+    assert real["trashed"] == {"meetings": 1, "files": 2, "bytes": 1000}
+    assert real["total"] == {"files": 2, "bytes": 1000}
+    assert world_repair == ["b1"]
+    assert real["repaired"] == ["b1"]
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert set(record.trashed) == {"a1", "a2"}
+    assert record.trashed["a1"]["at"] == NOW.isoformat()
+    assert "b1" in record.hashes
+    # the trashed meeting's manifest is rewritten, each file with when it was trashed in Zoom; the held one's is not
+    listed = world["s3"].list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    manifests = [o["Key"] for o in listed if o["Key"].endswith("/manifest.json")]
+    assert real["manifests"] == manifests
+    assert len(manifests) == 1
+    manifest = json.loads(world["s3"].get_object(Bucket=BUCKET, Key=manifests[0])["Body"].read())
+    assert manifest["meeting"]["uuid"] == "m1=="
+    assert {f["file_id"]: f["trashed_in_zoom_at"] for f in manifest["files"]} == {
+        "a1": NOW.isoformat(),
+        "a2": NOW.isoformat(),
+    }
+
+
+def _with_repair(world: dict[str, Any], repaired: list[str]) -> dict[str, Any]:
+    """The real run, with the archive path writing Zoom's bytes again (as archive_file(force=True) would)."""
+
+    def archive_file(planned, *, force, **_: Any) -> ArchiveResult:
+        assert force, "a repair must archive again even when S3 seems to have the file"
+        data = planned.file_id.encode() * (planned.file_size // len(planned.file_id))
+        sha = hashlib.sha256(data).hexdigest()
+        world["s3"].put_object(
+            Bucket=BUCKET,
+            Key=planned.key,
+            Body=data,
+            Metadata={"zoom-file-id": planned.file_id},
+            Tagging=f"sha256={sha}",
+        )
+        repaired.append(planned.file_id)
+        return ArchiveResult(planned.file_id, planned.key, planned.start_date, Outcome.ARCHIVED, len(data), sha)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(reclaim_task, "archive_file", archive_file)
+    patch.setattr(reclaim_task, "file_hook", lambda *a: None)
+    try:
+        return run()
+    finally:
+        patch.undo()
+
+
+def test_a_repaired_copy_is_trashed_by_a_later_run_only(world):
+    world["s3"].put_object(
+        Bucket=BUCKET,
+        Key="zoom/b1",
+        Body=b"x" * 200,
+        Metadata={"zoom-file-id": "b1"},
+        Tagging=f"sha256={world['ledger'].hashes['b1'][0]}",
+    )  # same size, other bytes, tag kept
+    repaired: list[str] = []
+    _with_repair(world, repaired)
+    assert repaired == ["b1"]
+    assert ("m2==", "b1") not in world["zoom"].trashed
+    world["files"][:] = [f for f in world["files"] if f.file_id == "b1"]  # Zoom lists only what is left
+    again = run()
+    assert ("m2==", "b1") in world["zoom"].trashed
+    assert again["trashed"]["files"] == 1
+    assert again["total"] == {"files": 3, "bytes": 1200}
+
+
+def test_a_refused_delete_fails_that_file_only(world):
+    world["zoom"].refuse.add("a1")
+    with pytest.raises(AirflowFailException, match="1 files could not be trashed"):
+        run()
+    assert world["zoom"].trashed == [("m1==", "a2"), ("m2==", "b1")]
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert set(record.trashed) == {"a2", "b1"}  # recorded before the run failed
+
+
+def test_meetings_inside_the_grace_are_left(world):
+    world["variables"]["zoom_archive_trash_after_days"] = str((date(2026, 3, 10) - date(2026, 2, 1)).days + 1)
+    report = run()
+    assert world["zoom"].trashed == []
+    assert report["meetings_checked"] == 0
+
+
+def test_a_grace_beyond_the_ledger_retention_is_a_clear_error(world):
+    world["variables"]["zoom_archive_trash_after_days"] = "90"
+    with pytest.raises(AirflowFailException, match="zoom_archive_trash_after_days .90. must be less than"):
+        run()
+    assert world["zoom"].trashed == []
+
+
+def test_repairs_are_capped_per_run(world, monkeypatch):
+    monkeypatch.setattr(reclaim_task, "load_settings", lambda: ArchiveSettings(bucket=BUCKET, max_files_per_run=1))
+    for key in ("zoom/a1", "zoom/b1"):
+        world["s3"].delete_object(Bucket=BUCKET, Key=key)
+    repaired: list[str] = []
+    report = _with_repair(world, repaired)
+    assert repaired == ["a1"]
+    assert report["repair_deferred"] == 1
+    assert world["zoom"].trashed == []
