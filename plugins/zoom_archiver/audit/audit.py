@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.audit.scan import SCAN_WORKERS, Scan, StoredObject, scan_bucket, with_tags
 from zoom_archiver.dates import Window, parse_date_param
-from zoom_archiver.discover.listing import plan_listing
+from zoom_archiver.discover.listing import DEFAULT_MODE, plan_listing
 from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.model import PlannedFile
 from zoom_archiver.s3 import verify
 from zoom_archiver.s3.metadata import metadata_value
-from zoom_archiver.zoom.participant_audio import DEFAULT_MODE
 
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket

@@ -10,19 +10,18 @@ each, the meetings' manifest entries and the summary for ``commit``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zoom_archiver.dates import Window
-from zoom_archiver.discover.listing import UserFailure, plan_listing
-from zoom_archiver.discover.planning import Filters, Plan, Planner, select_batch
-from zoom_archiver.discover.s3_check import archived_in_s3, find_in_s3
-from zoom_archiver.discover.summary import DiscoverSummary, Discovery, meeting_entries
+from zoom_archiver.discover.listing import DEFAULT_MODE, UserFailure, plan_listing
+from zoom_archiver.discover.planning import Filters, Plan, Planner, meeting_entries, select_batch
+from zoom_archiver.discover.summary import DiscoverSummary, Discovery
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.model import PlannedFile
-from zoom_archiver.zoom.participant_audio import DEFAULT_MODE
+from zoom_archiver.parallel import parallel_map
 
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
@@ -30,6 +29,10 @@ if TYPE_CHECKING:
     from zoom_archiver.zoom.client import ApiStats, ZoomClient
 
 log = logging.getLogger(__name__)
+
+#: Parallel HEAD requests of the S3 check.
+S3_CHECK_WORKERS = 8
+T = TypeVar("T")
 
 #: Malformed records logged (and kept in the summary) one by one; the rest are counted.
 MAX_REJECTIONS_LOGGED = 200
@@ -239,3 +242,36 @@ def _log_outcome(plan: Plan, outcome: _Outcome, request: RunRequest, users: int)
         len(outcome.backlog),
         request.cap,
     )
+
+
+def archived_in_s3(bucket: ArchiveBucket, planned: PlannedFile) -> bool:
+    """Whether ``planned``'s key holds it (``zoom-file-id`` and Zoom's size) with a ``sha256`` tag (or in a storage
+    class whose tags S3 refuses to show). Raises :class:`~zoom_archiver.errors.KeyConflict` when the key holds
+    another file."""
+    found = bucket.held_copy(planned.key, planned.file_id, planned.file_size)
+    if found is None:
+        return False
+    tag, refused = bucket.read_sha256_tag(planned.key, version_id=found.get("VersionId"))
+    return bool(tag) or refused
+
+
+def find_in_s3(
+    candidates: Sequence[T], find_existing: Callable[[T], Any], *, workers: int = S3_CHECK_WORKERS
+) -> tuple[list[T], int]:
+    """The ``candidates`` S3 already holds, found with ``find_existing`` in parallel. Returns them and how many
+    could not be checked (those stay candidates: their own archive task checks again before any download)."""
+    found: list[T] = []
+    unchecked = 0
+
+    def check(item: T) -> tuple[T, Any, bool]:
+        try:
+            return item, find_existing(item), True
+        except Exception as exc:  # an S3 error, or another file at the key: the archive task reports it
+            log.debug("Could not check %r in S3: %s", getattr(item, "key", item), type(exc).__name__)
+            return item, None, False
+
+    for item, existing, checked in parallel_map(check, candidates, workers=workers, name="s3-check"):
+        if existing:
+            found.append(item)
+        unchecked += not checked
+    return found, unchecked

@@ -18,9 +18,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.dates import Window
-from zoom_archiver.discover.planning import Filters, Planner
-from zoom_archiver.discover.s3_check import archived_in_s3, find_in_s3
-from zoom_archiver.discover.summary import meeting_entries
+from zoom_archiver.discover.discovery import archived_in_s3, find_in_s3
+from zoom_archiver.discover.planning import Filters, Planner, meeting_entries
 from zoom_archiver.errors import ConfigurationError, ZoomApiError
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.model import MeetingEntry, PlannedFile, PlannedFileDict
@@ -43,7 +42,7 @@ class MeetingPlan:
     quarantined: int = 0
     not_ready: int = 0
     rejected: int = 0
-    #: The meeting's manifest entry (:func:`zoom_archiver.discover.summary.meeting_entries`; none without a file)
+    #: The meeting's manifest entry (:func:`zoom_archiver.discover.planning.meeting_entries`; none without a file)
     meetings: list[MeetingEntry] = field(default_factory=list)
 
 

@@ -14,16 +14,30 @@ from typing import Any
 from zoom_archiver.dates import Window
 from zoom_archiver.errors import InvalidRecord
 from zoom_archiver.keys import file_key, meeting_fields
-from zoom_archiver.model import MeetingInfo, PlannedFile
+from zoom_archiver.model import MeetingEntry, MeetingInfo, PlannedFile, file_entry, unknown_meeting
 from zoom_archiver.zoom.records import (
     FileRecord,
     MeetingRecord,
-    Rejected,
     clean_text,
     meeting_where,
     read_file,
     read_meeting,
 )
+
+#: A rejection's ``where`` and ``reason`` are cut to this many characters (they go to logs and XCom).
+MAX_REPORT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that could not be planned, and why (both texts bounded and safe to log)."""
+
+    where: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "where", clean_text(self.where, MAX_REPORT_CHARS))
+        object.__setattr__(self, "reason", clean_text(self.reason, MAX_REPORT_CHARS))
 
 
 @dataclass(frozen=True)
@@ -216,3 +230,32 @@ def select_batch(
     new = [f for f in files if force or f.file_id not in archived]
     new.sort(key=lambda f: (f.start_time, f.meeting_uuid, f.file_id))
     return new[:cap], new[cap:]
+
+
+def meeting_entries(
+    meetings: Mapping[str, MeetingInfo],
+    files: Sequence[PlannedFile],
+    processing: Sequence[tuple[str, str]],
+    quarantined: Sequence[tuple[str, str]],
+    touched: Iterable[str],
+) -> list[MeetingEntry]:
+    """One entry per touched meeting (JSON types only, an XCom): the meeting, every completed file Zoom lists for
+    it, its files still processing and its quarantined files (``(file id, reason)``)."""
+    wanted = set(touched)
+    by_meeting: dict[str, dict[str, PlannedFile]] = {}
+    for item in files:  # each file id once (a meeting listed in two windows)
+        if item.meeting_uuid in wanted:
+            by_meeting.setdefault(item.meeting_uuid, {}).setdefault(item.file_id, item)
+    reasons = dict(quarantined)
+    entries = []
+    for uuid in sorted(by_meeting):
+        listed = list(by_meeting[uuid].values())
+        entries.append(
+            MeetingEntry(
+                meeting=meetings.get(uuid) or unknown_meeting(uuid),
+                files=[file_entry(f) for f in listed],
+                processing=sorted(fid for m, fid in processing if m == uuid),
+                quarantined=[[f.file_id, reasons[f.file_id]] for f in listed if f.file_id in reasons],
+            )
+        )
+    return entries

@@ -5,7 +5,7 @@ for its manifest, and the :class:`DiscoverSummary` that ``commit`` turns into th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -14,12 +14,9 @@ from zoom_archiver.ledger import RunRecord
 from zoom_archiver.model import (
     FailureDict,
     MeetingEntry,
-    MeetingInfo,
     PlannedFile,
     PlannedFileDict,
     SummaryDict,
-    file_entry,
-    unknown_meeting,
 )
 
 
@@ -79,38 +76,9 @@ class Discovery:
 
     files: list[PlannedFile]
     summary: DiscoverSummary
-    #: one entry per meeting this run touches, for its manifest (:func:`meeting_entries`)
+    #: one entry per meeting this run touches, for its manifest (see :func:`~.planning.meeting_entries`)
     meetings: list[MeetingEntry] = field(default_factory=list)
 
     def file_dicts(self) -> list[PlannedFileDict]:
         """The files as the ``archive`` tasks get them (discover's return value, which Airflow maps over)."""
         return [f.to_dict() for f in self.files]
-
-
-def meeting_entries(
-    meetings: Mapping[str, MeetingInfo],
-    files: Sequence[PlannedFile],
-    processing: Sequence[tuple[str, str]],
-    quarantined: Sequence[tuple[str, str]],
-    touched: Iterable[str],
-) -> list[MeetingEntry]:
-    """One entry per touched meeting (JSON types only, an XCom): the meeting, every completed file Zoom lists for
-    it, its files still processing and its quarantined files (``(file id, reason)``)."""
-    wanted = set(touched)
-    by_meeting: dict[str, dict[str, PlannedFile]] = {}
-    for item in files:  # each file id once (a meeting listed in two windows)
-        if item.meeting_uuid in wanted:
-            by_meeting.setdefault(item.meeting_uuid, {}).setdefault(item.file_id, item)
-    reasons = dict(quarantined)
-    entries = []
-    for uuid in sorted(by_meeting):
-        listed = list(by_meeting[uuid].values())
-        entries.append(
-            MeetingEntry(
-                meeting=meetings.get(uuid) or unknown_meeting(uuid),
-                files=[file_entry(f) for f in listed],
-                processing=sorted(fid for m, fid in processing if m == uuid),
-                quarantined=[[f.file_id, reasons[f.file_id]] for f in listed if f.file_id in reasons],
-            )
-        )
-    return entries

@@ -108,7 +108,7 @@ def _participant_audio(value: Any, name: str) -> str:
 
 
 #: ``participant_audio``: when a meeting's detail is fetched for its participant audio files (see
-#: :mod:`zoom_archiver.zoom.participant_audio`).
+#: :mod:`zoom_archiver.discover.listing`).
 PARTICIPANT_AUDIO_MODES = ("auto", "always", "never")
 
 

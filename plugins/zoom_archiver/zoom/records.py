@@ -1,7 +1,8 @@
-"""Reading Zoom's meeting and file records: every field checked, every text bounded and encodable.
+"""Reading Zoom's meeting and file records: every field checked, every text bounded and encodable, and what a file is
+(its extension, its content type, where its bytes are downloaded from).
 
 A malformed record raises :class:`~zoom_archiver.errors.InvalidRecord` with the reason; the planner turns it into
-a :class:`Rejected` entry and goes on with the other records.
+a :class:`~zoom_archiver.discover.planning.Rejected` entry and goes on with the other records.
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from zoom_archiver.errors import InvalidRecord
 from zoom_archiver.keys import slugify
 from zoom_archiver.model import MeetingInfo
-from zoom_archiver.zoom.formats import content_type, download_form, file_extension
 
-#: A rejection's ``where`` and ``reason`` are cut to this many characters (they go to logs and XCom).
-MAX_REPORT_CHARS = 300
 #: The topic kept in a planned file (the key uses its slug, bounded separately).
 MAX_TOPIC_CHARS = 500
 #: Zoom ids and UUIDs are short; anything longer than this is not one.
@@ -43,16 +41,38 @@ def clean_text(value: Any, limit: int | None = None) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-@dataclass(frozen=True)
-class Rejected:
-    """A record that could not be planned, and why (both texts bounded and safe to log)."""
+#: File types whose extension Zoom did not always send (before ~2021 there was no ``file_extension``).
+EXTENSION_BY_TYPE = {
+    "MP4": "mp4", "M4A": "m4a", "TIMELINE": "json", "TRANSCRIPT": "vtt", "CC": "vtt", "CHAT": "txt",
+    "CHAT_MESSAGE": "txt", "CSV": "csv", "SUMMARY": "json", "TB": "jpg",
+}  # fmt: skip
+CONTENT_TYPE_BY_EXTENSION = {
+    "mp4": "video/mp4", "m4a": "audio/mp4", "json": "application/json", "vtt": "text/vtt", "txt": "text/plain",
+    "csv": "text/csv", "jpg": "image/jpeg", "png": "image/png",
+}  # fmt: skip
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
-    where: str
-    reason: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "where", clean_text(self.where, MAX_REPORT_CHARS))
-        object.__setattr__(self, "reason", clean_text(self.reason, MAX_REPORT_CHARS))
+def file_extension(ext: str | None, file_type: str) -> str:
+    """The key's extension: Zoom's ``file_extension`` when given (``ext``, encodable text; made key-safe), else the
+    type's usual one."""
+    if ext and ext.strip():
+        return slugify(ext.strip().lower(), max_bytes=10)
+    return EXTENSION_BY_TYPE.get(file_type, slugify(file_type.lower(), max_bytes=10) if file_type else "bin")
+
+
+def content_type(ext: str) -> str:
+    return CONTENT_TYPE_BY_EXTENSION.get(ext, DEFAULT_CONTENT_TYPE)
+
+
+def download_form(url: str) -> str:
+    """A TRANSCRIPT's ``download_url`` is sometimes its play page (``/rec/play/``, formerly ``/recording/play/``);
+    its file lives at the matching ``download`` path."""
+    parts = urlsplit(url)
+    for play, download in (("/rec/play/", "/rec/download/"), ("/recording/play/", "/recording/download/")):
+        if play in parts.path:
+            return urlunsplit(parts._replace(path=parts.path.replace(play, download, 1)))
+    return url
 
 
 def parse_zoom_time(value: Any) -> datetime:

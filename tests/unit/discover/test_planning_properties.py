@@ -20,10 +20,9 @@ from hypothesis import strategies as st
 
 from zoom_archiver.archive.archive import file_metadata
 from zoom_archiver.dates import Window
-from zoom_archiver.discover.planning import Filters, Plan, Planner, select_batch
+from zoom_archiver.discover.planning import MAX_REPORT_CHARS, Filters, Plan, Planner, select_batch
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, MAX_KEY_BYTES
 from zoom_archiver.model import PlannedFile
-from zoom_archiver.zoom.records import MAX_REPORT_CHARS
 
 PREFIX = "zoom"
 WINDOW = Window(date(2024, 11, 1), date(2024, 12, 5))

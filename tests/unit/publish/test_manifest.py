@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from zoom_archiver.discover.summary import meeting_entries
+from zoom_archiver.discover.planning import meeting_entries
 from zoom_archiver.publish.manifest import MANIFEST_VERSION, is_manifest_key, manifest_key, write_manifests
 from zoom_archiver.s3.bucket import ArchiveBucket
 

@@ -1,4 +1,4 @@
-"""Participant audio files (zoom_archiver.zoom.participant_audio): when the meeting detail is fetched, what is taken
+"""Participant audio files (zoom_archiver.discover.listing): when the meeting detail is fetched, what is taken
 from
 it, and how the planner turns the files into keys of their own."""
 
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from zoom_archiver.dates import Window
+from zoom_archiver.discover.listing import needs_detail, with_participant_audio
 from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.errors import ZoomApiError, ZoomTransientError
-from zoom_archiver.zoom.participant_audio import needs_detail, with_participant_audio
 from zoom_archiver.zoom.records import participant_name
 
 UUID = "G9kkuWLyS260vDFGQpFFPA=="
