@@ -22,17 +22,12 @@ from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE, validate_prefix, validate_template
 from zoom_archiver.retries import RETRIES
 from zoom_archiver.settings.object_lock import ObjectLockSettings, object_lock_settings
-from zoom_archiver.settings.values import VariableGetter, VariableReader, bounded, integer, variable_reader
+from zoom_archiver.settings.values import VariableGetter, integer
+from zoom_archiver.settings.variables import DEFAULT_ALERT_FROM, Variables, read_variables
 
 MIB = 1024 * 1024
 BUCKET_VARIABLE = "zoom_archive_bucket"
 MAX_UNKNOWN_SIZE_VARIABLE = "zoom_archive_max_unknown_size_mib"
-DEFAULT_ALERT_FROM = "airflow-zoom-archiver@localhost"
-#: S3's storage classes (``zoom_archive_storage_class``); unset: the bucket's default (``STANDARD`` on AWS).
-STORAGE_CLASSES = (
-    "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE",
-    "REDUCED_REDUNDANCY", "EXPRESS_ONEZONE", "OUTPOSTS", "SNOW",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -93,21 +88,14 @@ class LedgerSettings:
     processing_max_days: int = 30
 
 
-def _ledger_settings(var: VariableReader, *, lookback_days: int) -> LedgerSettings:
+def _ledger_settings(var: Variables, *, lookback_days: int) -> LedgerSettings:
     floor = lookback_days + 30
+    retention = "zoom_archive_ledger_retention_days"
+    days = integer(var[retention], retention, floor, 36500) if var.is_set(retention) else max(90, floor)
     return LedgerSettings(
-        retention_days=integer(
-            var("zoom_archive_ledger_retention_days", max(90, floor)),
-            "zoom_archive_ledger_retention_days",
-            floor,
-            36500,
-        ),
-        quarantine_after_runs=integer(
-            var("zoom_archive_quarantine_after_runs", 3), "zoom_archive_quarantine_after_runs", 1, 1000
-        ),
-        processing_max_days=integer(
-            var("zoom_archive_processing_max_days", 30), "zoom_archive_processing_max_days", 1, 3650
-        ),
+        retention_days=days,
+        quarantine_after_runs=var["zoom_archive_quarantine_after_runs"],
+        processing_max_days=var["zoom_archive_processing_max_days"],
     )
 
 
@@ -130,64 +118,50 @@ class ArchiveSettings:
 
 
 def load_settings(get: VariableGetter | None = None) -> ArchiveSettings:
-    """Read the ``zoom_archive_*`` Variables; a missing bucket or a bad value is a clear error.
+    """Read the ``zoom_archive_*`` Variables (:data:`~zoom_archiver.settings.variables.VARIABLES`); a missing bucket or
+    a bad value is a clear error.
 
     :param get: ``Variable.get``-like callable (injectable for tests).
     """
-    var = variable_reader(get)
-    bucket = var(BUCKET_VARIABLE)
-    if not bucket or not str(bucket).strip():
+    var = read_variables(get)
+    bucket = var[BUCKET_VARIABLE]
+    if not bucket:
         raise ConfigurationError(
             "Variable zoom_archive_bucket is not set: set it to the S3 bucket that receives the recordings "
             "(airflow variables set zoom_archive_bucket my-bucket)"
         )
-    hours = _abort_uploads_after_hours(var)
-    lookback_days = integer(var("zoom_archive_lookback_days", 7), "zoom_archive_lookback_days", 1, 3650)
-    emails, sender = _alerts(var)
+    lookback_days = var["zoom_archive_lookback_days"]
     return ArchiveSettings(
-        bucket=str(bucket).strip(),
-        prefix=validate_prefix(str(var("zoom_archive_prefix", "zoom"))),
+        bucket=bucket,
+        prefix=validate_prefix(var["zoom_archive_prefix"]),
         lookback_days=lookback_days,
-        max_files_per_run=integer(
-            var("zoom_archive_max_files_per_run", 500), "zoom_archive_max_files_per_run", 1, 100000
-        ),
-        key_template=validate_template(str(var("zoom_archive_key_template", DEFAULT_KEY_TEMPLATE))),
+        max_files_per_run=var["zoom_archive_max_files_per_run"],
+        key_template=validate_template(var["zoom_archive_key_template"] or DEFAULT_KEY_TEMPLATE),
         transfer=_transfer_settings(var),
-        alert_emails=emails,
-        alert_from=sender,
-        abort_uploads_after=timedelta(hours=hours),
+        alert_emails=var["zoom_archive_alert_emails"],
+        alert_from=var["zoom_archive_alert_from"],
+        abort_uploads_after=timedelta(hours=_abort_uploads_after_hours(var)),
         ledger=_ledger_settings(var, lookback_days=lookback_days),
     )
 
 
-def _transfer_settings(var: VariableReader) -> TransferSettings:
+def _transfer_settings(var: Variables) -> TransferSettings:
     return TransferSettings(
-        part_size=integer(var("zoom_archive_part_size_mib", 8), "zoom_archive_part_size_mib", 5, 5120) * MIB,
-        max_concurrency=integer(var("zoom_archive_max_concurrency", 4), "zoom_archive_max_concurrency", 1, 32),
-        server_side_encryption=var("zoom_archive_sse"),
-        sse_kms_key_id=var("zoom_archive_sse_kms_key_id"),
-        storage_class=_storage_class(var("zoom_archive_storage_class")),
+        part_size=var["zoom_archive_part_size_mib"] * MIB,
+        max_concurrency=var["zoom_archive_max_concurrency"],
+        server_side_encryption=var["zoom_archive_sse"],
+        sse_kms_key_id=var["zoom_archive_sse_kms_key_id"],
+        storage_class=var["zoom_archive_storage_class"],
         max_resumes=RETRIES.download_resumes,
-        max_unknown_size=integer(var(MAX_UNKNOWN_SIZE_VARIABLE, 2048), MAX_UNKNOWN_SIZE_VARIABLE, 1, 1024 * 1024) * MIB,
+        max_unknown_size=var[MAX_UNKNOWN_SIZE_VARIABLE] * MIB,
         object_lock=object_lock_settings(var),
     )
 
 
-def _storage_class(value: Any) -> str | None:
-    if value is None:
-        return None
-    name = str(value).strip().upper()
-    if name not in STORAGE_CLASSES:
-        raise ConfigurationError(
-            f"Variable zoom_archive_storage_class must be one of {', '.join(STORAGE_CLASSES)}, got {value!r}"
-        )
-    return name
-
-
-def _abort_uploads_after_hours(var: VariableReader) -> float:
+def _abort_uploads_after_hours(var: Variables) -> float:
     """At least one hour: a younger incomplete upload may belong to a transfer that is still running."""
     name = "zoom_archive_abort_uploads_after_hours"
-    hours = bounded(float, var(name, 24), f"Variable {name}", 0, 24 * 365)
+    hours = float(var[name])
     if hours < 1:
         raise ConfigurationError(
             f"Variable {name} must be at least 1 (hour), got {hours:g}: housekeeping would abort multipart uploads "
@@ -196,31 +170,14 @@ def _abort_uploads_after_hours(var: VariableReader) -> float:
     return hours
 
 
-def alert_emails(value: Any) -> tuple[str, ...]:
-    """Recipients from a comma- (or semicolon-) separated list."""
-    return tuple(e.strip() for e in str(value or "").replace(";", ",").split(",") if e.strip())
-
-
 def load_alert_settings(get: VariableGetter | None = None) -> tuple[tuple[str, ...], str]:
     """The alert recipients and sender only (a failure alert must not depend on the bucket being set)."""
-    var = variable_reader(get)
-    return _alerts(var)
-
-
-def _alerts(var: VariableReader) -> tuple[tuple[str, ...], str]:
-    """The alert recipients and sender: one reading of their Variables for the settings and the notifier."""
-    return alert_emails(var("zoom_archive_alert_emails", "")), str(
-        var("zoom_archive_alert_from", DEFAULT_ALERT_FROM)
-    ).strip()
-
-
-TRASH_AFTER_DAYS_VARIABLE = "zoom_archive_trash_after_days"
+    var = read_variables(get)
+    return var["zoom_archive_alert_emails"], var["zoom_archive_alert_from"]
 
 
 def trash_after_days(get: VariableGetter | None = None) -> int | None:
     """The reclaim's grace period in days (Variable ``zoom_archive_trash_after_days``); ``None`` (unset): reclaim is
     off. A file is trashed in Zoom only once its meeting is at least this many days old (README: *Reclaim*)."""
-    raw = variable_reader(get)(TRASH_AFTER_DAYS_VARIABLE)
-    if raw is None or str(raw).strip() == "":
-        return None
-    return integer(raw, TRASH_AFTER_DAYS_VARIABLE, 0, 36500)
+    days: int | None = read_variables(get)["zoom_archive_trash_after_days"]
+    return days

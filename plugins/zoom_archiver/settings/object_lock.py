@@ -8,9 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from zoom_archiver.errors import ConfigurationError
-from zoom_archiver.settings.values import VariableReader, boolean, integer
-
-OBJECT_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+from zoom_archiver.settings.variables import Variables
 
 
 @dataclass(frozen=True)
@@ -36,11 +34,9 @@ class ObjectLockSettings:
         return args
 
 
-def object_lock_settings(var: VariableReader) -> ObjectLockSettings | None:
+def object_lock_settings(var: Variables) -> ObjectLockSettings | None:
     """``zoom_archive_object_lock_mode`` / ``_days`` / ``zoom_archive_legal_hold``; no mode: no retention."""
-    mode = str(var("zoom_archive_object_lock_mode", "")).strip().upper()
-    days = var("zoom_archive_object_lock_days")
-    hold = boolean(var("zoom_archive_legal_hold", False), "zoom_archive_legal_hold")
+    mode, days, hold = (var[f"zoom_archive_{name}"] for name in ("object_lock_mode", "object_lock_days", "legal_hold"))
     if not mode:
         if days is not None or hold:
             raise ConfigurationError(
@@ -48,13 +44,9 @@ def object_lock_settings(var: VariableReader) -> ObjectLockSettings | None:
                 "zoom_archive_legal_hold is: set the mode (GOVERNANCE or COMPLIANCE) to enable write-once retention"
             )
         return None
-    if mode not in OBJECT_LOCK_MODES:
-        raise ConfigurationError(
-            f"Variable zoom_archive_object_lock_mode must be GOVERNANCE or COMPLIANCE, got {mode!r}"
-        )
     if days is None:
         raise ConfigurationError(
             "Variable zoom_archive_object_lock_days is not set: with zoom_archive_object_lock_mode it must say how "
             "many days each archived object is retained (1-36500)"
         )
-    return ObjectLockSettings(mode, integer(days, "zoom_archive_object_lock_days", 1, 36500), hold)
+    return ObjectLockSettings(mode, days, hold)
