@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.ledger import (
     LEDGER_VERSION,
     Ledger,
@@ -239,3 +240,9 @@ class TestHashes:
         ledger.hashes = {i: (self.SHA, 123456789) for i in ids}
         per_file = (len(ledger.dumps()) - without) / len(ids)
         assert per_file < 120  # ~115 bytes a file: 40 KiB per 1,000 files with the archived entry
+
+
+class TestLedgerRebuild:
+    def test_missing_or_invalid_ledger_is_reported(self):
+        assert "missing" in ledger_mod.loads(None, today=date(2026, 3, 1))[1]
+        assert "invalid JSON" in ledger_mod.loads('{"files": {"truncated', today=date(2026, 3, 1))[1]

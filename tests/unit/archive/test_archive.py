@@ -28,10 +28,11 @@ from tests.unit.archive.support import (
     stored,
     tags,
 )
-from zoom_archiver.archive.archive import archive_file, file_metadata
+from zoom_archiver.archive.archive import archive_file, existing_copy, file_metadata
 from zoom_archiver.errors import DownloadError, KeyConflict
 from zoom_archiver.model import ArchiveResult, PlannedFile
 from zoom_archiver.publish.assets import new_objects
+from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.settings import TransferSettings
 
 
@@ -175,8 +176,7 @@ class TestStorageClasses:
         [("GLACIER_IR", True), ("INTELLIGENT_TIERING", True), ("GLACIER", False), ("DEEP_ARCHIVE", False)],
     )
     def test_archive_rerun_and_tag_repair(self, s3, make_planned, storage_class, repaired, monkeypatch):
-        from zoom_archiver.archive.archive import existing_copy, file_hook
-        from zoom_archiver.s3.bucket import ArchiveBucket
+        from zoom_archiver.archive.archive import file_hook
 
         transfer = TransferSettings(part_size=PART, max_concurrency=2, storage_class=storage_class)
         planned = make_planned(file_size=len(MEDIUM))
@@ -240,3 +240,12 @@ class TestObjectMetadata:
         assert meta["zoom-participant"].isascii()
         assert unquote(meta["zoom-participant"]) == name
         assert meta["zoom-recording-type"] == "participant_audio"
+
+
+class TestHeaderSafeMetadata:
+    def test_values_are_printable_ascii_and_bounded(self, make_planned):
+        planned = make_planned(host_id="a\r\nX-Injected: 1", meeting_uuid="é/" + "x" * 1000)
+        meta = file_metadata(planned)
+        assert meta["zoom-host-id"] == "a??X-Injected: 1"
+        assert len(meta["zoom-meeting-uuid"]) == 256
+        assert all(v.isascii() and v.isprintable() for v in meta.values())

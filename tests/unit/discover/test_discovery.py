@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from zoom_archiver.archive.archive import file_metadata
 from zoom_archiver.dates import Window
-from zoom_archiver.discover.discovery import RunRequest, discover
+from zoom_archiver.discover.discovery import RunRequest, discover, find_in_s3
 from zoom_archiver.discover.planning import Filters
 from zoom_archiver.errors import ZoomApiError
 from zoom_archiver.ledger import Ledger
@@ -176,3 +176,15 @@ def test_users_are_listed_once_per_run_whatever_the_windows():
         today=TODAY,
     )
     assert Counting.user_listings == 1
+
+
+class TestFindInS3:
+    def test_finds_what_s3_holds_and_keeps_going_on_errors(self):
+        def find(item: str):
+            if item == "broken":
+                raise RuntimeError("S3 said 503")
+            return {"key": item} if item.startswith("in-s3") else None
+
+        found, unchecked = find_in_s3(["in-s3-1", "absent", "broken", "in-s3-2"], find, workers=2)
+        assert found == ["in-s3-1", "in-s3-2"]
+        assert unchecked == 1

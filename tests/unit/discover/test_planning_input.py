@@ -3,10 +3,18 @@ the window, the file-type and host filters, and each meeting's description for i
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from typing import Any
+
 import pytest
 
 from tests.unit.discover.planning_helpers import completed_meeting, mp4_file, plan_of
-from zoom_archiver.discover.planning import Filters
+from zoom_archiver.dates import Window
+from zoom_archiver.discover.planning import Filters, Planner
+from zoom_archiver.errors import InvalidRecord
+from zoom_archiver.keys import DEFAULT_KEY_TEMPLATE
+from zoom_archiver.zoom.records import parse_zoom_time
 
 
 class TestPlanMeeting:
@@ -129,3 +137,63 @@ class TestPlanMeeting:
         plan = plan_of(real_listing["meetings"] if listed else [], real_host)
         assert len(plan.files) == expected
         assert (other in users) == (not emails)
+
+
+class TestHostileListings:
+    WINDOW = Window(date(2024, 11, 1), date(2024, 12, 5))
+
+    def plan(self, meeting: Any, host: Any = None) -> Any:
+        planner = Planner(window=self.WINDOW, filters=Filters(), template=DEFAULT_KEY_TEMPLATE, prefix="zoom")
+        planner.add(meeting, host if host is not None else {"email": "h@example.com"})
+        return planner.plan
+
+    @staticmethod
+    def meeting(**overrides: Any) -> dict[str, Any]:
+        record = {"uuid": "2jQ60QnYThiV9cm+fdIbZQ==", "id": 82205654575, "host_id": "MoRLcTuVS12AoJ72n6L11Q",
+                  "topic": "Weekly", "start_time": "2024-11-29T16:51:20Z",
+                  "recording_files": [{"id": "f-1", "file_type": "MP4", "file_size": 10, "status": "completed",
+                                       "download_url": "https://us06web.zoom.us/rec/download/a"}]}  # fmt: skip
+        record.update(overrides)
+        return record
+
+    def test_offsets_are_converted_to_utc(self):
+        assert parse_zoom_time("2024-11-30T01:30:00+02:00").isoformat() == "2024-11-29T23:30:00+00:00"
+        with pytest.raises(InvalidRecord, match="out of range"):
+            parse_zoom_time("0001-01-01T00:00:00+05:00")
+
+    def test_control_characters_never_reach_a_key(self):
+        [planned] = self.plan(self.meeting(), {"email": "eve\r\n@example.com\x00"}).files
+        assert not any(ord(ch) < 0x20 for ch in planned.key)
+        assert planned.key.startswith("zoom/")
+
+    def test_lone_surrogates_are_replaced(self):
+        [planned] = self.plan(self.meeting(topic="bad \ud800 topic")).files
+        json.dumps(planned.to_dict(), ensure_ascii=False).encode("utf-8")
+        assert "\ud800" not in planned.topic
+
+    @pytest.mark.parametrize(
+        ("file_id", "reason"),
+        [("f\x00-1", "printable ASCII"), ("fichier-é", "printable ASCII"), ("x" * 300, "printable ASCII")],
+    )
+    def test_file_ids_that_are_no_zoom_ids_are_rejected(self, file_id, reason):
+        meeting = self.meeting()
+        meeting["recording_files"][0]["id"] = file_id
+        plan = self.plan(meeting)
+        assert plan.files == []
+        assert reason in plan.rejected[0].reason
+        assert len(plan.rejected[0].where) <= 300
+
+    def test_a_record_that_breaks_an_unexpected_way_is_rejected_not_raised(self):
+        meeting = self.meeting()
+        meeting["recording_files"].append({"id": "f-2", "file_type": "MP4", "file_size": 1,
+                                           "download_url": "https://[broken/x"})  # fmt: skip
+        plan = self.plan(meeting)
+        assert [f.file_id for f in plan.files] == ["f-1"]
+        assert "download_url" in plan.rejected[0].reason
+
+    def test_status_of_the_wrong_type_is_reported(self):
+        meeting = self.meeting()
+        meeting["recording_files"][0]["status"] = {"state": "completed"}
+        plan = self.plan(meeting)
+        assert plan.not_ready == 0
+        assert "status" in plan.rejected[0].reason

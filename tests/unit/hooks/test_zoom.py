@@ -179,3 +179,17 @@ class TestHookCalls:
         hook.get_conn().get("users")
         hook.open_download("https://us06web.zoom.us/rec/download/x").close()
         assert mint.call_count == 1
+
+
+class TestTls:
+    def test_verification_is_never_switched_off(self, zoom_connection):
+        from pathlib import Path
+
+        from zoom_archiver.hooks.zoom import ZoomHook
+
+        package = Path(__import__("zoom_archiver").__file__).parent
+        for source in package.rglob("*.py"):
+            text = source.read_text()
+            assert "verify=False" not in text.replace(" ", ""), source
+            assert "InsecureRequestWarning" not in text, source
+        assert ZoomHook().session.verify is True

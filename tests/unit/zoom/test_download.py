@@ -5,6 +5,7 @@ ranges and resumes, and the range headers read back."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.unit.zoom.download_helpers import (
     API_URL,
@@ -14,8 +15,9 @@ from tests.unit.zoom.download_helpers import (
     TOKEN,
     assert_no_secrets,
 )
-from zoom_archiver.errors import DownloadError, DownloadRejected
-from zoom_archiver.zoom.download import content_range, range_validator
+from zoom_archiver.errors import DownloadError, DownloadRejected, DownloadTokenRejected
+from zoom_archiver.redaction import redact
+from zoom_archiver.zoom.download import content_range, open_download, range_validator
 from zoom_archiver.zoom.download_policy import DownloadPolicy
 
 
@@ -158,3 +160,52 @@ class TestHeaders:
     )
     def test_content_range(self, value, expected):
         assert content_range({"Content-Range": value} if value else {}) == expected
+
+
+class TestRejectedTokens:
+    class Tokens:
+        def __init__(self, *values: str) -> None:
+            self.values, self.invalidated = list(values), []
+
+        def get(self) -> str:
+            return self.values[0]
+
+        def invalidate(self, token: str) -> None:
+            self.invalidated.append(token)
+            if self.values[0] == token and len(self.values) > 1:
+                self.values.pop(0)
+
+    URL = "https://us06web.zoom.us/rec/download/abc"
+
+    def test_rejected_token_is_replaced_once_at_once(self, requests_mock):
+        rejected = b'{"status":false,"errorCode":124,"errorMessage":"Forbidden"}'
+        requests_mock.get(self.URL, [
+            {"content": rejected, "headers": {"Content-Type": "application/json;charset=UTF-8"}},
+            {"content": b"\x00\x00\x00\x18ftypmp42" * 100, "headers": {"Content-Type": "video/mp4"}},
+        ])  # fmt: skip
+        tokens = self.Tokens("old-token-0000000001", "new-token-0000000002")
+        with open_download(requests.Session(), self.URL, tokens, DownloadPolicy()) as download:
+            assert download.stream.read(4) == b"\x00\x00\x00\x18"
+        assert tokens.invalidated == ["old-token-0000000001"]
+        assert [r.headers["Authorization"] for r in requests_mock.request_history] == [
+            "Bearer old-token-0000000001", "Bearer new-token-0000000002",
+        ]  # fmt: skip
+
+    def test_a_second_rejection_is_reported_retryable(self, requests_mock):
+        requests_mock.get(self.URL, status_code=401, json={"code": 124})
+        tokens = self.Tokens("t-000000000000001", "t-000000000000002")
+        with pytest.raises(DownloadTokenRejected) as info:
+            open_download(requests.Session(), self.URL, tokens, DownloadPolicy())
+        assert info.value.retryable
+        assert len(requests_mock.request_history) == 2
+
+    def test_signed_url_secrets_are_masked_one_by_one(self, requests_mock):
+        signature = "SiGnAtUrE-abcdefghijklmnop0123456789_"
+        policy_value = "eyJTdGF0ZW1lbnQiOlt7IlJlc291cmNlIjoi"
+        cdn = f"https://ssrweb.zoom.us/cmr/replay/a.mp4?Expires=1733000000&Policy={policy_value}&Signature={signature}"
+        requests_mock.get(self.URL, status_code=302, headers={"Location": cdn})
+        requests_mock.get(cdn, content=b"\x00" * 10, headers={"Content-Type": "video/mp4"})
+        open_download(requests.Session(), self.URL, self.Tokens("token-000000000000001"), DownloadPolicy()).close()
+        assert signature not in redact(f"the signature is {signature}")
+        assert policy_value not in redact(f"policy {policy_value}")
+        assert "1733000000" in redact("Expires=1733000000")  # short, not secret: left readable

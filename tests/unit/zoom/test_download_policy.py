@@ -61,3 +61,25 @@ class TestPolicy:
         policy.check("https://d1234.cloudfront.net/x")
         with pytest.raises(DownloadRejected):
             policy.check("https://cloudfront.net.evil.org/x")
+
+
+class TestAmbiguousUrls:
+    @pytest.mark.parametrize(
+        "url",
+        [
+            pytest.param("https://evil.example\\@zoom.us/rec/download/x", id="backslash-userinfo"),
+            pytest.param("https://zoom.us\\.evil.example/x", id="backslash-host"),
+            pytest.param("https://evil.example%2F@zoom.us/x", id="encoded-slash-userinfo"),
+            pytest.param("https://zoom.us@evil.example/x", id="userinfo"),
+            pytest.param("https://us06web.zoom.us /x", id="space"),
+            pytest.param("https://us06web.zoom.us/x\r\nHost: evil", id="crlf"),
+            pytest.param("https://[zoom.us/x", id="unparseable"),
+        ],
+    )
+    def test_urls_parsers_disagree_on_are_refused(self, url):
+        with pytest.raises(DownloadRejected):
+            DownloadPolicy().check(url)
+
+    def test_ordinary_urls_still_pass(self):
+        DownloadPolicy().check("https://us06web.zoom.us/rec/download/abc?fid=1&x=%2F")
+        DownloadPolicy(hosts=("localhost",), allow_http=True).check("http://localhost:8080/cmr/replay/a?b=c")
