@@ -1,10 +1,11 @@
 """The discover step: list the run's windows, plan the files, and pick this run's batch (oldest first, capped).
 
 Nothing is mapped that needs no work: a file the ledger knows is skipped; a file it does not know is checked
-against S3 first (parallel HEADs: our ``zoom-file-id`` and size on the key), so a second run of any window maps
-no archive task; a quarantined file is skipped (and counted) until a run releases it. Its result is what the DAG
-wires to the other tasks: a :class:`~zoom_archiver.discover.summary.Discovery` (the files, one ``archive`` task
-each, the meetings' manifest entries and the summary for ``commit``).
+against S3 first (:func:`archived_in_s3`, parallel HEADs and tag reads: our ``zoom-file-id`` and size on the key, the
+``sha256`` tag; a read, never a write), so a second run of any window maps no archive task; a quarantined file is
+skipped (and counted) until a run releases it. Its result is what the task body hands the other tasks: a
+:class:`~zoom_archiver.discover.summary.Discovery` (the files, one ``archive`` task each, the meetings' manifest
+entries and the summary for ``commit``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 skipped and why, quarantine, owed work, API calls, 429s, duration).
 
 ``commit`` builds it with :func:`run_report` (a dict: the run's XCom ``run_report``), logs :func:`render_report` and
-pushes that text as the XCom ``run_report_text``; the ``publish`` task takes the text as an argument, so the UI shows
-it as plain text in ``publish``'s *Rendered Templates* tab, and logs it again.
+pushes that text as the XCom ``run_report_text``; the ``report`` task (:class:`~zoom_archiver.operators.run_report.
+RunReportOperator`) renders it in its *Rendered Templates* tab in the UI, and logs it again.
 """
 
 from __future__ import annotations

@@ -57,13 +57,7 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     held = [v for v in verdicts if not v.proven]
     report = steps.base_report(dry_run, grace, window, verdicts, failures)
     if not dry_run:
-        rearchive = _rearchive(settings, hook)
-        repaired = steps.repair(held, rearchive, record, cap=settings.max_files_per_run)
-        report["repaired"], report["repair_failed"], report["repair_deferred"] = repaired
-        report["trashed"], report["trash_failed"] = steps.trash(client, proven, record, now)
-        record.prune(now)
-        reclaim_record.write_record(record)
-        report["manifests"] = _rewrite_manifests(settings, bucket, proven, record)
+        report |= _act(settings, hook, bucket, proven, held, record, now)
     report["total"] = dict(record.totals)
     steps.log_report(report, held)
     if report.get("trash_failed") or report.get("repair_failed"):
@@ -72,6 +66,26 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
             f"{len(report['repair_failed'])} copies could not be repaired (see the log); the rest was done"
         )
     return report
+
+
+def _act(
+    settings: ArchiveSettings,
+    hook: Any,
+    bucket: ArchiveBucket,
+    proven: list[MeetingVerdict],
+    held: list[MeetingVerdict],
+    record: reclaim_record.ReclaimRecord,
+    now: datetime,
+) -> dict[str, Any]:
+    """Repair the held meetings' damaged copies, trash the proven meetings, keep the record, rewrite manifests."""
+    done: dict[str, Any] = {}
+    repaired = steps.repair(held, _rearchive(settings, hook), record, cap=settings.max_files_per_run)
+    done["repaired"], done["repair_failed"], done["repair_deferred"] = repaired
+    done["trashed"], done["trash_failed"] = steps.trash(hook.get_conn(), proven, record, now)
+    record.prune(now)
+    reclaim_record.write_record(record)
+    done["manifests"] = _rewrite_manifests(settings, bucket, proven, record)
+    return done
 
 
 def _rearchive(settings: ArchiveSettings, zoom: Any) -> steps.Rearchive:

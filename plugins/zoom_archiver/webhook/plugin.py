@@ -1,7 +1,7 @@
 """The Airflow plugin mounting the receiver in the api-server at ``/zoom`` (``POST /zoom/webhook``).
 
-Registered through the package's ``airflow.plugins`` entry point (pyproject.toml). Airflow does not authenticate
-plugin routes: every delivery's signature is checked by the receiver itself.
+Loaded from the plugins folder by ``plugins/zoom_webhook_plugin.py`` (no entry point: see that file). Airflow does not
+authenticate plugin routes: every delivery's signature is checked by the receiver itself.
 """
 
 from __future__ import annotations
