@@ -7,7 +7,15 @@ STAMP  := $(VENV)/.installed
 # they compute, so two workers keep both cores busy (the full-stack tests share one stack and stay on one worker).
 TEST_WORKERS ?= 2
 
-.PHONY: install demo test lint format typecheck unit e2e fullstack bench bench-smoke clean
+# The tests of the pure modules (no Airflow run, no S3, no HTTP server): `make quick` runs them in seconds.
+QUICK_TESTS := tests/unit/test_keys.py tests/unit/test_keys_text.py tests/unit/test_dates.py tests/unit/test_ledger.py \
+	tests/unit/discover/test_planning.py tests/unit/discover/test_planning_files.py \
+	tests/unit/discover/test_planning_input.py tests/unit/discover/test_summary.py tests/unit/zoom/test_throttling.py \
+	tests/unit/zoom/test_download_policy.py tests/unit/zoom/test_connection.py tests/unit/settings \
+	tests/unit/webhook/test_signature.py tests/unit/webhook/test_events.py tests/unit/publish/test_report.py \
+	tests/unit/archive/test_verifying_reader.py tests/unit/audit/test_report.py tests/unit/reclaim/test_record.py
+
+.PHONY: install demo test lint format typecheck quick unit e2e fullstack bench bench-smoke clean
 
 $(STAMP): requirements.txt pyproject.toml sandbox/pyproject.toml sandbox/s3rver/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +37,11 @@ test: $(STAMP)  ## Lint and type-check, then the whole test suite (unit, end-to-
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit tests/sandbox tests/deploy
+quick: $(STAMP)  ## The pure modules' tests (planning, keys, dates, ledger, records, settings, signatures): seconds
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(QUICK_TESTS)
+
+unit: $(STAMP)  ## Unit, sandbox and deployment tests on the xdist workers (about a minute)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/sandbox tests/deploy
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
