@@ -103,7 +103,7 @@ class Ledger:
                 "owed": [[start.isoformat(), end.isoformat()] for start, end in merge_ranges(self.owed)],
                 "failures": dict(sorted(self.failures.items())),
                 "quarantine": dict(sorted(self.quarantine.items())),
-                "hashes": {k: f"{sha}:{size}" for k, (sha, size) in sorted(self.hashes.items())},
+                "hashes": dump_hashes(self.hashes),
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -222,7 +222,7 @@ def loads(raw: Any, *, today: date) -> tuple[Ledger, str | None]:
         _ranges(data.get("owed")),
         _entries(data.get("failures")),
         _entries(data.get("quarantine")),
-        _hashes(data.get("hashes")),
+        load_hashes(data.get("hashes")),
     )
     return ledger, (f"ledger had {dropped} malformed entries; dropped them" if dropped else None)
 
@@ -258,8 +258,13 @@ def _entries(value: Any) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v) for k, v in value.items() if isinstance(v, Mapping)}
 
 
-def _hashes(value: Any) -> dict[str, tuple[str, int]]:
-    """``hashes`` entries (``"<sha256>:<size>"``); a malformed one is dropped (that file is then not proven)."""
+def dump_hashes(hashes: Mapping[str, tuple[str, int]]) -> dict[str, str]:
+    """Archive-time hashes as they are stored: file id -> ``"<sha256 hex>:<size>"``, sorted by file id."""
+    return {file_id: f"{sha}:{size}" for file_id, (sha, size) in sorted(hashes.items())}
+
+
+def load_hashes(value: Any) -> dict[str, tuple[str, int]]:
+    """Stored archive-time hashes (:func:`dump_hashes`); a malformed entry is dropped (that file is then not proven)."""
     out: dict[str, tuple[str, int]] = {}
     for file_id, entry in value.items() if isinstance(value, Mapping) else ():
         sha, _, size = str(entry).partition(":")

@@ -32,7 +32,7 @@ from zoom_archiver.discover.listing import DEFAULT_MODE, plan_listing
 from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.model import PlannedFile
 from zoom_archiver.s3 import verify
-from zoom_archiver.s3.metadata import metadata_value
+from zoom_archiver.s3.metadata import OTHER_FILE, OTHER_SIZE, identity_mismatch
 
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
@@ -160,9 +160,10 @@ def classify(planned: PlannedFile, stored: StoredObject | None, *, foreign: bool
         if foreign:
             return _file_row(planned, ID_MISMATCH, None, "the key holds an object without zoom-file-id")
         return _file_row(planned, MISSING, None, "no object at the key")
-    if stored.file_id != metadata_value(planned.file_id):
+    mismatch = identity_mismatch(stored.file_id, stored.size, planned.file_id, planned.file_size)
+    if mismatch == OTHER_FILE:
         return _file_row(planned, ID_MISMATCH, stored, f"the key holds zoom-file-id {stored.file_id!r}")
-    if planned.file_size is not None and stored.size != planned.file_size:
+    if mismatch == OTHER_SIZE:
         return _file_row(planned, SIZE_MISMATCH, stored, f"{stored.size} bytes in S3, {planned.file_size} in Zoom")
     if not stored.sha256_tag and stored.tag_refused:
         return _file_row(planned, NOT_READABLE, stored, stored.unreadable or "S3 refused to read its tags")
@@ -196,8 +197,7 @@ def check_files(
         scan.objects[f.key]
         for f in files
         if f.key in scan.objects
-        and scan.objects[f.key].file_id == metadata_value(f.file_id)
-        and (f.file_size is None or scan.objects[f.key].size == f.file_size)
+        and identity_mismatch(scan.objects[f.key].file_id, scan.objects[f.key].size, f.file_id, f.file_size) is None
     ]
     tagged = with_tags(bucket, candidates, workers)
     rows = [classify(f, tagged.get(f.key) or scan.objects.get(f.key), foreign=f.key in scan.foreign) for f in files]

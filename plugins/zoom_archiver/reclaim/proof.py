@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from zoom_archiver.model import MeetingInfo, PlannedFile
 from zoom_archiver.parallel import parallel_map
 from zoom_archiver.s3 import verify
-from zoom_archiver.s3.metadata import FILE_ID_METADATA, metadata_value
+from zoom_archiver.s3.metadata import FILE_ID_METADATA, OTHER_FILE, OTHER_SIZE, identity_mismatch
 
 if TYPE_CHECKING:
     from zoom_archiver.ledger import Ledger
@@ -99,9 +99,12 @@ def prove_file(bucket: ArchiveBucket, planned: PlannedFile, recorded: tuple[str,
         head = bucket.head(planned.key)
         if head is None:
             return Proof(fid, False, "no object at its key", repair=True)
-        if head.get("Metadata", {}).get(FILE_ID_METADATA) != metadata_value(fid):
+        mismatch = identity_mismatch(
+            head.get("Metadata", {}).get(FILE_ID_METADATA), head.get("ContentLength"), fid, size
+        )
+        if mismatch == OTHER_FILE:
             return Proof(fid, False, "its key holds another object (zoom-file-id differs)")
-        if head.get("ContentLength") != size:
+        if mismatch == OTHER_SIZE:
             return Proof(fid, False, f"{head.get('ContentLength')} bytes in S3, {size} expected", repair=True)
         tag, _ = bucket.read_sha256_tag(planned.key, version_id=head.get("VersionId"))
     except (ClientError, BotoCoreError) as exc:

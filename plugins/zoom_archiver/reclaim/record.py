@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from zoom_archiver.ledger import dump_hashes, load_hashes
+
 log = logging.getLogger(__name__)
 
 RECORD_VARIABLE = "zoom_archive_reclaim"
@@ -80,7 +82,7 @@ class ReclaimRecord:
                 "version": RECORD_VERSION,
                 "trashed": dict(sorted(self.trashed.items())),
                 "recovered": dict(sorted(self.recovered.items())),
-                "hashes": {k: f"{sha}:{size}" for k, (sha, size) in sorted(self.hashes.items())},
+                "hashes": dump_hashes(self.hashes),
                 "totals": self.totals,
             },
             separators=(",", ":"),
@@ -99,11 +101,7 @@ def loads(raw: Any) -> ReclaimRecord:
         return ReclaimRecord()
     trashed = {str(k): dict(v) for k, v in _mapping(data.get("trashed")).items() if isinstance(v, Mapping)}
     recovered = {str(k): str(v) for k, v in _mapping(data.get("recovered")).items()}
-    hashes: dict[str, tuple[str, int]] = {}
-    for file_id, entry in _mapping(data.get("hashes")).items():
-        sha, _, size = str(entry).partition(":")
-        if len(sha) == 64 and size.isdigit():
-            hashes[str(file_id)] = (sha, int(size))
+    hashes = load_hashes(data.get("hashes"))
     totals = _mapping(data.get("totals"))
     counts = {
         name: int(totals.get(name, 0)) if str(totals.get(name, 0)).isdigit() else 0 for name in ("files", "bytes")

@@ -19,7 +19,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from zoom_archiver.errors import ConfigurationError, KeyConflict
 from zoom_archiver.s3.errors import bucket_problem
-from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, SHA256_TAG, metadata_value
+from zoom_archiver.s3.metadata import (
+    FILE_ID_METADATA,
+    MEETING_UUID_METADATA,
+    SHA256_TAG,
+    identity_mismatch,
+    metadata_value,
+)
 from zoom_archiver.s3.object_lock import (
     NOT_IMPLEMENTED,
     Retention,
@@ -91,9 +97,10 @@ class ArchiveBucket:
     @staticmethod
     def holds(found: HeadObjectOutputTypeDef | None, file_id: str, size: int | None) -> bool:
         """Whether a HEAD shows the Zoom file ``file_id`` with ``size`` bytes (any size when ``None``)."""
-        if found is None or found.get("Metadata", {}).get(FILE_ID_METADATA) != metadata_value(file_id):
+        if found is None:
             return False
-        return size is None or found.get("ContentLength") == size
+        stored_id = found.get("Metadata", {}).get(FILE_ID_METADATA)
+        return identity_mismatch(stored_id, found.get("ContentLength"), file_id, size) is None
 
     def head_own(self, key: str, file_id: str) -> HeadObjectOutputTypeDef | None:
         """The HEAD of ``key`` (``None``: no object); :class:`KeyConflict` when it holds another Zoom file than

@@ -50,6 +50,24 @@ def unreadable_reason(found: HeadObjectOutputTypeDef | Mapping[str, Any]) -> str
     return f"in the Intelligent-Tiering {found.get('ArchiveStatus')} tier: restore it before a deep check"
 
 
+#: Why an object does not hold a given Zoom file (:func:`identity_mismatch`).
+OTHER_FILE = "file_id"
+OTHER_SIZE = "size"
+
+
+def identity_mismatch(
+    stored_file_id: str | None, stored_size: int | None, file_id: str, size: int | None
+) -> str | None:
+    """Why an object (its ``zoom-file-id`` and byte count) does not hold the Zoom file ``file_id`` of ``size`` bytes
+    (any size when ``None``): :data:`OTHER_FILE` (another file, or an object without our metadata) or
+    :data:`OTHER_SIZE`; ``None`` when it holds it. The one answer to "this key holds this file"."""
+    if stored_file_id != metadata_value(file_id):
+        return OTHER_FILE
+    if size is not None and stored_size != size:
+        return OTHER_SIZE
+    return None
+
+
 def metadata_value(value: str) -> str:
     """``value`` as a safe HTTP header value: printable ASCII only (anything else becomes ``?``), bounded."""
     return "".join(ch if " " <= ch <= "~" else "?" for ch in value[:MAX_METADATA_VALUE])
