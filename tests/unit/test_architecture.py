@@ -16,7 +16,7 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"keys", "dates"}),
     frozenset({"ledger", "settings"}),
     frozenset({"zoom", "s3"}),
-    frozenset({"hooks", "notifications"}),
+    frozenset({"hooks", "notifications", "state"}),
     frozenset({"discover", "archive", "publish"}),
     frozenset({"audit", "reclaim", "operators"}),
     frozenset({"tasks", "webhook"}),
