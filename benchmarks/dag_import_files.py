@@ -6,6 +6,7 @@ stubs of the same names: what Airflow itself charges for that DAG's shape.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from benchmarks.measure import REPO
@@ -26,24 +27,35 @@ def empty_dag() -> None:
 empty_dag()
 '''
 
-PACKAGE_IMPORTS = (
-    "from zoom_archiver.notifications.archive_failure import ArchiveFailureNotifier\n",
-    "from zoom_archiver.publish.assets import archive_asset\n",
-    "from zoom_archiver.operators.run_report import RunReportOperator\n",
-    "from zoom_archiver.retries import RETRIES\n",
-    "from zoom_archiver.settings.deployment import deployment_settings\n",
-)
+#: Every import of our package in the DAG file (one line each, or parenthesised over several lines).
+PACKAGE_IMPORT = re.compile(r"^from zoom_archiver[.\w]* import (\([^)]*\)|[^\n]*)\n", re.M)
+#: What the DAG file takes from the package, as stubs of the same names.
 PACKAGE_STUB = """
 from dataclasses import dataclass as _dataclass, field as _field
 from datetime import timedelta as _timedelta
+from typing import Any as _Any
 
 
-from airflow.sdk import Asset as _Asset, BaseOperator as _BaseOperator
+from airflow.sdk import Asset as _Asset, BaseOperator as _BaseOperator, Param as _Param
+
+ArchiveResultDict = FailureDict = MeetingEntry = PlannedFileDict = SummaryDict = dict  # stubs: no zoom_archiver
+FAILURE_KEY, MEETINGS_KEY, SUMMARY_KEY = "failure", "meetings", "plan_summary"
 
 
-class ArchiveFailureNotifier:  # stubs: the same DAG without importing the zoom_archiver package
+class ArchiveFailureNotifier:
     def __call__(self, context):
         pass
+
+
+def archive_default_args(deployment):
+    return {"owner": "zoom-archiver", "retries": deployment.task_retries, "retry_delay": deployment.retry_delay,
+            "retry_exponential_backoff": 2.0, "max_retry_delay": _timedelta(minutes=30),
+            "on_failure_callback": [ArchiveFailureNotifier()]}
+
+
+def date_params(action, *, from_empty, to_empty):
+    return {name: _Param(None, type=["null", "string"], format="date", title=name, description=action)
+            for name in ("from_date", "to_date")}
 
 
 def archive_asset(uri=""):
@@ -81,16 +93,17 @@ def deployment_settings():
 
 def equivalent_dag(source: str) -> str | None:
     """Our DAG file with the package imports replaced by stubs: Airflow's cost of the same DAG shape."""
-    if not all(line in source for line in PACKAGE_IMPORTS):
+    imports = list(PACKAGE_IMPORT.finditer(source))
+    if not imports:
         return None
-    for line in PACKAGE_IMPORTS[1:]:
-        source = source.replace(line, "")
-    return source.replace(PACKAGE_IMPORTS[0], PACKAGE_STUB)
+    first = imports[0].start()
+    stripped = PACKAGE_IMPORT.sub("", source)
+    return stripped[:first] + PACKAGE_STUB + stripped[first:]
 
 
 def dag_files(workdir: Path) -> dict[str, str]:
     """Write the files to import into ``workdir``; return their paths by label: ``empty``, ``dag`` and (when our
-    DAG file still has the imports the stubs replace) ``shape``."""
+    DAG file imports our package) ``shape``."""
     workdir.mkdir(parents=True, exist_ok=True)
     empty = workdir / "empty_dag.py"
     empty.write_text(EMPTY_DAG)
