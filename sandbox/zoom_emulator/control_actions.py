@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from zoom_emulator import trash
 from zoom_emulator.added_meetings import add_meeting_from_json
 from zoom_emulator.builder import DatasetBuilder
 from zoom_emulator.httpbase import Response, json_response
@@ -114,6 +113,8 @@ def add_meeting(state: EmulatorState, body: Any) -> Response:
     except ValueError as exc:
         return error(400, str(exc))
     host = dataset.user_by_id(meeting.host_id)
+    if meeting.auto_delete and meeting.auto_delete_date is not None:
+        state.deadlines.push(meeting.auto_delete_date, meeting.uuid)
     if any(f.status == "completed" for f in meeting.files or []):
         on_completed(state, meeting)
     return json_response(201, meeting_json(state.api_base, meeting, host_email=host.email if host else "", detail=True))
@@ -154,7 +155,6 @@ ACTIONS: dict[str, Callable[[EmulatorState, dict[str, Any]], Response]] = {
     "/download_answer": _download_answer,
     "/user_gone": _user_gone,
     "/reset": _reset,
-    "/trash/recover": trash.recover_control,
     "/stats/reset": _reset_stats,
     "/tokens/expire": lambda state, body: json_response(200, {"expired": state.tokens.expire_all()}),
     "/tokens/revoke": lambda state, body: json_response(200, {"revoked": state.tokens.revoke_all()}),
