@@ -107,7 +107,7 @@ def list_clips(state: EmulatorState, request: Request, groups: tuple[str, ...]) 
     if isinstance(page, Response):
         return page
     search = page.cursor.setdefault("search", request.query.get("search_key", ""))
-    found = [c for c in state.dataset.extras.clips.values() if _matches(c, page.cursor, search)]
+    found = [c for c in list(state.dataset.extras.clips.values()) if _matches(c, page.cursor, search)]
     found.sort(key=lambda c: (c.modified, c.clip_id), reverse=True)
     items = [clip_json(state.api_base, c) for c in found[page.offset : page.offset + page.size]]
     body = {"data": items, "next_page_token": page.token(state, len(found)), "page_size": page.size}

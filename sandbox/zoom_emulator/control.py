@@ -52,7 +52,7 @@ from zoom_emulator.webhooks import handle as webhooks_handle
 
 def file_entry(state: EmulatorState, meeting: Meeting, f: RecordingFile, with_sha: bool = True) -> dict[str, Any]:
     """What ``/_emulator/files`` reports for one file (``size``/``sha256`` describe the served bytes)."""
-    host = state.dataset.user_by_id(meeting.host_id)
+    host = state.dataset.host(meeting.host_id)
     _, download_url = file_urls(state.api_base, f)
     return {
         "file_id": f.id,

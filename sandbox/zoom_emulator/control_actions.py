@@ -112,7 +112,7 @@ def add_meeting(state: EmulatorState, body: Any) -> Response:
         meeting = add_meeting_from_json(builder, body)
     except ValueError as exc:
         return error(400, str(exc))
-    host = dataset.user_by_id(meeting.host_id)
+    host = dataset.host(meeting.host_id)
     if meeting.auto_delete and meeting.auto_delete_date is not None:
         state.deadlines.push(meeting.auto_delete_date, meeting.uuid)
     if any(f.status == "completed" for f in meeting.files or []):

@@ -104,6 +104,11 @@ class Dataset:
         user = self._users_by_ref.get(user_id)
         return user if user is not None and user.id == user_id else None
 
+    def host(self, host_id: str) -> User | None:
+        """A meeting's host: the user with that id, or the pseudo-user of a Zoom Room (never in ``users``)."""
+        room = self.extras.room_host(host_id)
+        return room.host if room is not None else self.user_by_id(host_id)
+
     def users_with_status(self, status: str) -> list[User]:
         """Users with the given status, in creation order."""
         return [u for u in self.users if u.status == status]

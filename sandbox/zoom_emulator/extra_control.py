@@ -31,13 +31,13 @@ from zoom_emulator.state import EmulatorState
 
 def _download_urls(state: EmulatorState) -> dict[str, str]:
     base, extras, urls = state.api_base, state.dataset.extras, {}
-    for rec in extras.phone_recordings.values():
+    for rec in list(extras.phone_recordings.values()):
         urls[rec.audio.key] = recording_url(base, rec)
         if rec.transcript is not None:
             urls[rec.transcript.key] = transcript_url(base, rec)
-    for vm in extras.voicemails.values():
+    for vm in list(extras.voicemails.values()):
         urls[vm.audio.key] = voicemail_url(base, vm)
-    for clip in extras.clips.values():
+    for clip in list(extras.clips.values()):
         urls[clip.video.key] = f"{base}/clips/{clip.clip_id}/download"
     return urls
 

@@ -89,7 +89,7 @@ def _recordings(state: EmulatorState, cursor: dict[str, Any]) -> list[PhoneRecor
     by_end = cursor.get("query_date_type") == "end_time"
     found = [
         r
-        for r in state.dataset.extras.phone_recordings.values()
+        for r in list(state.dataset.extras.phone_recordings.values())
         if not r.deleted
         and r.trashed_at is None
         and _in_window(cursor, r.end if by_end else r.start)
@@ -136,7 +136,7 @@ def _voicemails(state: EmulatorState, cursor: dict[str, Any]) -> list[Voicemail]
     trashed = cursor.get("trashed", False)
     found = [
         v
-        for v in state.dataset.extras.voicemails.values()
+        for v in list(state.dataset.extras.voicemails.values())
         if not v.deleted
         and (v.trashed_at is not None) == trashed
         and _in_window(cursor, v.start)

@@ -161,11 +161,11 @@ def snapshot(state: EmulatorState, body: Any = None) -> dict[str, Any]:
     extras = state.dataset.extras
     recordings = [
         {**recording_item(state.api_base, r, True), "trashed": r.trashed_at is not None, "deleted": r.deleted}
-        for r in extras.phone_recordings.values()
+        for r in list(extras.phone_recordings.values())
     ]
     voicemails = [
         {**voicemail_item(state.api_base, v, True, now), "trashed": v.trashed_at is not None, "deleted": v.deleted}
-        for v in extras.voicemails.values()
+        for v in list(extras.voicemails.values())
     ]
     return {"recordings": recordings, "voice_mails": voicemails, "now": format_time(now)}
 

@@ -46,9 +46,8 @@ if TYPE_CHECKING:
 
 def host_email(state: EmulatorState, meeting: Meeting) -> str:
     """The meeting's ``host_email``: its user's, or its Zoom Room's pseudo address."""
-    user = state.dataset.user_by_id(meeting.host_id)
-    room = state.dataset.extras.room_host(meeting.host_id)
-    return user.email if user is not None else room.host.email if room is not None else ""
+    host = state.dataset.host(meeting.host_id)
+    return host.email if host is not None else ""
 
 
 def _with_host_email(state: EmulatorState, meeting: Meeting) -> dict[str, Any]:
@@ -112,7 +111,7 @@ def list_rooms(state: EmulatorState, request: Request, groups: tuple[str, ...]) 
     if isinstance(page, Response):
         return page
     name = page.cursor["query_name"].lower()
-    found = [r for r in state.dataset.extras.rooms.values() if name in r.name.lower()]
+    found = [r for r in list(state.dataset.extras.rooms.values()) if name in r.name.lower()]
     items = [room_json(r) for r in found[page.offset : page.offset + page.size]]
     return json_response(
         200, {"next_page_token": page.token(state, len(found)), "page_size": page.size, "rooms": items}
@@ -130,4 +129,4 @@ def add_room(state: EmulatorState, body: dict[str, Any]) -> Response:
 
 def snapshot(state: EmulatorState, body: Any = None) -> dict[str, Any]:
     """``GET /_emulator/rooms``."""
-    return {"rooms": [{**room_json(r), "host_email": r.host.email} for r in state.dataset.extras.rooms.values()]}
+    return {"rooms": [{**room_json(r), "host_email": r.host.email} for r in list(state.dataset.extras.rooms.values())]}

@@ -114,7 +114,9 @@ def list_summaries(state: EmulatorState, request: Request, groups: tuple[str, ..
     if isinstance(page, Response):
         return page
     first, last = datetime.fromisoformat(page.cursor["from"]), datetime.fromisoformat(page.cursor["to"])
-    found = [s for s in state.dataset.extras.summaries.values() if s.state == "active" and first <= s.created <= last]
+    found = [
+        s for s in list(state.dataset.extras.summaries.values()) if s.state == "active" and first <= s.created <= last
+    ]
     found.sort(key=lambda s: (s.created, s.meeting_uuid), reverse=True)
     return json_response(
         200,

@@ -78,9 +78,7 @@ def create(state: EmulatorState, body: dict[str, Any]) -> Response:
     meeting = state.dataset.meetings.get(str(body.get("meeting_uuid") or ""))
     if meeting is None:
         return json_response(404, {"error": "unknown meeting_uuid"})
-    host = state.dataset.user_by_id(meeting.host_id)
-    room = state.dataset.extras.room_host(meeting.host_id)
-    host = host or (room.host if room is not None else None)
+    host = state.dataset.host(meeting.host_id)
     if host is None:
         return json_response(400, {"error": "the meeting's host is unknown"})
     try:

@@ -194,7 +194,7 @@ def meeting_recordings(state: EmulatorState, request: Request, segment: str) -> 
     meeting = dataset.meeting(decode_meeting_ref(segment))
     if meeting is None or not meeting.live_files():
         return json_response(404, NO_RECORDING)
-    host = dataset.user_by_id(meeting.host_id)
+    host = dataset.host(meeting.host_id)
     download_token = None
     include = {p.strip() for p in request.query.get("include_fields", "").split(",")}
     if "download_access_token" in include:

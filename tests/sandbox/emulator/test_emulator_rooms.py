@@ -4,6 +4,7 @@ rooms absent from /users, webinars (types 5, 6, 9) in the ordinary listings."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -52,6 +53,8 @@ def test_a_room_is_not_a_user(account: Any) -> None:
     meetings = _all(account, "/accounts/me/recordings", **WINDOW)
     assert {m["host_id"] for m in meetings if m["host_email"].startswith("rooms_")} == {room["id"]}
     room_meeting = next(m for m in meetings if m["host_id"] == room["id"])
+    segment = quote(quote(room_meeting["uuid"], safe=""), safe="")
+    assert account.v2(f"/meetings/{segment}/recordings").json()["host_email"] == room_meeting["host_email"]
     got = account.fetch(room_meeting["recording_files"][0]["download_url"])
     assert len(got.content) == room_meeting["recording_files"][0]["file_size"]
 
