@@ -125,7 +125,7 @@ def _reset(state: EmulatorState, body: dict[str, Any]) -> Response:
     params = body.get("params") or {}
     try:
         today = date.fromisoformat(body["today"]) if body.get("today") else state.today_override
-        dataset = build_seed(seed, today or state.today(), state.config.account_id, params)
+        dataset = build_seed(seed, today or state.base_today(), state.config.account_id, params)
     except (ValueError, TypeError) as exc:
         return error(400, str(exc))
     state.today_override = today

@@ -63,6 +63,10 @@ class EmulatorState:
             real = datetime.combine(self.today_override, real.timetz())
         return real + self.clock_offset
 
+    def base_today(self) -> date:
+        """'Today' without the emulated clock's offset (what a reset builds its seed for: a reset rewinds the clock)."""
+        return self.today_override or datetime.now(timezone.utc).date()
+
     def today(self) -> date:
         """The emulator's 'today' (UTC): the ``--today`` override, else the current UTC date (both moved by the
         emulated clock's offset)."""

@@ -130,3 +130,13 @@ def test_bad_deadline_requests_are_refused(sources: Any) -> None:
         assert response.status_code in (400, 404)
     response = sources.http.post(f"{sources.emu.api_url}/_emulator/clock", json={"advance_days": "x"}, timeout=10)
     assert response.status_code == 400
+
+
+def test_a_reset_rewinds_the_clock(sources: Any) -> None:
+    sources.control("POST", "clock", {"advance_days": 5})
+    assert sources.control("GET", "clock")["today"] == str(TODAY + timedelta(days=5))
+    sources.control("POST", "reset", {"seed": "all_sources"})
+    clock = sources.control("GET", "clock")
+    assert (clock["today"], clock["offset_seconds"]) == (str(TODAY), 0)
+    near = _by_case(sources, "deadline_near")
+    assert {"date": str(TODAY + timedelta(days=2)), "meeting_uuid": near} in clock["pending_deadlines"]
