@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bench-meetings", type=int)
     parser.add_argument("--bench-days", type=float)
     parser.add_argument("--bench-file-size", type=int)
+    parser.add_argument(
+        "--seed-params", type=_config_arg, default={}, help="seed parameters as JSON or @file.json (backlog, mix)"
+    )
     parser.add_argument("--log-level", default="INFO", help="access-log level (WARNING silences it)")
     return parser
 
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             cdn_host_name=args.cdn_host_name,
             config=_config(args),
             today=args.today,
-            seed_params=_bench_params(args) if args.seed == "bench" else None,
+            seed_params={**(_bench_params(args) if args.seed == "bench" else {}), **args.seed_params} or None,
         ).start()
     except (ValueError, OSError) as exc:
         print(f"zoom-emulator: {exc}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from zoom_emulator.builder import UNSET, DatasetBuilder
@@ -25,13 +25,14 @@ def _time(payload: dict[str, Any], key: str, default: datetime) -> datetime:
 def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> Meeting:
     """Add a meeting given in Zoom's shape (``POST /_emulator/meetings``); raises ``ValueError``.
 
-    The host is ``host_id`` or ``host_email``. Optional: ``uuid``, ``id``, ``topic``, ``type``,
-    ``start_time``, ``timezone``, ``duration``, ``password``. Without a ``recording_files`` key the meeting
+    The host is ``host_id`` (a user's or a Zoom Room's) or ``host_email``. Optional: ``uuid``, ``id``, ``topic``,
+    ``type``, ``start_time``, ``timezone``, ``duration``, ``password``. Without a ``recording_files`` key the meeting
     has none. Each file needs ``file_type`` (default MP4) and ``file_size``; ``id`` is generated unless
     given, and ``"id": null`` makes an old-shape (id-less) file. Also accepted per file: ``file_extension``,
     ``recording_type``, ``status`` (``completed``/``processing``), ``recording_start``, ``recording_end``,
     ``download_via_play``. ``participant_audio_files``: objects with ``file_name`` (``Audio only - <name>``),
-    ``file_size`` and optionally ``id`` and ``status``.
+    ``file_size`` and optionally ``id`` and ``status``. ``auto_delete_date`` (``yyyy-mm-dd``) gives the meeting a
+    deletion deadline (``auto_delete`` true; ``"auto_delete": false`` alone marks it exempt).
     """
     if not isinstance(payload, dict):
         raise ValueError("the body must be a JSON object")
@@ -46,7 +47,9 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
     if uuid is not None and (not isinstance(uuid, str) or uuid in dataset.meetings):
         raise ValueError("uuid must be a new string")
     specs = [_file_spec(spec, start, _int(payload, "duration", 30), dataset) for spec in files or []]
+    deadline = _deadline(payload)
     meeting = _meeting(builder, payload, host, start, uuid, no_files=files is None)
+    meeting.auto_delete, meeting.auto_delete_date = deadline
     for file_type, size, kwargs in specs:
         builder.file(meeting, file_type, size, **kwargs)
     for name, size, kwargs in participants:
@@ -54,11 +57,29 @@ def add_meeting_from_json(builder: DatasetBuilder, payload: dict[str, Any]) -> M
     return meeting
 
 
+def _deadline(payload: dict[str, Any]) -> tuple[bool | None, date | None]:
+    """``(auto_delete, auto_delete_date)`` from a POSTed meeting (``(None, None)``: no auto-delete setting)."""
+    flag = payload.get("auto_delete")
+    if flag is not None and not isinstance(flag, bool):
+        raise ValueError("auto_delete must be true, false or absent")
+    text = payload.get("auto_delete_date")
+    if not text:
+        return flag, None
+    try:
+        day = date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError("auto_delete_date must be yyyy-mm-dd") from None
+    if flag is False:
+        raise ValueError("an auto_delete_date needs auto_delete true")
+    return True, day
+
+
 def _host(payload: dict[str, Any], dataset: Dataset) -> User:
-    """The existing user ``host_id`` or ``host_email`` names."""
+    """The existing user (or Zoom Room) ``host_id`` or ``host_email`` names."""
     host = None
     if payload.get("host_id"):
-        host = dataset.user_by_id(str(payload["host_id"]))
+        room = dataset.extras.room_host(str(payload["host_id"]))
+        host = room.host if room is not None else dataset.user_by_id(str(payload["host_id"]))
     elif payload.get("host_email"):
         host = dataset.user(str(payload["host_email"]))
     if host is None:

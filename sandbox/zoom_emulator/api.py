@@ -2,7 +2,10 @@
 
 Cross-cutting behaviour lives here: per-request slow-downs, bearer auth on ``/v2``, the account-wide
 per-second rate limits per category (list users / list recordings are *medium*, get meeting recordings
-*light*) and injected list errors.
+*light*) and injected list errors. The routes of the other sources (Phone, summaries, Clips, Rooms, settings,
+account-level listing) are in ``extra_routes``; Zoom Phone has its own limits and a daily cap for Heavy calls.
+Before each API or download request, auto-delete deadlines reached by the emulated clock are acted on
+(``deadlines.sweep``).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import itertools
 import re
 import time
 
-from zoom_emulator import control, downloads, oauth, trash, v2
+from zoom_emulator import control, deadlines, downloads, extra_routes, oauth, phone_api, trash, v2
 from zoom_emulator.config import EmulatorConfig
-from zoom_emulator.faults import list_error, too_many_requests
+from zoom_emulator.faults import daily_limit_reached, list_error, too_many_requests
 from zoom_emulator.httpbase import Request, Response, json_response
 from zoom_emulator.state import EmulatorState
 
@@ -60,10 +63,15 @@ class ApiApp:
             return control.handle(self.state, request)
         if path == "/oauth/token":
             return oauth.token_endpoint(self.state, request)
+        if path.startswith(("/v2/", "/rec/")) or extra_routes.is_root(path):
+            deadlines.sweep(self.state)
         if path.startswith("/v2/"):
             return self._v2(request)
         if path.startswith("/rec/"):
             return self._rec(request)
+        extra = extra_routes.match(path) if extra_routes.is_root(path) else None
+        if extra is not None:
+            return self._extra(request, *extra)
         self.state.stats.request("other")
         return json_response(404, NOT_FOUND)
 
@@ -79,6 +87,9 @@ class ApiApp:
             state.stats.request("trash")
             denied = oauth.check_api_auth(state, request)
             return denied if denied is not None else trash.handle(state, request)
+        extra = extra_routes.match(request.raw_path)
+        if extra is not None:
+            return self._extra(request, *extra)
         route = _match_v2(request.raw_path)
         if route is None:
             state.stats.request("other")
@@ -110,11 +121,48 @@ class ApiApp:
             ]
         return response
 
-    def _refuse(self, config: EmulatorConfig, category: str, limit: int | None, is_list: bool) -> Response | None:
-        """A 429 past the category's per-second ``limit``, or an injected list error (``None``: answer)."""
+    def _extra(self, request: Request, route: extra_routes.Route, groups: tuple[str, ...]) -> Response:
+        """A route of ``extra_routes``: auth, Phone access, rate limits (per second, Phone's daily cap), answer."""
         state = self.state
-        if not state.limiter.allow(category, limit):
-            state.stats.rate_limited(category)
+        state.stats.request(route.kind)
+        self._maybe_slow()
+        denied = oauth.check_api_auth(state, request)
+        if denied is None and request.method not in route.methods:
+            denied = json_response(405, {"code": 405, "message": "Method not allowed."})
+        if denied is None and route.family == "phone":
+            denied = phone_api.access_denied(state, route.scope)
+        if denied is not None:
+            return denied
+        config = state.config
+        phone = route.family == "phone"
+        limits = config.phone_rate_limit_per_second if phone else config.rate_limit_per_second
+        limit = limits.get(route.category)
+        key = f"phone_{route.category}" if phone else route.category
+        refused = self._refuse(config, route.category, limit, route.is_list, key)
+        if refused is None and phone and route.category == "heavy":
+            daily = config.phone_daily_limit
+            if not state.daily.allow(key, state.today(), daily):
+                state.stats.rate_limited(f"{key}_daily")
+                refused = daily_limit_reached(route.category, daily or 0, state.today())
+        if refused is not None:
+            return refused
+        response = route.handler(state, request, groups)
+        if limit is not None:
+            response.headers += [
+                ("X-RateLimit-Category", route.category.capitalize()),
+                ("X-RateLimit-Limit", str(limit)),
+                ("X-RateLimit-Remaining", str(state.limiter.remaining(key, limit))),
+            ]
+        return response
+
+    def _refuse(
+        self, config: EmulatorConfig, category: str, limit: int | None, is_list: bool, key: str | None = None
+    ) -> Response | None:
+        """A 429 past the category's per-second ``limit`` (counted under ``key``, default the category), or an
+        injected list error (``None``: answer)."""
+        state = self.state
+        if not state.limiter.allow(key or category, limit):
+            state.stats.rate_limited(key or category)
             return too_many_requests(category, config.rate_limit_retry_after)
         cycle = config.list_error_order == "cycle"
         fire = state.faults.evenly if cycle else state.faults.roll

@@ -142,6 +142,13 @@ class DatasetBuilder:
         )
         return self.dataset.add_file(meeting, f)
 
+    def auto_delete(self, meeting: Meeting, deadline: date | None) -> Meeting:
+        """Give ``meeting`` a deletion deadline (``auto_delete`` true and ``auto_delete_date``), or with ``None``
+        mark it exempt from its host's auto-delete setting (``auto_delete`` false, no date)."""
+        meeting.auto_delete = deadline is not None
+        meeting.auto_delete_date = deadline
+        return meeting
+
     def participant_audio(
         self,
         meeting: Meeting,

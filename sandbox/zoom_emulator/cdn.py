@@ -15,6 +15,7 @@ import hashlib
 import re
 from email.utils import formatdate
 
+from zoom_emulator import extra_cdn
 from zoom_emulator.cdn_urls import EXPIRED, MISSING, cdn_path, content_type_for
 from zoom_emulator.content import BLOCK_SIZE, iter_chunked_range
 from zoom_emulator.faults import file_chance
@@ -81,7 +82,12 @@ class CdnApp:
             return xml_error(400, "InvalidArgument", ONE_AUTH, "<ArgumentName>Authorization</ArgumentName>")
         match = _PATH.fullmatch(request.raw_path)
         if match is None:
-            return xml_error(403, "AccessDenied", "Access denied")
+            blob = extra_cdn.lookup(state, request)  # Phone, voicemail, transcript and clip objects
+            if blob is None:
+                return xml_error(403, "AccessDenied", "Access denied")
+            if isinstance(blob, Response):
+                return blob
+            return self._serve(request, blob.key, blob.size, blob.extension, blob.modified.timestamp())
         verdict = state.signer.verify(request.raw_path, request.query)
         if verdict == MISSING:
             return xml_error(403, "MissingKey", "Missing Key-Pair-Id query parameter or cookie value")

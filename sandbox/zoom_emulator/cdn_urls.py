@@ -24,6 +24,7 @@ CONTENT_TYPES = {
     "txt": "text/plain",
     "csv": "text/csv",
     "jpg": "image/jpeg",
+    "mp3": "audio/mpeg",
 }
 OCTET_STREAM = "application/octet-stream"
 

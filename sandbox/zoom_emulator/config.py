@@ -29,6 +29,13 @@ cdn_supports_range              true                        honour ``Range`` (20
 cdn_url_ttl_seconds             3600                        validity of the pre-signed CDN URLs
 redirect_host_override          null                        host (or host:port) put in the 302 Location
 fault_seed                      0                           seed for every fault decision
+rate_limit_plan                 null                        free|pro|business_plus: fills the three limits below
+                                                            and ``rate_limit_per_second`` (``rate_plans``)
+phone_rate_limit_per_second     light/medium/heavy: null    Zoom Phone API per-second limits (its own table)
+phone_daily_limit               null                        Phone Heavy calls a (emulated UTC) day
+phone_access                    "licensed"                  licensed | no_licence (every /phone call: 403) |
+                                                            no_scope (every /phone call: 400/4711)
+api_trash_events                false                       /v2 DELETE and PUT .../status also send webhooks
 ==============================  ==========================  =================================================
 """
 
@@ -38,10 +45,13 @@ import copy
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from zoom_emulator.rate_plans import preset
+
 LIST_ERROR_KINDS = ("429_seconds", "429_date", "429_http_date", "429_none", "500", "502", "503")
 LIST_ERROR_ORDERS = ("random", "cycle")
 RETRY_AFTER_STYLES = ("seconds", "date", "http_date", "none")
 RATE_CATEGORIES = ("light", "medium", "heavy")
+PHONE_ACCESS = ("licensed", "no_licence", "no_scope")
 
 
 def _default_limits() -> dict[str, int | None]:
@@ -75,6 +85,11 @@ class EmulatorConfig:
     cdn_url_ttl_seconds: int = 3600
     redirect_host_override: str | None = None
     fault_seed: int | str = 0
+    rate_limit_plan: str | None = None
+    phone_rate_limit_per_second: dict[str, int | None] = field(default_factory=_default_limits)
+    phone_daily_limit: int | None = None
+    phone_access: str = "licensed"
+    api_trash_events: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy of the settings."""
@@ -91,9 +106,11 @@ class EmulatorConfig:
         unknown = sorted(set(changes) - known)
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        if changes.get("rate_limit_plan") is not None:
+            changes = {**preset(str(changes["rate_limit_plan"])), **changes}
         for key, value in changes.items():
-            if key == "rate_limit_per_second":
-                value = _merge_limits(candidate.rate_limit_per_second, value)
+            if key in ("rate_limit_per_second", "phone_rate_limit_per_second"):
+                value = _merge_limits(getattr(candidate, key), value)
             setattr(candidate, key, _coerce(key, value))
         candidate._validate()
         for f in fields(self):
@@ -118,9 +135,13 @@ class EmulatorConfig:
             raise ValueError("max_window_days must be at least 1 or null")
         if self.cdn_throttle_bytes_per_second is not None and self.cdn_throttle_bytes_per_second <= 0:
             raise ValueError("cdn_throttle_bytes_per_second must be positive or null")
+        if self.phone_access not in PHONE_ACCESS:
+            raise ValueError(f"phone_access must be one of {list(PHONE_ACCESS)}")
+        if self.phone_daily_limit is not None and self.phone_daily_limit < 1:
+            raise ValueError("phone_daily_limit must be at least 1 or null")
 
 
-_BOOL_KEYS = {"invalidate_previous_tokens", "cdn_supports_range"}
+_BOOL_KEYS = {"invalidate_previous_tokens", "cdn_supports_range", "api_trash_events"}
 _INT_KEYS = {"token_ttl", "cdn_url_ttl_seconds"}
 _FLOAT_KEYS = {
     "page_token_ttl_seconds",
@@ -132,7 +153,7 @@ _FLOAT_KEYS = {
     "slow_response_seconds",
     "background_share",
 }
-_STR_KEYS = {"client_id", "client_secret", "account_id", "rate_limit_retry_after", "list_error_order"}
+_STR_KEYS = {"client_id", "client_secret", "account_id", "rate_limit_retry_after", "list_error_order", "phone_access"}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -152,7 +173,9 @@ def _coerce(key: str, value: Any) -> Any:
             return value
         if key == "list_error_kinds":
             return [str(v) for v in value]
-        if key in ("cdn_throttle_bytes_per_second", "max_window_days"):
+        if key == "rate_limit_plan":
+            return None if value is None else str(value)
+        if key in ("cdn_throttle_bytes_per_second", "max_window_days", "phone_daily_limit"):
             return None if value is None else int(value)
         if key == "redirect_host_override":
             return None if value in (None, "") else str(value)

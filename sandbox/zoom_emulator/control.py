@@ -15,7 +15,8 @@ POST  /_emulator/download_answer        ``{"file_id", "host"?, "status"?, "body"
 POST  /_emulator/user_gone              ``{"user", "gone"?}``: that user's recordings listing answers 404/1001
 GET   /_emulator/planted                the planted download answers and gone users
 GET   /_emulator/trash                  every DELETE call on a recording file, and the trashed files
-POST  /_emulator/trash/recover          ``{"file_id"}``: recover a trashed file (as the web portal does)
+POST  /_emulator/trash/recover          ``{"file_id"}`` or ``{"meeting_uuid"}``: recover from the trash (as the web
+                                        portal does; sends ``recording.recovered``, see ``trash_control``)
 POST  /_emulator/meetings               add a meeting in Zoom's shape; returns it (detail shape)
 POST  /_emulator/reset                  ``{"seed", "params"?, "today"?}``: reload a seed
 GET   /_emulator/webhooks               webhook deliveries (see ``zoom_emulator.webhooks``: config, send, validate)
@@ -25,7 +26,9 @@ GET   /_emulator/secrets                every token and CDN signature issued, an
 ====  ================================  ==========================================================
 
 ``file_id`` arguments also accept the ``file_key`` of an id-less file. The ``POST`` actions live in
-``zoom_emulator.control_actions``.
+``zoom_emulator.control_actions``; deadlines, the trash, settings, Phone, summaries, Clips and Rooms add theirs
+in ``zoom_emulator.extra_control`` (``/clock``, ``/auto_delete``, ``/settings``, ``/trash/...``, ``/sources``,
+``/phone/...``, ``/summaries...``, ``/clips...``, ``/rooms``).
 """
 
 from __future__ import annotations
@@ -36,9 +39,12 @@ from typing import Any
 from zoom_emulator.content import expected_sha256
 from zoom_emulator.control_actions import ACTIONS, add_meeting, error
 from zoom_emulator.downloads import webhook_suffix
+from zoom_emulator.extra_control import ACTIONS as EXTRA_ACTIONS
+from zoom_emulator.extra_control import VIEWS as EXTRA_VIEWS
 from zoom_emulator.httpbase import Request, Response, json_response
 from zoom_emulator.model import Meeting, RecordingFile, format_time
 from zoom_emulator.render import file_urls
+from zoom_emulator.seed_sources import CASES as SOURCE_CASES
 from zoom_emulator.seed_tricky import CASES
 from zoom_emulator.state import EmulatorState
 from zoom_emulator.webhooks import handle as webhooks_handle
@@ -46,7 +52,7 @@ from zoom_emulator.webhooks import handle as webhooks_handle
 
 def file_entry(state: EmulatorState, meeting: Meeting, f: RecordingFile, with_sha: bool = True) -> dict[str, Any]:
     """What ``/_emulator/files`` reports for one file (``size``/``sha256`` describe the served bytes)."""
-    host = state.dataset.user_by_id(meeting.host_id)
+    host = state.dataset.host(meeting.host_id)
     _, download_url = file_urls(state.api_base, f)
     return {
         "file_id": f.id,
@@ -78,7 +84,8 @@ def _cases(state: EmulatorState) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for meeting in list(state.dataset.meetings.values()):
         for tag in meeting.tags:
-            entry = out.setdefault(tag, {"description": CASES.get(tag, ""), "meeting_uuids": []})
+            description = CASES.get(tag) or SOURCE_CASES.get(tag, "")
+            entry = out.setdefault(tag, {"description": description, "meeting_uuids": []})
             entry["meeting_uuids"].append(meeting.uuid)
     return out
 
@@ -124,6 +131,7 @@ _VIEWS: dict[str, Callable[[EmulatorState, Request], Any]] = {
     "/trash": lambda state, request: state.trash.snapshot(),
     "/planted": lambda state, request: state.planted.snapshot(),
     "/secrets": _secrets,
+    **EXTRA_VIEWS,
 }
 
 
@@ -149,5 +157,5 @@ def handle(state: EmulatorState, request: Request) -> Response:
         return add_meeting(state, body)
     if not isinstance(body, dict):
         return error(400, "body must be a JSON object")
-    action = ACTIONS.get(route)
+    action = EXTRA_ACTIONS.get(route) or ACTIONS.get(route)
     return action(state, body) if action else error(404, "unknown control endpoint")

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from zoom_emulator import trash
 from zoom_emulator.added_meetings import add_meeting_from_json
 from zoom_emulator.builder import DatasetBuilder
 from zoom_emulator.httpbase import Response, json_response
@@ -113,7 +112,9 @@ def add_meeting(state: EmulatorState, body: Any) -> Response:
         meeting = add_meeting_from_json(builder, body)
     except ValueError as exc:
         return error(400, str(exc))
-    host = dataset.user_by_id(meeting.host_id)
+    host = dataset.host(meeting.host_id)
+    if meeting.auto_delete and meeting.auto_delete_date is not None:
+        state.deadlines.push(meeting.auto_delete_date, meeting.uuid)
     if any(f.status == "completed" for f in meeting.files or []):
         on_completed(state, meeting)
     return json_response(201, meeting_json(state.api_base, meeting, host_email=host.email if host else "", detail=True))
@@ -124,7 +125,7 @@ def _reset(state: EmulatorState, body: dict[str, Any]) -> Response:
     params = body.get("params") or {}
     try:
         today = date.fromisoformat(body["today"]) if body.get("today") else state.today_override
-        dataset = build_seed(seed, today or state.today(), state.config.account_id, params)
+        dataset = build_seed(seed, today or state.base_today(), state.config.account_id, params)
     except (ValueError, TypeError) as exc:
         return error(400, str(exc))
     state.today_override = today
@@ -154,7 +155,6 @@ ACTIONS: dict[str, Callable[[EmulatorState, dict[str, Any]], Response]] = {
     "/download_answer": _download_answer,
     "/user_gone": _user_gone,
     "/reset": _reset,
-    "/trash/recover": trash.recover_control,
     "/stats/reset": _reset_stats,
     "/tokens/expire": lambda state, body: json_response(200, {"expired": state.tokens.expire_all()}),
     "/tokens/revoke": lambda state, body: json_response(200, {"revoked": state.tokens.revoke_all()}),

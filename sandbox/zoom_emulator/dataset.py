@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 
+from zoom_emulator.extras import Extras
 from zoom_emulator.model import Meeting, RecordingFile, User
 
 
@@ -24,6 +25,8 @@ class Dataset:
         self._files_by_guid: dict[str, RecordingFile] = {}
         self._meetings_by_host: dict[str, list[Meeting]] = {}
         self._meetings_by_number: dict[int, list[Meeting]] = {}
+        #: Phone, summaries, Clips, Rooms and recording settings (``zoom_emulator.extras``)
+        self.extras = Extras()
 
     # ------------------------------------------------------------------ building
     def add_user(self, user: User) -> User:
@@ -101,6 +104,11 @@ class Dataset:
         user = self._users_by_ref.get(user_id)
         return user if user is not None and user.id == user_id else None
 
+    def host(self, host_id: str) -> User | None:
+        """A meeting's host: the user with that id, or the pseudo-user of a Zoom Room (never in ``users``)."""
+        room = self.extras.room_host(host_id)
+        return room.host if room is not None else self.user_by_id(host_id)
+
     def users_with_status(self, status: str) -> list[User]:
         """Users with the given status, in creation order."""
         return [u for u in self.users if u.status == status]
@@ -136,6 +144,14 @@ class Dataset:
     def file_by_guid(self, guid: str) -> RecordingFile | None:
         """A file by the GUID in its CDN path."""
         return self._files_by_guid.get(guid)
+
+    def meetings_between(self, first: date, last: date) -> list[Meeting]:
+        """Listable meetings of every host (users and Zoom Rooms) whose ``start_time`` UTC date is in
+        ``[first, last]``, newest first (the account-level listing)."""
+        with self.lock:
+            found = [m for m in self.meetings.values() if m.listable and first <= m.start.date() <= last]
+        found.sort(key=lambda m: (m.start, m.uuid), reverse=True)
+        return found
 
     def iter_files(self) -> Iterator[tuple[Meeting, RecordingFile]]:
         """Every (meeting, file) pair, meetings in insertion order (a snapshot)."""

@@ -12,10 +12,11 @@ import random
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import formatdate
 
 from zoom_emulator.httpbase import HTML_TYPE, Response, json_response
+from zoom_emulator.rate_plans import DAILY_MESSAGE
 
 PER_SECOND_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
 
@@ -101,6 +102,20 @@ def too_many_requests(category: str, style: str) -> Response:
     headers = [("X-RateLimit-Category", category.capitalize()), ("X-RateLimit-Type", "QPS")]
     headers += retry_after(style)
     return json_response(429, {"code": 429, "message": PER_SECOND_MESSAGE}, headers)
+
+
+def daily_limit_reached(category: str, limit: int, today: date) -> Response:
+    """Zoom's daily-limit 429: ``X-RateLimit-Type: Daily-limit`` and ``Retry-After`` as the next 00:00 UTC, an
+    ISO date (https://developers.zoom.us/docs/api/rate-limits/; header shapes as quoted in Zoom's devforum)."""
+    reset = datetime.combine(today + timedelta(days=1), datetime.min.time())
+    headers = [
+        ("X-RateLimit-Category", category.capitalize()),
+        ("X-RateLimit-Type", "Daily-limit"),
+        ("X-RateLimit-Limit", str(limit)),
+        ("X-RateLimit-Remaining", "0"),
+        ("Retry-After", reset.strftime("%Y-%m-%dT%H:%M:%SZ")),
+    ]
+    return json_response(429, {"code": 429, "message": DAILY_MESSAGE}, headers)
 
 
 def list_error(kind: str, category: str) -> Response:

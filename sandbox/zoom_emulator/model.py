@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 #: Default ``file_extension`` per ``file_type`` (used when a seed or a POSTed meeting omits it).
 DEFAULT_EXTENSION = {
@@ -137,6 +137,10 @@ class Meeting:
     tags: list[str] = field(default_factory=list)
     #: one M4A per participant ("Record a separate audio file of each participant")
     participant_files: list[RecordingFile] = field(default_factory=list)
+    #: Zoom's ``auto_delete`` (``None``: the host has no auto-delete setting, the field is absent) and
+    #: ``auto_delete_date`` (rendered only when ``auto_delete`` is true); see ``zoom_emulator.deadlines``
+    auto_delete: bool | None = None
+    auto_delete_date: date | None = None
 
     def live_participant_files(self) -> list[RecordingFile]:
         """Participant audio files that were not deleted."""

@@ -90,6 +90,17 @@ def participant_file_json(base: str, f: RecordingFile) -> dict[str, Any]:
     }
 
 
+def deadline_fields(meeting: Meeting) -> dict[str, Any]:
+    """``auto_delete`` and ``auto_delete_date`` (list and detail; Rivet ``meetings.d.ts`` 0.3.0, API hub spec):
+    nothing without an auto-delete setting, the date only while ``auto_delete`` is true."""
+    if meeting.auto_delete is None:
+        return {}
+    out: dict[str, Any] = {"auto_delete": meeting.auto_delete}
+    if meeting.auto_delete and meeting.auto_delete_date is not None:
+        out["auto_delete_date"] = meeting.auto_delete_date.isoformat()
+    return out
+
+
 def meeting_json(
     base: str,
     meeting: Meeting,
@@ -126,6 +137,7 @@ def meeting_json(
     if detail:
         out["password"] = meeting.password
     out["recording_play_passcode"] = meeting.recording_play_passcode
+    out.update(deadline_fields(meeting))
     if download_access_token is not None:
         out["download_access_token"] = download_access_token
     return out

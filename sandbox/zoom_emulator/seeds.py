@@ -1,4 +1,5 @@
-"""Seed datasets: ``demo``, ``tricky`` (see ``seed_tricky``), ``bench`` and ``empty``.
+"""Seed datasets: ``demo``, ``tricky`` (see ``seed_tricky``), ``bench``, ``empty``, and ``backlog``, ``mix``
+(see ``seed_backlog``) and ``all_sources`` (see ``seed_sources``).
 
 All dates are relative to the emulator's 'today' (UTC), so a seed always looks recent. Every seed is
 deterministic: the same name, parameters and 'today' give the same ids, tokens and bytes.
@@ -12,9 +13,12 @@ from typing import Any
 from zoom_emulator.builder import DatasetBuilder
 from zoom_emulator.dataset import Dataset
 from zoom_emulator.model import Meeting, parse_time
+from zoom_emulator.seed_backlog import build_backlog, build_mix
+from zoom_emulator.seed_sources import build_all_sources
 from zoom_emulator.seed_tricky import build_tricky
 
-SEED_NAMES = ("demo", "tricky", "bench", "empty")
+SEED_NAMES = ("demo", "tricky", "bench", "empty", "backlog", "mix", "all_sources")
+_PARAMETRISED = {"backlog": build_backlog, "mix": build_mix, "all_sources": build_all_sources}
 
 #: The blog post's ``recording.completed`` sample meeting (docs/seed-sample-event.json).
 BLOG_UUID = "dj12vck6sdTn6yy7qdy3dQg=="
@@ -40,6 +44,8 @@ def build_seed(name: str, today: date, account_id: str, params: dict[str, Any] |
         return build_tricky(DatasetBuilder("tricky", today, account_id))
     if name == "bench":
         return build_bench(today, account_id, params or {})
+    if name in _PARAMETRISED:
+        return _PARAMETRISED[name](today, account_id, params or {})
     if name == "empty":
         builder = DatasetBuilder("empty", today, account_id)
         builder.user("Owner", "Account", "owner@example.com")

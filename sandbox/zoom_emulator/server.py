@@ -144,5 +144,5 @@ class ZoomEmulator:
         """Reload a seed (like ``POST /_emulator/reset``); also resets counters and fault memory."""
         name = seed or self.state.seed_name
         params = seed_params if seed_params is not None else self.state.seed_params
-        dataset = build_seed(name, self.state.today(), self.state.config.account_id, params)
+        dataset = build_seed(name, self.state.base_today(), self.state.config.account_id, params)
         self.state.replace_dataset(dataset, name, params)

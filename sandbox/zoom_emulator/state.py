@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from zoom_emulator.background import BackgroundConsumer
 from zoom_emulator.cdn_urls import UrlSigner
+from zoom_emulator.clock import DailyCounter, DeadlineQueue
 from zoom_emulator.config import EmulatorConfig
 from zoom_emulator.dataset import Dataset
 from zoom_emulator.faults import FaultState, RateLimiter
@@ -49,10 +50,27 @@ class EmulatorState:
         self.api_base = ""
         self.cdn_base = ""
         self.cdn_port = 0
+        #: how far ``POST /_emulator/clock`` moved the emulated clock ahead of the real one
+        self.clock_offset = timedelta(0)
+        self.deadlines = DeadlineQueue()
+        self.daily = DailyCounter()
+        self.last_purge_day: date | None = None
+
+    def now(self) -> datetime:
+        """The emulated UTC time: now (on the ``--today`` date when pinned) plus ``clock_offset``."""
+        real = datetime.now(timezone.utc)
+        if self.today_override is not None:
+            real = datetime.combine(self.today_override, real.timetz())
+        return real + self.clock_offset
+
+    def base_today(self) -> date:
+        """'Today' without the emulated clock's offset (what a reset builds its seed for: a reset rewinds the clock)."""
+        return self.today_override or datetime.now(timezone.utc).date()
 
     def today(self) -> date:
-        """The emulator's 'today' (UTC): the ``--today`` override, else the current UTC date."""
-        return self.today_override or datetime.now(timezone.utc).date()
+        """The emulator's 'today' (UTC): the ``--today`` override, else the current UTC date (both moved by the
+        emulated clock's offset)."""
+        return self.now().date()
 
     def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge settings (raises ``ValueError``); a new ``fault_seed`` restarts fault decisions."""
@@ -76,6 +94,10 @@ class EmulatorState:
             self.planted = PlantedFaults()
             self.trash = Trash()
             self.stats.reset()
+            self.clock_offset = timedelta(0)
+            self.deadlines = DeadlineQueue()
+            self.daily = DailyCounter()
+            self.last_purge_day = None
 
     def redirect_base(self) -> str:
         """Scheme/host/port for 302 Locations, honouring ``redirect_host_override``."""

@@ -5,7 +5,12 @@
 A trashed file leaves every listing and download (as Zoom hides it) but is kept here, recoverable for
 :data:`RECOVERY_DAYS`; ``action=delete`` removes it for good. Every DELETE call is remembered, whatever its answer,
 and readable through the control API: ``GET /_emulator/trash`` (``calls``, ``trashed``);
-``POST /_emulator/trash/recover`` ``{"file_id": ...}`` recovers a file as the web portal does.
+``POST /_emulator/trash/recover`` ``{"file_id": ...}`` recovers a file as the web portal does (``trash_control``).
+
+The clock is the emulated one (``EmulatorState.now``). Each trashed file remembers its ``trash_type``:
+``recording_file`` (trashed alone) or ``meeting_recordings`` (trashed with its whole meeting, by the control plane
+or an auto-delete deadline); ``trash_listing`` lists them. With the config ``api_trash_events`` on, these /v2
+calls also send ``recording.trashed`` / ``recording.deleted`` / ``recording.recovered`` (``events``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from zoom_emulator.httpbase import Request, Response, json_response
@@ -33,11 +38,27 @@ class Trash:
         self.lock = threading.Lock()
         self.calls: list[dict[str, Any]] = []
         self.trashed: dict[str, tuple[RecordingFile, datetime]] = {}  # file key -> (file, when)
+        self.trash_type: dict[str, str] = {}  # file key -> recording_file | meeting_recordings
+
+    def put(self, f: RecordingFile, at: datetime, trash_type: str) -> None:
+        """Move ``f`` to the trash (the caller holds ``lock`` and marks the file deleted)."""
+        self.trashed[f.key] = (f, at)
+        self.trash_type[f.key] = trash_type
+
+    def take(self, key: str) -> None:
+        """Forget a trashed file (recovered or purged; the caller holds ``lock``)."""
+        self.trashed.pop(key, None)
+        self.trash_type.pop(key, None)
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             trashed = [
-                {"file_id": f.id, "meeting_uuid": f.meeting_uuid, "trashed_at": format_time(at)}
+                {
+                    "file_id": f.id,
+                    "meeting_uuid": f.meeting_uuid,
+                    "trashed_at": format_time(at),
+                    "trash_type": self.trash_type.get(f.key, "recording_file"),
+                }
                 for f, at in self.trashed.values()
             ]
             return {"calls": list(self.calls), "trashed": trashed}
@@ -89,7 +110,7 @@ def _delete(state: Any, trash: Trash, request: Request, segment: str, recording_
                 "meeting_uuid": decode_meeting_ref(segment),
                 "recording_id": _unquote(recording_id),
                 "action": action,
-                "at": format_time(datetime.now(timezone.utc)),
+                "at": format_time(state.now()),
             }
         )
         if action not in ("trash", "delete"):
@@ -101,8 +122,20 @@ def _delete(state: Any, trash: Trash, request: Request, segment: str, recording_
             return json_response(400, UNCOMPLETED)
         f.deleted = True
         if action == "trash":
-            trash.trashed[f.key] = (f, datetime.now(timezone.utc))
+            trash.put(f, state.now(), "recording_file")
+    _api_event(state, action, f)
     return Response(204, b"", None)
+
+
+def _api_event(state: Any, action: str, f: RecordingFile) -> None:
+    """With ``api_trash_events`` on, the webhook a /v2 trash, delete or recover call makes Zoom send."""
+    if not state.config.api_trash_events:
+        return
+    from zoom_emulator.events import emit_recording
+
+    meeting = state.dataset.meetings.get(f.meeting_uuid)
+    if meeting is not None:
+        emit_recording(state, action, meeting, [f])
 
 
 def _recover(state: Any, request: Request, segment: str, recording_id: str) -> Response:
@@ -113,7 +146,10 @@ def _recover(state: Any, request: Request, segment: str, recording_id: str) -> R
     if not isinstance(body, dict) or body.get("action") != "recover":
         return json_response(400, {"code": 300, "message": "Invalid action."})
     f = _find(state, segment, recording_id)
-    return Response(204, b"", None) if f is not None and recover(state, f) else json_response(404, NO_RECORDING)
+    if f is None or not recover(state, f):
+        return json_response(404, NO_RECORDING)
+    _api_event(state, "recover", f)
+    return Response(204, b"", None)
 
 
 def recover(state: Any, f: RecordingFile) -> bool:
@@ -121,18 +157,8 @@ def recover(state: Any, f: RecordingFile) -> bool:
     trash: Trash = state.trash
     with trash.lock:
         entry = trash.trashed.get(f.key)
-        if entry is None or datetime.now(timezone.utc) - entry[1] > timedelta(days=RECOVERY_DAYS):
+        if entry is None or state.now() - entry[1] > timedelta(days=RECOVERY_DAYS):
             return False
         f.deleted = False
-        del trash.trashed[f.key]
+        trash.take(f.key)
     return True
-
-
-def recover_control(state: Any, body: dict[str, Any]) -> Response:
-    """``POST /_emulator/trash/recover {"file_id": ...}``: what the web portal's *Recover* does."""
-    trash: Trash = state.trash
-    with trash.lock:
-        found = [f for f, _ in trash.trashed.values() if f.id == body.get("file_id")]
-    if not found or not recover(state, found[0]):
-        return json_response(404, {"error": "no such file in the trash"})
-    return json_response(200, {"recovered": found[0].id})

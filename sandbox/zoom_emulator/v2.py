@@ -12,6 +12,7 @@ from zoom_emulator.httpbase import Request, Response, json_response
 from zoom_emulator.planted import user_gone_response
 from zoom_emulator.render import meeting_json, user_json
 from zoom_emulator.state import EmulatorState
+from zoom_emulator.trash_listing import list_trash, wants_trash
 
 DEFAULT_PAGE_SIZE = 30
 MAX_PAGE_SIZE = 300
@@ -137,6 +138,8 @@ def list_recordings(state: EmulatorState, request: Request, user_segment: str) -
     page = _recordings_page(state, request, user.id)
     if isinstance(page, Response):
         return page
+    if wants_trash(request, page[0]):
+        return list_trash(state, request, user, page)
     cursor, first, last, offset, size = page
     meetings = dataset.meetings_for_host(user.id, first, last)
     base = state.api_base
@@ -191,7 +194,7 @@ def meeting_recordings(state: EmulatorState, request: Request, segment: str) -> 
     meeting = dataset.meeting(decode_meeting_ref(segment))
     if meeting is None or not meeting.live_files():
         return json_response(404, NO_RECORDING)
-    host = dataset.user_by_id(meeting.host_id)
+    host = dataset.host(meeting.host_id)
     download_token = None
     include = {p.strip() for p in request.query.get("include_fields", "").split(",")}
     if "download_access_token" in include:

@@ -98,7 +98,7 @@ class WebhookSender:
         self._threads: list[threading.Thread] = []
 
     def event_body(self, meeting: Meeting, event: str) -> dict[str, Any]:
-        host = self.state.dataset.user_by_id(meeting.host_id)
+        host = self.state.dataset.host(meeting.host_id)
         obj = meeting_json(self.state.api_base, meeting, host_email=host.email if host else "", detail=True)
         token = "eyJhbGciOiJIUzUxMiJ9." + secrets.token_urlsafe(24)  # what our receiver must never keep or log
         self.download_tokens.append(token)
