@@ -27,10 +27,19 @@ from zoom_sandbox.services import SANDBOX_BUCKET, Service, airflow_env, create_b
 REAL_KEYS = ("AIRFLOW_CONN_ZOOM_DEFAULT", "AIRFLOW_CONN_AWS_DEFAULT", "AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET")
 #: What the demo takes from ``.env``: connections, Variables, the DAG's knobs and AWS settings. The rest of a
 #: compose env file (secrets, AIRFLOW_UID, AIRFLOW__* settings for the containers) does not apply here.
-PASSED_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW_VAR_", "ZOOM_ARCHIVE_", "AWS_")
+PASSED_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW_VAR_", "ZOOM_ARCHIVE_", "AWS_", "ZOOM_DEMO_")
 #: Host names of the compose sandbox profile: not reachable from this machine.
 COMPOSE_SANDBOX_HOSTS = {"zoom-emulator", "s3"}
 _PLACEHOLDER = re.compile(r"<[^<>\s]+>")
+#: Real credentials archive the whole account (every user's recordings of the look-back, then hourly while the demo
+#: runs): the demo starts on them only when this is set to ``yes`` (in the environment or ``.env``).
+REAL_ACCOUNT_FLAG = "ZOOM_DEMO_REAL_ACCOUNT"
+REAL_ACCOUNT_WARNING = (
+    "The credentials in {env_file} are real: the demo would archive the recordings of every user of that Zoom account "
+    "into s3://{bucket}/ and keep archiving while it runs. To go ahead, run it again with "
+    "ZOOM_DEMO_REAL_ACCOUNT=yes (e.g. `ZOOM_DEMO_REAL_ACCOUNT=yes make demo`); to try the sandbox instead, move "
+    "{env_file} away."
+)
 
 
 def load_dotenv_file(path: Path) -> dict[str, str]:
@@ -59,6 +68,11 @@ def real_credentials_problem(env: dict[str, str]) -> str | None:
         if hosts & COMPOSE_SANDBOX_HOSTS:
             return f"{key} points at the compose sandbox ({', '.join(sorted(hosts & COMPOSE_SANDBOX_HOSTS))})"
     return None
+
+
+def real_account_confirmed(env: dict[str, str]) -> bool:
+    """Whether the user confirmed that the demo may archive a real account (:data:`REAL_ACCOUNT_FLAG` ``yes``)."""
+    return env.get(REAL_ACCOUNT_FLAG, "").strip().lower() == "yes"
 
 
 def list_keys(env: dict[str, str], bucket: str, prefix: str) -> list[str]:
@@ -107,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _on_signal)
     try:
         env = {k: v for k, v in load_dotenv_file(Path(args.env_file)).items() if k.startswith(PASSED_PREFIXES)}
-        env.update({k: v for k, v in os.environ.items() if k in REAL_KEYS})
+        env.update({k: v for k, v in os.environ.items() if k in (*REAL_KEYS, REAL_ACCOUNT_FLAG)})
         emulator = _sandbox_unless_real(env, args.env_file, log_dir, started)
         print("Starting Airflow (standalone: api-server, scheduler, dag-processor, triggerer)…", flush=True)
         airflow, password = start_standalone(workdir / "airflow", log_dir, env, api_port=args.port)
@@ -162,7 +176,10 @@ def _sandbox_unless_real(env: dict[str, str], env_file: str, log_dir: Path, star
     return the emulator (``None``: the real Zoom and S3)."""
     problem = real_credentials_problem(env)
     if problem is None:
-        print("Using the real Zoom and S3 credentials from", env_file)
+        if not real_account_confirmed(env):
+            bucket = env["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
+            raise SystemExit(REAL_ACCOUNT_WARNING.format(env_file=env_file, bucket=bucket))
+        print("Using the real Zoom and S3 credentials from", env_file, f"({REAL_ACCOUNT_FLAG}=yes)")
         return None
     print(f"No real credentials ({problem}): starting the sandbox (Zoom emulator + local S3)…")
     s3 = start_moto(log_dir)
