@@ -1,6 +1,7 @@
 """The archive page's FastAPI app, mounted in the api-server at ``/zoom-archive`` (:mod:`~zoom_archiver.page.plugin`).
 
-* ``GET /zoom-archive/``: the page (figures cached :data:`~zoom_archiver.page.cache.TTL_SECONDS`);
+* ``GET /zoom-archive/``: the page (figures cached :data:`~zoom_archiver.page.cache.TTL_SECONDS`, rebuilt at once
+  when a run of our DAGs starts or changes state);
 * ``GET /zoom-archive/runs/{run_id}/report``: one run's report, its Markdown tables drawn;
 * ``GET /zoom-archive/audit/report``: the latest audit's ``report.json``, read from the bucket;
 * ``POST /zoom-archive/release`` (form ``file_id``, or ``all``): triggers a run of the archive DAG that releases
@@ -25,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from zoom_archiver.page.auth import LoginRequired, login_url, page_user, same_origin
 from zoom_archiver.page.cache import TTL_SECONDS, TtlCache
 from zoom_archiver.page.render import Links, render_page, render_run_report
-from zoom_archiver.page.sources import ARCHIVE_DAG_ID, airflow_variable, read_inputs, run_report
+from zoom_archiver.page.sources import ARCHIVE_DAG_ID, airflow_variable, read_inputs, run_report, state_stamp
 from zoom_archiver.page.summary import ArchivePage, build_page, release_conf
 from zoom_archiver.publish.report import REPORT_PAGE_PREFIX, render_markdown
 from zoom_archiver.settings import ArchiveSettings, load_settings
@@ -48,12 +49,19 @@ def _build_page() -> ArchivePage:
         return build_page(read_inputs(session, datetime.now(timezone.utc)))
 
 
+def _stamp() -> Any:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return state_stamp(session)
+
+
 def links_for(request: Request) -> Links:
     """Airflow's UI root: the api-server's root path, without our mount prefix."""
     return Links(str(request.scope.get("root_path", "")).removesuffix(REPORT_PAGE_PREFIX))
 
 
-def create_app(build: Callable[[], ArchivePage] = _build_page) -> FastAPI:
+def create_app(build: Callable[[], ArchivePage] = _build_page, stamp: Callable[[], Any] = _stamp) -> FastAPI:
     app = FastAPI(title="Zoom archive page", docs_url=None, redoc_url=None, openapi_url=None)
     cache: TtlCache[ArchivePage] = TtlCache(TTL_SECONDS)
 
@@ -66,7 +74,7 @@ def create_app(build: Callable[[], ArchivePage] = _build_page) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     async def page(request: Request) -> HTMLResponse:
         await page_user(request)
-        built = await run_in_threadpool(cache.get, build)
+        built = await run_in_threadpool(lambda: cache.get(build, stamp()))
         settings = await run_in_threadpool(_settings)
         html = render_page(
             built,
@@ -89,7 +97,7 @@ def create_app(build: Callable[[], ArchivePage] = _build_page) -> FastAPI:
     @app.get("/audit/report")
     async def audit_report(request: Request) -> Response:
         await page_user(request)
-        body = await run_in_threadpool(lambda: _latest_audit_report(cache.get(build)))
+        body = await run_in_threadpool(lambda: _latest_audit_report(cache.get(build, stamp())))
         return Response(body, media_type="application/json")
 
     @app.post("/release")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from zoom_archiver.ledger import read_ledger
@@ -91,6 +91,18 @@ def _run(dag_id: str, row: Any) -> RunInfo:
     return RunInfo(
         dag_id, row.run_id, str(row.state or ""), row.run_after, value if isinstance(value, Mapping) else None
     )
+
+
+def state_stamp(session: Session) -> tuple[Any, ...]:
+    """What changes whenever a run of our DAGs is created or changes state (one indexed query): the page's figures
+    are rebuilt when it moves on."""
+    from airflow.models.dagrun import DagRun
+
+    ours = (ARCHIVE_DAG_ID, WEBHOOK_DAG_ID, AUDIT_DAG_ID, RECLAIM_DAG_ID)
+    row = session.execute(
+        select(func.count(), func.max(DagRun.updated_at), func.max(DagRun.id)).where(DagRun.dag_id.in_(ours))
+    ).one()
+    return tuple(row)
 
 
 def next_run(session: Session, dag_id: str) -> datetime | None:

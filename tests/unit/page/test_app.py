@@ -70,7 +70,7 @@ def client(manager: AuthManager, builds: list[int]) -> TestClient:
         return build_page(PageInputs(ledger, ReclaimRecord(), [], [], None, None, NOW))
 
     root = FastAPI()
-    root.mount("/zoom-archive", page_app.create_app(build))
+    root.mount("/zoom-archive", page_app.create_app(build, stamp=lambda: "unchanged"))
     return TestClient(root, base_url="http://airflow.test", follow_redirects=False)
 
 

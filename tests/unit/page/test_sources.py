@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from benchmarks.page import metadata_db
-from zoom_archiver.page.sources import next_run, read_inputs, run_report, runs_with_xcom, xcom_value
+from zoom_archiver.page.sources import next_run, read_inputs, run_report, runs_with_xcom, state_stamp, xcom_value
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 ARCHIVE = "zoom_recordings_to_s3"
@@ -91,3 +91,20 @@ def test_xcom_values_stored_either_way():
     assert xcom_value({"a": 1}) == {"a": 1}
     assert xcom_value('{"a": 1}') == {"a": 1}
     assert xcom_value("plain") == "plain"
+
+
+def test_the_state_stamp_moves_when_a_run_of_ours_is_created_or_changes(session):
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import update
+
+    first = state_stamp(session)
+    assert first[0] == 7
+    session.execute(insert(DagRun.__table__), [{"id": 99, "dag_id": "someone_else", "run_id": "x", "run_type": "manual",
+                                                "run_after": NOW, "log_template_id": None}])  # fmt: skip
+    assert state_stamp(session) == first, "other DAGs' runs do not count"
+    session.execute(
+        update(DagRun.__table__)
+        .where(DagRun.run_id == "r3")
+        .values(state="success", updated_at=NOW + timedelta(days=400))
+    )
+    assert state_stamp(session) != first
