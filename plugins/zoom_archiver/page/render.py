@@ -126,7 +126,7 @@ def _owed(page: ArchivePage, links: Links) -> str:
     owed = page.owed
     latest = links.run(ARCHIVE_DAG_ID, owed.backlog_run) if owed.backlog_run else links.runs(ARCHIVE_DAG_ID)
     ranges = ", ".join(f"{a}..{b}" for a, b in owed.ranges[:10]) or "none"
-    end = owed.estimated_end.isoformat() if owed.estimated_end else ("—" if owed.backlog_files else "nothing left")
+    end = owed.estimated_end.isoformat() if owed.estimated_end else _no_estimate(page)
     cards = [
         card("files left for later runs", "backlog", owed.backlog_files, latest),
         card("owed meeting days", "owed_days", owed.days, latest),
@@ -136,6 +136,14 @@ def _owed(page: ArchivePage, links: Links) -> str:
     ]
     owed_dates = f"<p class=muted>Owed dates: {escape(ranges)}</p>"
     return f"<h2 id=owed>Owed work</h2><div class=grid>{''.join(cards)}</div>{owed_dates}"
+
+
+def _no_estimate(page: ArchivePage) -> str:
+    """What the estimated end says when there is no backlog to divide by the pace."""
+    owed = page.owed
+    if owed.backlog_files:
+        return "— (no pace yet)"
+    return "with the next runs" if owed.days or owed.failing else "nothing left"
 
 
 def _deadlines(page: ArchivePage) -> str:

@@ -52,3 +52,11 @@ def test_quarantine_rows_escape_what_the_records_hold():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert 'data-release="q&quot;1"' in text
     assert re.search(r'<button type=submit data-release="all">Release all 1</button>', text)
+
+
+def test_the_estimated_end_says_when_only_owed_days_or_failing_files_are_left():
+    from datetime import date as day
+
+    assert '<span data-figure="estimated_end">nothing left</span>' in html(Ledger())
+    owed = Ledger(owed=[(day(2026, 3, 1), day(2026, 3, 2))])
+    assert '<span data-figure="estimated_end">with the next runs</span>' in html(owed)
