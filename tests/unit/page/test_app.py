@@ -154,3 +154,54 @@ def test_the_run_report_view_draws_its_tables(client: TestClient, monkeypatch: p
     assert "<b>x</b>" not in answer.text, "HTML in a report is shown, never interpreted"
     assert 'href="/dags/zoom_recordings_to_s3/runs/r1"' in answer.text
     assert client.get("/zoom-archive/runs/nope/report").status_code == 404
+
+
+class FakeS3:
+    def __init__(self) -> None:
+        self.read: list[tuple[str, str]] = []
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        import io
+
+        self.read.append((Bucket, Key))
+        return {"Body": io.BytesIO(b'{"report_version": 1}')}
+
+
+@pytest.mark.parametrize(
+    ("report", "served"),
+    [
+        ("s3://b/zoom/_audit/2026-03-02T060000Z/report.json", True),
+        ("s3://b/zoom/recordings/not-a-report.mp4", False),  # not under <prefix>/_audit/
+        ("s3://other/zoom/_audit/2026-03-02T060000Z/report.json", False),  # another bucket
+        (None, False),
+    ],
+)
+def test_the_audit_report_is_read_from_the_archive_bucket_only(
+    manager: AuthManager, monkeypatch: pytest.MonkeyPatch, report: str | None, served: bool
+):
+    from types import SimpleNamespace
+
+    import zoom_archiver.s3.connect as connect
+    from zoom_archiver.page.summary import RunInfo
+
+    s3 = FakeS3()
+    monkeypatch.setattr(connect, "archive_bucket", lambda bucket, conn: SimpleNamespace(client=s3))
+    monkeypatch.setattr(page_app, "_settings", lambda: SimpleNamespace(bucket="b", prefix="zoom", aws_conn_id="aws"))
+    summary = {"counts": {"intact": 1}, "problems": 0, "problem_files": [], "user_failures": [], "report_json": report}
+    audit = RunInfo("zoom_recordings_audit", "a1", "success", NOW, summary)
+
+    def build() -> Any:
+        return build_page(PageInputs(Ledger(), ReclaimRecord(), [], [], audit, None, NOW))
+
+    root = FastAPI()
+    root.mount("/zoom-archive", page_app.create_app(build, stamp=lambda: 1))
+    client = TestClient(root, base_url="http://airflow.test", follow_redirects=False)
+    client.cookies.set("_token", "reader")
+    answer = client.get("/zoom-archive/audit/report")
+    if served:
+        assert answer.status_code == 200
+        assert answer.json() == {"report_version": 1}
+        assert s3.read == [("b", "zoom/_audit/2026-03-02T060000Z/report.json")]
+    else:
+        assert answer.status_code == 404
+        assert s3.read == []
