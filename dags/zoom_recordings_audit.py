@@ -38,7 +38,7 @@ from zoom_archiver.tasks.dag_args import date_params, default_args
         **date_params("audit", from_empty="30 days before to_date", to_empty="yesterday"),
         "deep": Param(
             False,
-            type="boolean",
+            type=["null", "boolean"],
             title="Deep",
             description="Read every object back and recompute its SHA-256 (reads every byte of the range).",
         ),

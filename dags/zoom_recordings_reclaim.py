@@ -38,7 +38,7 @@ from zoom_archiver.tasks.dag_args import default_args
     params={
         "dry_run": Param(
             False,
-            type="boolean",
+            type=["null", "boolean"],
             title="Dry run",
             description="List what would be trashed in Zoom (meetings, files, bytes) and repaired; change nothing.",
         ),

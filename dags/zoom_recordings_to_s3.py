@@ -48,14 +48,14 @@ ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
     params={
         **date_params("archive", from_empty="the look-back window", to_empty="today"),
         "dry_run": Param(
-            False, type="boolean", title="Dry run", description="List what would be archived; copy nothing."
+            False, type=["null", "boolean"], title="Dry run", description="List what would be archived; copy nothing."
         ),
         "file_types": Param(
             None,
             type=["null", "array"],
             items={"type": "string"},
             title="File types",
-            description="Only these Zoom file types, one per line (e.g. MP4, M4A, TRANSCRIPT). Empty: all.",
+            description="Only these Zoom file types (pick one or more from the list). Empty: all.",
             examples=["MP4", "M4A", "TRANSCRIPT", "CHAT", "TIMELINE", "CC", "CSV", "SUMMARY"],
         ),
         "user_emails": Param(
@@ -74,7 +74,7 @@ ARCHIVE_ASSET = archive_asset(DEPLOYMENT.asset_uri)
         ),
         "force": Param(
             False,
-            type="boolean",
+            type=["null", "boolean"],
             title="Force",
             description="Archive again even if the ledger and S3 already have the file.",
         ),

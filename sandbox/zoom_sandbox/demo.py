@@ -2,10 +2,13 @@
 
 Without credentials: starts the Zoom emulator and moto's S3 server, then ``airflow standalone`` wired to them.
 With a ``.env`` holding real ``AIRFLOW_CONN_ZOOM_DEFAULT``/``AIRFLOW_CONN_AWS_DEFAULT`` and
-``AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET``: the same run archives from real Zoom into the real bucket.
-Unpauses and triggers ``zoom_recordings_to_s3``, waits for the run (and for the hourly run the scheduler starts
-when the DAG is unpaused), prints the UI address, the login, the outcome and the archived keys, and keeps
-Airflow up until Ctrl-C (``--exit`` stops right away). Either way it stops everything it started, and only that.
+``AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET`` (and ``ZOOM_DEMO_REAL_ACCOUNT=yes``): the same run archives from real Zoom into
+the real bucket.
+
+One story, in order: the UI address and login as soon as the UI answers; one archive run, triggered by the demo (the
+demo's scheduler starts no scheduled run, so this run is the one that archives); the archived keys; in the sandbox, a
+recording completed in Zoom and archived through the webhook; then the archive page's address and what it shows.
+Airflow stays up until Ctrl-C (``--exit`` stops right away). Either way it stops everything it started, and only that.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from zoom_sandbox.airflow_proc import DAG_ID, REPO, AirflowApi, start_standalone
 from zoom_sandbox.services import SANDBOX_BUCKET, Service, airflow_env, create_bucket, start_emulator, start_moto
@@ -27,10 +30,24 @@ from zoom_sandbox.services import SANDBOX_BUCKET, Service, airflow_env, create_b
 REAL_KEYS = ("AIRFLOW_CONN_ZOOM_DEFAULT", "AIRFLOW_CONN_AWS_DEFAULT", "AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET")
 #: What the demo takes from ``.env``: connections, Variables, the DAG's knobs and AWS settings. The rest of a
 #: compose env file (secrets, AIRFLOW_UID, AIRFLOW__* settings for the containers) does not apply here.
-PASSED_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW_VAR_", "ZOOM_ARCHIVE_", "AWS_")
+PASSED_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW_VAR_", "ZOOM_ARCHIVE_", "AWS_", "ZOOM_DEMO_")
 #: Host names of the compose sandbox profile: not reachable from this machine.
 COMPOSE_SANDBOX_HOSTS = {"zoom-emulator", "s3"}
 _PLACEHOLDER = re.compile(r"<[^<>\s]+>")
+#: The demo's Airflow starts no scheduled run: the run the demo triggers is the one that archives (no hourly run
+#: racing it for the same files). Triggered runs (the demo's, the UI's, the webhook's) run as usual.
+DEMO_AIRFLOW_ENV = {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
+PAGE_PATH = "/zoom-archive/"
+_FIGURE = re.compile(r'data-figure="([^"]+)">([^<]*)<')
+#: Real credentials archive the whole account (every user's recordings of the look-back): the demo starts on them only
+#: when this is set to ``yes`` (in the environment or ``.env``).
+REAL_ACCOUNT_FLAG = "ZOOM_DEMO_REAL_ACCOUNT"
+REAL_ACCOUNT_WARNING = (
+    "The credentials in {env_file} are real: the demo would archive the recordings of every user of that Zoom account "
+    "(the look-back: the last 7 days, and any owed work) into s3://{bucket}/. To go ahead, run it again with "
+    "ZOOM_DEMO_REAL_ACCOUNT=yes (e.g. `ZOOM_DEMO_REAL_ACCOUNT=yes make demo`); to try the sandbox instead, move "
+    "{env_file} away."
+)
 
 
 def load_dotenv_file(path: Path) -> dict[str, str]:
@@ -59,6 +76,11 @@ def real_credentials_problem(env: dict[str, str]) -> str | None:
         if hosts & COMPOSE_SANDBOX_HOSTS:
             return f"{key} points at the compose sandbox ({', '.join(sorted(hosts & COMPOSE_SANDBOX_HOSTS))})"
     return None
+
+
+def real_account_confirmed(env: dict[str, str]) -> bool:
+    """Whether the user confirmed that the demo may archive a real account (:data:`REAL_ACCOUNT_FLAG` ``yes``)."""
+    return env.get(REAL_ACCOUNT_FLAG, "").strip().lower() == "yes"
 
 
 def list_keys(env: dict[str, str], bucket: str, prefix: str) -> list[str]:
@@ -107,11 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _on_signal)
     try:
         env = {k: v for k, v in load_dotenv_file(Path(args.env_file)).items() if k.startswith(PASSED_PREFIXES)}
-        env.update({k: v for k, v in os.environ.items() if k in REAL_KEYS})
+        env.update({k: v for k, v in os.environ.items() if k in (*REAL_KEYS, REAL_ACCOUNT_FLAG)})
         emulator = _sandbox_unless_real(env, args.env_file, log_dir, started)
         print("Starting Airflow (standalone: api-server, scheduler, dag-processor, triggerer)…", flush=True)
-        airflow, password = start_standalone(workdir / "airflow", log_dir, env, api_port=args.port)
+        airflow, password = start_standalone(
+            workdir / "airflow", log_dir, {**env, **DEMO_AIRFLOW_ENV}, api_port=args.port
+        )
         started.append(airflow)
+        print(f"Airflow UI:   {airflow.url}   (login: admin / {password})", flush=True)
         ok = _run_and_report(airflow, password, env, args.conf, emulator)
         print(f"Logs: {log_dir}", flush=True)
         finished = True
@@ -162,7 +187,10 @@ def _sandbox_unless_real(env: dict[str, str], env_file: str, log_dir: Path, star
     return the emulator (``None``: the real Zoom and S3)."""
     problem = real_credentials_problem(env)
     if problem is None:
-        print("Using the real Zoom and S3 credentials from", env_file)
+        if not real_account_confirmed(env):
+            bucket = env["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
+            raise SystemExit(REAL_ACCOUNT_WARNING.format(env_file=env_file, bucket=bucket))
+        print("Using the real Zoom and S3 credentials from", env_file, f"({REAL_ACCOUNT_FLAG}=yes)")
         return None
     print(f"No real credentials ({problem}): starting the sandbox (Zoom emulator + local S3)…")
     s3 = start_moto(log_dir)
@@ -176,21 +204,18 @@ def _sandbox_unless_real(env: dict[str, str], env_file: str, log_dir: Path, star
 
 
 def _run_and_report(airflow: Service, password: str, env: dict[str, str], conf: str, emulator: Service | None) -> bool:
-    """Unpause and trigger the DAG, wait for every run, print them and the archived keys (and, in the sandbox,
-    the webhook part); whether everything succeeded."""
+    """Trigger the archive run and wait for it, print it and the archived keys (and, in the sandbox, the webhook
+    part), then the archive page; whether everything succeeded."""
     api = AirflowApi(airflow.url, "admin", password)
     api.wait_for_dag()
     api.unpause()
     run_id = api.trigger(json.loads(conf))
-    print(f"Triggered {run_id}; waiting for it to finish…", flush=True)
+    print(f"Triggered {run_id}: watch it at {airflow.url}/dags/{DAG_ID}/runs/{quote(run_id, safe='')}", flush=True)
     api.wait_for_run(run_id)
-    # Unpausing also lets the scheduler start the latest hourly run; report (and wait for) every run.
     runs = api.wait_for_all_runs()
     bucket = env["AIRFLOW_VAR_ZOOM_ARCHIVE_BUCKET"]
     prefix = env.get("AIRFLOW_VAR_ZOOM_ARCHIVE_PREFIX", "zoom")
     keys = list_keys(env, bucket, prefix)
-    print()
-    print(f"Airflow UI:   {airflow.url}   (login: admin / {password})")
     print(f"Runs of {DAG_ID}:")
     for run in runs:
         print(f"  {run['dag_run_id']:48} {describe_run(api, run)}")
@@ -202,7 +227,29 @@ def _run_and_report(airflow: Service, password: str, env: dict[str, str], conf: 
         from zoom_sandbox.demo_webhook import show_webhook
 
         ok = show_webhook(api, airflow.url, emulator, lambda: list_keys(env, bucket, prefix)) and ok
+    print_page(api, airflow.url)
     return ok
+
+
+def page_figures(html: str) -> dict[str, str]:
+    """The figures the archive page shows (its ``data-figure`` values)."""
+    return {name: value.strip() for name, value in _FIGURE.findall(html)}
+
+
+def print_page(api: AirflowApi, airflow_url: str) -> None:
+    """The archive page's address and its headline figures, read from the page itself (what the UI shows)."""
+    url = airflow_url + PAGE_PATH
+    response = api.session.get(url, timeout=api.timeout)
+    if not response.ok:
+        print(f"\nArchive page: {url} (it answered {response.status_code}; see the api-server log)")
+        return
+    shown = page_figures(response.text)
+    print(f"\nArchive page: {url}   (in the UI: Zoom archive in the navigation)")
+    print(
+        f"  it shows {shown.get('files', '?')} files ({shown.get('bytes', '?')}), "
+        f"{shown.get('quarantined', '?')} in quarantine, "
+        f"{shown.get('webhooks_accepted', '?')} webhook deliveries in the last 24 hours"
+    )
 
 
 if __name__ == "__main__":

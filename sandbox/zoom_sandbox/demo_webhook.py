@@ -1,6 +1,6 @@
 """The webhook part of ``make demo`` (sandbox only): a recording completes, Zoom (the emulator) posts a signed
-``recording.completed`` to Airflow's api-server, and the file is in S3 seconds later; then an hourly run finds
-nothing new to download."""
+``recording.completed`` to Airflow's api-server, and the file is in S3 seconds later; then the next archive run
+finds nothing new to download."""
 
 from __future__ import annotations
 
@@ -57,5 +57,5 @@ def show_webhook(
     run_id = api.trigger()
     api.wait_for_run(run_id)
     archived = [t for t in api.task_instances(run_id) if t["task_id"] == "archive" and t["map_index"] >= 0]
-    print(f"  The next hourly run ({run_id}): {len(archived)} files downloaded (the webhook's file is in the ledger)")
+    print(f"  The next archive run ({run_id}): {len(archived)} files downloaded (the webhook's file is in the ledger)")
     return not archived

@@ -136,7 +136,7 @@ def ui_context(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
     page.locator("input[name=password]").fill(stack.config.admin_password)
     page.locator("button[type=submit]:not([disabled])").click()
     page.wait_for_url(lambda url: urlsplit(url).path == f"/dags/{DAG_ID}", timeout=60_000)
-    expect(page.locator("body")).to_contain_text("archive")  # the DAG's tasks
+    expect(page.locator("body")).to_contain_text("archive", timeout=60_000)  # the DAG's tasks (slow on a busy machine)
     page.close()
     yield context
     context.close()

@@ -1,7 +1,9 @@
 """``make demo`` end to end: ``python -m zoom_sandbox.demo --exit`` on the sandbox, as a user runs it.
 
-It must start the Zoom emulator, moto's S3 server and ``airflow standalone``, run the DAG, print the UI address,
-the login, the outcome and the archived keys (every completed file of the emulator's demo seed), and leave no
+It must start the Zoom emulator, moto's S3 server and ``airflow standalone``, print the UI address and the login as
+soon as the UI answers, run the DAG once (that run archives: no scheduled run races it), print the outcome and the
+archived keys (every completed file of the emulator's demo seed), then the webhook part and the archive page's
+address with what it shows (the seed's files and the webhook's), and leave no
 process behind: every process it started (watched while it runs) is gone when it exits, and its ports are closed.
 Ctrl-C (SIGINT to the demo, as a terminal sends it) while Airflow is coming up stops everything it started
 (standalone and the components it spawned included), and nothing else.
@@ -123,9 +125,14 @@ def test_demo_archives_the_sandbox_prints_the_login_and_stops_everything(tmp_pat
     assert match, output
     assert int(match[2]) == port
     assert len(match[3]) >= 8, "a generated password"
-    # The outcome of the run(s): the triggered one (and the hourly one the scheduler starts on unpause).
+    # One story: the login as soon as the UI answers (before any run), then the one run the demo triggered, which
+    # is the run that archives (no scheduled run races it).
+    assert output.index("Airflow UI:") < output.index("Triggered manual__"), output
+    triggered = re.search(r"^Triggered (manual__\S+): watch it at (http://\S+)$", output, re.MULTILINE)
+    assert triggered, output
+    assert triggered[2].startswith(f"http://localhost:{port}/dags/zoom_recordings_to_s3/runs/")
     runs = re.findall(r"^\s+((?:manual|scheduled)__\S+)\s+(SUCCESS|FAILED)\s+(.*)$", output, re.MULTILINE)
-    assert any(run_id.startswith("manual__") for run_id, _, _ in runs), output
+    assert [run_id for run_id, _, _ in runs] == [triggered[1]], runs
     assert {state for _, state, _ in runs} == {"SUCCESS"}, runs
     archived = sum(int(m[1]) for _, _, detail in runs if (m := re.match(r"(\d+) files archived, 0 failed", detail)))
 
@@ -140,6 +147,16 @@ def test_demo_archives_the_sandbox_prints_the_login_and_stops_everything(tmp_pat
         if file_id:
             assert any(file_id in key for key in keys), f"file {file_id} not archived"
     assert sum("/timeline_d-" in key for key in keys) == sum(file_id is None for file_id, _ in expected)
+
+    # Then the webhook's recording, then the archive page, showing both (read from the page itself).
+    assert output.index("Webhook:") < output.index("Archive page:"), output
+    page = re.search(r"^Archive page: (http://\S+)\s", output, re.MULTILINE)
+    assert page, output
+    assert page[1] == f"http://localhost:{port}/zoom-archive/"
+    shown = re.search(r"it shows (\d+) files \(([^)]+)\), (\d+) in quarantine, (\d+) webhook deliveries", output)
+    assert shown, output
+    assert int(shown[1]) == len(keys) + 1, "the seed's files and the webhook's"
+    assert (shown[3], shown[4]) == ("0", "1")
 
     # Nothing listens any more on the ports the demo used.
     services = re.search(r"Zoom emulator: http://127\.0\.0\.1:(\d+)\s+local S3: http://127\.0\.0\.1:(\d+)", output)

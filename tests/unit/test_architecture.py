@@ -19,7 +19,7 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"hooks", "notifications", "state"}),
     frozenset({"discover", "archive", "publish"}),
     frozenset({"audit", "reclaim", "operators"}),
-    frozenset({"tasks", "webhook"}),
+    frozenset({"tasks", "webhook", "page"}),
     frozenset({"__init__"}),
 )
 FLOOR_OF = {room: level for level, rooms in enumerate(FLOORS) for room in rooms}

@@ -1,9 +1,10 @@
 """The run report: one summary of an archive run a person can read (files, bytes, by type and host, what was
 skipped and why, quarantine, owed work, API calls, 429s, duration).
 
-``commit`` builds it with :func:`run_report` (a dict: the run's XCom ``run_report``), logs :func:`render_report` and
-pushes that text as the XCom ``run_report_text``; the ``report`` task (:class:`~zoom_archiver.operators.run_report.
-RunReportOperator`) renders it in its *Rendered Templates* tab in the UI, and logs it again.
+``commit`` builds it with :func:`run_report` (a dict: the run's XCom ``run_report``), logs :func:`render_report` (plain
+text) and pushes that text as the XCom ``run_report_text``; the ``report`` task (:class:`~zoom_archiver.operators.
+run_report.RunReportOperator`) renders the dict as Markdown tables (:func:`render_markdown`) in its template field,
+logs the plain text again, and links to the archive page's view of the report, where the tables are drawn.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ REPORT_TEXT_KEY = "run_report_text"
 NO_REPORT = "No run report: commit did not finish (see its log)."
 #: Hosts and types listed one by one in the rendering (the rest are summed up).
 MAX_ROWS = 20
+#: Where the archive page shows one run's report (the api-server path; ``{run_id}`` URL-quoted).
+REPORT_PAGE_PREFIX = "/zoom-archive"
+REPORT_PAGE_PATH = REPORT_PAGE_PREFIX + "/runs/{run_id}/report"
 
 
 def _tally(results: Iterable[Mapping[str, Any]], field: str) -> dict[str, dict[str, int]]:
@@ -73,11 +77,16 @@ def human_bytes(size: int) -> str:
     return f"{size} B"  # pragma: no cover
 
 
+def _largest_first(table: Mapping[str, Mapping[str, int]]) -> list[tuple[str, Mapping[str, int]]]:
+    """The rows by bytes, largest first (a report read back from JSON may have its keys sorted by name)."""
+    return sorted(table.items(), key=lambda item: (-item[1]["bytes"], item[0]))
+
+
 def _rows(title: str, table: Mapping[str, Mapping[str, int]]) -> list[str]:
     if not table:
         return []
     lines = [f"{title}:"]
-    items = list(table.items())
+    items = _largest_first(table)
     for name, row in items[:MAX_ROWS]:
         lines.append(f"  {name:<40} {row['files']:>6} files {human_bytes(row['bytes']):>11}")
     if len(items) > MAX_ROWS:
@@ -105,4 +114,57 @@ def render_report(report: Mapping[str, Any]) -> str:
     ]
     if report["user_failures"]:
         lines.append("Listing failed for: " + ", ".join(report["user_failures"][:20]))
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    """A Markdown table cell: ``|`` and line breaks cannot end the cell early."""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(title: str, table: Mapping[str, Mapping[str, int]]) -> list[str]:
+    if not table:
+        return []
+    lines = ["", f"**{title}**", "", f"| {title.split()[-1]} | files | bytes |", "|---|---:|---:|"]
+    items = _largest_first(table)
+    for name, row in items[:MAX_ROWS]:
+        lines.append(f"| {_cell(name)} | {row['files']} | {human_bytes(row['bytes'])} |")
+    if len(items) > MAX_ROWS:
+        rest = items[MAX_ROWS:]
+        files, size = sum(r["files"] for _, r in rest), sum(r["bytes"] for _, r in rest)
+        lines.append(f"| … {len(rest)} more | {files} | {human_bytes(size)} |")
+    return lines
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """The report as Markdown: a headline, a table of the run's figures, the by-type and by-host tables."""
+    duration = report.get("duration_seconds")
+    skipped = ", ".join(f"{n} {why.replace('_', ' ')}" for why, n in report["skipped"].items()) or "nothing"
+    quarantined_now = report["quarantined_now"]
+    owed = ", ".join(f"{a}..{b}" for a, b in report["owed"][:10]) or "none"
+    rows = [
+        ("Files archived", report["files_archived"]),
+        ("Bytes archived", human_bytes(report["bytes_archived"])),
+        ("Duration", f"{duration:.0f} s" if duration is not None else "—"),
+        ("Skipped", skipped),
+        ("Failed", report["failed"]),
+        ("Quarantined by this run", len(quarantined_now)),
+        ("In quarantine", report["quarantined"]),
+        ("Left for later runs (files)", report["backlog_files"]),
+        ("Owed dates", owed),
+        ("Zoom API calls (429s)", f"{report['api_calls']} ({report['rate_limited_429']})"),
+    ]
+    if quarantined_now:
+        rows.insert(6, ("Quarantined files", ", ".join(quarantined_now[:10])))
+    if report["user_failures"]:
+        rows.append(("Listing failed for", ", ".join(report["user_failures"][:20])))
+    lines = [
+        f"### Archived {report['files_archived']} files, {human_bytes(report['bytes_archived'])}",
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {name} | {_cell(value)} |" for name, value in rows),
+        *_md_table("By type", report["by_type"]),
+        *_md_table("By host", report["by_host"]),
+    ]
     return "\n".join(lines)
