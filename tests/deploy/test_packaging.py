@@ -121,3 +121,11 @@ def test_sandbox_wheel_has_the_emulator_script_and_no_provider(sandbox: Wheel) -
     name, target = EMULATOR_SCRIPT
     assert sandbox.entry_points.get("console_scripts", {}).get(name) == target
     assert "apache_airflow_provider" not in sandbox.entry_points, "the sandbox is not an Airflow provider"
+
+
+@pytest.mark.parametrize("name", ["product", "sandbox"])
+def test_builds_print_no_deprecation_warning(wheels: dict[str, Wheel], name: str) -> None:
+    """An install prints no setuptools deprecation banner (the licence as an SPDX string, not a table)."""
+    log = wheels[name].build_log
+    assert "running bdist_wheel" in log or "Building wheel" in log, "the verbose build output was not kept"
+    assert "deprecat" not in log.lower(), log[-3000:]

@@ -28,6 +28,7 @@ BUILD_TIMEOUT = 600  # seconds; pip sets up an isolated build environment (setup
 @dataclass(frozen=True)
 class Wheel:
     path: Path
+    build_log: str = ""  # pip's verbose output of the build (the build backend's warnings included)
 
     @cached_property
     def names(self) -> list[str]:
@@ -96,7 +97,7 @@ def build_wheels(sources: Mapping[str, Path], out: Path) -> dict[str, Wheel]:
             wheel_dir.mkdir(parents=True)
             log = tempfile.NamedTemporaryFile(prefix=f"pip-wheel-{key}-", suffix=".log")  # noqa: SIM115
             # An absolute path: a bare name such as "sandbox" would be looked up on the package index.
-            argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(wheel_dir)]
+            argv = [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--wheel-dir", str(wheel_dir)]
             argv.append(str(source.resolve()))
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=out, env=env)
             builds[key] = (process, wheel_dir, log)
@@ -110,7 +111,7 @@ def build_wheels(sources: Mapping[str, Path], out: Path) -> dict[str, Wheel]:
                 pytest.fail(f"pip wheel of {sources[key]} failed ({returncode}):\n{output[-4000:]}")
             built = list(wheel_dir.glob("*.whl"))
             assert len(built) == 1, f"pip wheel of {sources[key]} left {built}:\n{output[-2000:]}"
-            wheels[key] = Wheel(built[0])
+            wheels[key] = Wheel(built[0], output)
         return wheels
     finally:
         for process, _, log in builds.values():
