@@ -1,31 +1,44 @@
 # Images of the zoom_recordings_to_s3 Airflow deployment: one Dockerfile, two targets.
 #
-#   production (the default)  Airflow, the pinned requirements, the product (zoom_archiver) and the DAGs.
+#   production (the default)  Airflow, the runtime pins, the product (zoom_archiver) and the DAGs.
 #                             Every Airflow service and every real deployment runs this image.
 #   sandbox                   The production image plus the development sandbox (sandbox/: zoom_emulator,
-#                             zoom_sandbox), for the `--profile sandbox` services of docker-compose.yaml only.
+#                             zoom_sandbox) and its servers, for the `--profile sandbox` services of docker-compose.yaml.
 #
 # Build:  docker compose build                      (or: docker build -t zoom-archiver:latest .)
 #         docker compose --profile sandbox build    (or: docker build --target sandbox -t zoom-archiver-sandbox:latest .)
 #
+# The Airflow and the Python of the image are build arguments (the official image's tags); the runtime pins must be
+# the set resolved for that pair: requirements.txt for the defaults below, compat/locks/airflow-X-pythonY.txt (what
+# the compatibility matrix resolved and proved, docs/compat.md) for the others, e.g.
+#   docker build --build-arg AIRFLOW_VERSION=3.0.6 --build-arg PYTHON_VERSION=3.10 \
+#                --build-arg RUNTIME_REQUIREMENTS=compat/locks/airflow-3.0.6-python3.10.txt -t zoom-archiver:3.0.6 .
+#
 # The production stage extends the official Apache Airflow image (https://airflow.apache.org/docs/docker-stack/build.html):
-#   1. installs the exact pins from requirements.txt (our pins act as the constraints file; the
-#      apache-airflow==X pin in requirements.txt must equal the image tag below, a test checks this),
+#   1. installs the runtime pins (no test or lint tool: tests/deploy checks) with apache-airflow pinned to the
+#      image's own version, as the official docs recommend, so pip fails rather than change the image's Airflow,
 #   2. installs the product (the pyproject.toml package: zoom_archiver only) without dependencies, so that
 #      the `apache_airflow_provider` entry point registers the `zoom` connection type; sandbox/ is neither
 #      copied nor installed, and the build fails if a sandbox package is importable,
 #   3. embeds the DAGs, so the image also works without the docker-compose bind mounts.
-# The sandbox stage starts FROM the production stage and only adds sandbox/ (no dependencies either: what it
-# imports is pinned in requirements.txt, a test checks this).
+# The sandbox stage starts FROM the production stage and adds the sandbox's servers (requirements-sandbox.txt) and
+# sandbox/ (no dependencies: what it imports is pinned in those two files, a test checks this).
 # No secrets are baked in: connections, variables and keys come from the environment at run time.
 
+ARG AIRFLOW_VERSION=3.3.2
+ARG PYTHON_VERSION=3.11
+
 # ---- production ----------------------------------------------------------------------------------------------
-FROM apache/airflow:3.3.2-python3.11 AS production
+FROM apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION} AS production
+ARG AIRFLOW_VERSION
+ARG PYTHON_VERSION
+# The runtime pins resolved for this AIRFLOW_VERSION and PYTHON_VERSION (see the top of this file).
+ARG RUNTIME_REQUIREMENTS=requirements.txt
 
 LABEL org.opencontainers.image.title="zoom-archiver" \
-      org.opencontainers.image.description="Apache Airflow 3.3 with the zoom_recordings_to_s3 DAG (archives Zoom cloud recordings to S3)" \
+      org.opencontainers.image.description="Apache Airflow ${AIRFLOW_VERSION} with the zoom_recordings_to_s3 DAG (archives Zoom cloud recordings to S3)" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="docker.io/apache/airflow:3.3.2-python3.11"
+      org.opencontainers.image.base.name="docker.io/apache/airflow:${AIRFLOW_VERSION}-python${PYTHON_VERSION}"
 
 # The base image already runs as the unprivileged `airflow` user; be explicit, pip must not run as root.
 USER airflow
@@ -35,11 +48,12 @@ USER airflow
 ARG PROJECT_SRC=/home/airflow/zoom-archiver
 RUN mkdir -p "${PROJECT_SRC}"
 
-# 1. Third-party dependencies first: this layer is cached until requirements.txt changes.
+# 1. Third-party dependencies first: this layer is cached until the runtime pins change.
 COPY --chown=airflow:0 requirements.txt ${PROJECT_SRC}/requirements.txt
+COPY --chown=airflow:0 compat/locks/ ${PROJECT_SRC}/compat/locks/
 # Pinning apache-airflow to the base image's version (the official pattern) makes pip fail the build
-# if requirements.txt ever asks for a different Airflow than the FROM line.
-RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r "${PROJECT_SRC}/requirements.txt"
+# if the runtime pins ever ask for a different Airflow than the FROM line.
+RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r "${PROJECT_SRC}/${RUNTIME_REQUIREMENTS}"
 
 # 2. The product itself (no dependencies: they are all pinned above). pyproject.toml, its readme and plugins/
 # are all its build needs; sandbox/ stays out of this image.
@@ -67,16 +81,20 @@ LABEL org.opencontainers.image.title="zoom-archiver-sandbox" \
 
 # Inherited from the production stage; restated because pip must not run as root here either.
 USER airflow
+ARG AIRFLOW_VERSION
 
 # Its own build directory (ARGs do not carry over between stages), writable by the airflow user for pip's
 # in-tree build. pyproject.toml and the two package folders are all that build needs.
 ARG SANDBOX_SRC=/home/airflow/zoom-archiver-sandbox
 RUN mkdir -p "${SANDBOX_SRC}"
+# The sandbox's servers (moto's S3 server, the proxy's TLS CA), Airflow kept at the production stage's version.
+COPY --chown=airflow:0 requirements-sandbox.txt ${SANDBOX_SRC}/requirements-sandbox.txt
+RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r "${SANDBOX_SRC}/requirements-sandbox.txt"
 COPY --chown=airflow:0 sandbox/pyproject.toml ${SANDBOX_SRC}/pyproject.toml
 COPY --chown=airflow:0 sandbox/zoom_emulator/ ${SANDBOX_SRC}/zoom_emulator/
 COPY --chown=airflow:0 sandbox/zoom_sandbox/ ${SANDBOX_SRC}/zoom_sandbox/
-# No dependencies: the sandbox's imports (requests, boto3, psutil, python-dotenv; moto for the s3 service)
-# are pinned in requirements.txt and installed above. Fail the build if the packages or the `zoom-emulator`
+# No dependencies: the sandbox's imports (requests, boto3, psutil, python-dotenv: requirements.txt; moto and
+# trustme: requirements-sandbox.txt) are installed above. Fail the build if the packages or the `zoom-emulator`
 # script are missing, or if the product's provider entry point got lost on the way.
 RUN pip install --no-cache-dir --no-deps "${SANDBOX_SRC}" \
     && python -c "import zoom_emulator, zoom_sandbox, zoom_archiver" \

@@ -17,16 +17,16 @@ QUICK_TESTS := tests/unit/test_keys.py tests/unit/test_keys_text.py tests/unit/t
 
 .PHONY: install demo test lint format typecheck quick unit e2e fullstack bench bench-smoke clean
 
-$(STAMP): requirements.txt pyproject.toml sandbox/pyproject.toml sandbox/s3rver/package-lock.json
+$(STAMP): requirements.txt requirements-sandbox.txt requirements-dev.txt pyproject.toml sandbox/pyproject.toml sandbox/s3rver/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e . -e sandbox
 	# s3rver (npm, pinned by its lock file): the second S3 implementation of the e2e suite (tests/e2e/test_s3_compat_e2e.py)
 	npm ci --prefix sandbox/s3rver --no-audit --no-fund --silent
 	touch $(STAMP)
 
-install: $(STAMP)  ## Create .venv with the pinned requirements, this package and the development sandbox
+install: $(STAMP)  ## Create .venv with the development pins (requirements-dev.txt), this package and the sandbox
 
 demo: $(STAMP)  ## Run the archiver end to end on the local sandbox (or real Zoom/S3 with a .env)
 	$(BIN)/python -m zoom_sandbox.demo

@@ -15,9 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 REQUIREMENTS = ROOT / "requirements.txt"
+SANDBOX_REQUIREMENTS = ROOT / "requirements-sandbox.txt"
+DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
 PYPROJECT = ROOT / "pyproject.toml"
 SANDBOX_PYPROJECT = ROOT / "sandbox" / "pyproject.toml"
 
+# The default build (the Dockerfile's AIRFLOW_VERSION and PYTHON_VERSION build arguments).
 BASE_IMAGE = "apache/airflow:3.3.2-python3.11"
 # ENV of the official base image that the Dockerfile may use without defining it.
 BASE_IMAGE_ENV = {"AIRFLOW_VERSION"}

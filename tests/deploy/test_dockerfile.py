@@ -29,6 +29,7 @@ from tests.deploy.dockerfile import (
     ROOT,
     SANDBOX_IMAGE,
     SANDBOX_PYPROJECT,
+    SANDBOX_REQUIREMENTS,
     dockerfile_copies,
     dockerfile_instructions,
     dockerfile_stage,
@@ -41,6 +42,9 @@ from tests.deploy.dockerfile import (
     stage_chain,
     stage_filesystem,
 )
+
+# The Airflow of the default build (the AIRFLOW_VERSION build argument, which also names the base image).
+IMAGE_AIRFLOW = BASE_IMAGE.split(":")[1].split("-")[0]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +100,7 @@ def test_dockerfile_installs_pinned_requirements_then_the_project() -> None:
     for argv in requirement_installs:
         assert "-c" not in argv, "our exact pins are the constraints"
         assert "--constraint" not in argv, "our exact pins are the constraints"
-        assert "apache-airflow==${AIRFLOW_VERSION}" in argv, "keep the base image's Airflow pinned"
+        assert f"apache-airflow=={IMAGE_AIRFLOW}" in argv, "keep the base image's Airflow pinned"
 
     # The product: pyproject.toml, README.md (its readme) and plugins/ copied into one directory, installed
     # with --no-deps (everything is pinned above), after the requirements (cached layer first).
@@ -138,16 +142,22 @@ def test_sandbox_image_adds_the_sandbox_package_to_the_production_image() -> Non
     assert sandbox.base == "production"
     copies = sandbox.copies()
     sources = [source.rstrip("/") for copied, _ in copies for source in copied]
-    assert all(source.split("/")[0] == "sandbox" for source in sources), f"the sandbox stage copies {sources}"
+    assert all(source.split("/")[0] == "sandbox" or source == "requirements-sandbox.txt" for source in sources), (
+        f"the sandbox stage copies {sources}"
+    )
     for needed in ("sandbox/pyproject.toml", "sandbox/zoom_emulator", "sandbox/zoom_sandbox"):
         assert any(needed == source or needed.startswith(f"{source}/") for source in sources), f"{needed} not copied"
     sandbox_dir = next(dest for copied, dest in copies if any(s.endswith("pyproject.toml") for s in copied))
     sandbox_dir = sandbox_dir.removesuffix("pyproject.toml").rstrip("/")
     installs = project_installs(sandbox)
     assert [argv[-1] for argv, _ in installs] == [sandbox_dir], f"expected one `pip install --no-deps {sandbox_dir}`"
-    # Only the sandbox on top: the pinned third-party packages are the production stage's.
+    # Only the sandbox's servers and the sandbox on top, with the production stage's Airflow kept.
     pip_installs = [argv for argv in sandbox.commands() if argv[:2] == ["pip", "install"]]
-    assert pip_installs == [installs[0][0]], f"the sandbox stage installs more: {pip_installs}"
+    servers_dest = next(dest for copied, dest in copies if copied == ["requirements-sandbox.txt"])
+    servers = [argv for argv in pip_installs if "-r" in argv and option(argv, "-r") == servers_dest]
+    assert len(servers) == 1, pip_installs
+    assert f"apache-airflow=={IMAGE_AIRFLOW}" in servers[0], "keep the production stage's Airflow"
+    assert pip_installs == [servers[0], installs[0][0]], f"the sandbox stage installs more: {pip_installs}"
 
 
 def test_dockerfile_runs_as_airflow_and_bakes_in_no_secrets() -> None:
@@ -204,7 +214,10 @@ def test_airflow_version_is_the_same_everywhere() -> None:
 
 
 def test_image_contains_the_sandbox_servers() -> None:
-    """The sandbox image adds sandbox/ with --no-deps: the servers its services run come from requirements.txt."""
+    """The sandbox image adds sandbox/ with --no-deps: the servers its services run come from the runtime pins
+    (the compose stack's Celery, PostgreSQL and Redis clients) and requirements-sandbox.txt (moto)."""
     requirements = REQUIREMENTS.read_text()
-    for distribution in ("moto", "apache-airflow-providers-celery", "flower", "psycopg2-binary", "redis", "boto3"):
+    for distribution in ("apache-airflow-providers-celery", "flower", "psycopg2-binary", "redis", "boto3"):
         pinned_version(requirements, distribution)
+    for distribution in ("moto", "trustme"):
+        pinned_version(SANDBOX_REQUIREMENTS.read_text(), distribution)
