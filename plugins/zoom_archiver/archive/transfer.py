@@ -71,6 +71,7 @@ class _Source:
         self._etag = first.headers.get("ETag")
         announced = content_length(first.headers) if first.status_code == 200 else None
         self.expected_size = file_size if file_size is not None else announced
+        self.size_from_zoom = file_size is not None
 
     def reader(self, settings: TransferSettings) -> VerifyingReader:
         """The verifying reader of this download, resuming it through :meth:`reopen`."""
@@ -80,6 +81,7 @@ class _Source:
             reopen=self.reopen,
             max_resumes=settings.max_resumes,
             max_size=settings.max_unknown_size,
+            refuse_empty=not self.size_from_zoom,
         )
 
     def reopen(self, offset: int) -> Any:

@@ -33,6 +33,8 @@ class VerifyingReader:
     :param reopen: ``offset -> stream`` continuing at ``offset``, or ``None`` to never resume.
     :param max_resumes: resumes allowed per transfer.
     :param max_size: with no ``expected_size``, the most bytes accepted (``None``: no limit).
+    :param refuse_empty: an empty body fails (Zoom gave no size: zero bytes is never a recording, whatever the
+        download's ``Content-Length`` says).
     """
 
     def __init__(
@@ -43,10 +45,12 @@ class VerifyingReader:
         reopen: Callable[[int], Any] | None = None,
         max_resumes: int = RETRIES.download_resumes,
         max_size: int | None = None,
+        refuse_empty: bool = False,
     ) -> None:
         self._stream = stream
         self.expected_size = expected_size
         self.max_size = max_size
+        self.refuse_empty = refuse_empty
         self._reopen = reopen
         self._resumes_left = max_resumes
         self.resumes = 0
@@ -108,6 +112,8 @@ class VerifyingReader:
 
     def _finish(self) -> None:
         self._eof = True
+        if self.refuse_empty and self.bytes_read == 0:
+            raise VerificationError("Zoom gave no size and the download delivered an empty body; nothing was stored")
         if self.expected_size is not None and self.bytes_read != self.expected_size:
             raise VerificationError(
                 f"size mismatch: Zoom announced {self.expected_size} bytes, the download delivered "

@@ -70,6 +70,14 @@ class TestArchiveFileStreaming:
         assert result.size == len(SMALL)
         assert stored(s3, planned.key) == SMALL
 
+    @pytest.mark.parametrize("headers", [{}, {"Content-Length": "0"}], ids=["no-length", "length-0"])
+    def test_unknown_size_and_an_empty_body_is_refused(self, s3, run, make_planned, headers):
+        planned = make_planned(file_size=None)
+        empty = FakeDownload(io.BytesIO(b""), headers=headers)
+        with pytest.raises(VerificationError, match="empty body"):
+            run(planned, FakeZoom(lambda offset: empty))
+        assert_nothing_left(s3, planned.key)
+
     def test_unknown_size_is_checked_against_the_content_length(self, s3, run, make_planned):
         planned = make_planned(file_size=None)
         truncated = FakeDownload(io.BytesIO(SMALL[:-100]), headers={"Content-Length": str(len(SMALL))})

@@ -152,3 +152,10 @@ class TestUnknownSize:
 
     def test_default_maximum(self):
         assert TransferSettings().max_unknown_size == 2048 * MIB
+
+
+def test_an_empty_body_is_refused_only_when_asked():
+    assert VerifyingReader(io.BytesIO(b""), None).read(10) == b""
+    with pytest.raises(VerificationError, match="empty body"):
+        VerifyingReader(io.BytesIO(b""), None, refuse_empty=True).read(10)
+    assert VerifyingReader(io.BytesIO(b"x"), None, refuse_empty=True).read(10) == b"x"
