@@ -20,7 +20,8 @@
 #   2. installs the product (the pyproject.toml package: zoom_archiver only) without dependencies, so that
 #      the `apache_airflow_provider` entry point registers the `zoom` connection type; sandbox/ is neither
 #      copied nor installed, and the build fails if a sandbox package is importable,
-#   3. embeds the DAGs, so the image also works without the docker-compose bind mounts.
+#   3. embeds the DAGs and the api-server plugin files (webhook receiver, archive page), so the image also works
+#      without the docker-compose bind mounts.
 # The sandbox stage starts FROM the production stage and adds the sandbox's servers (requirements-sandbox.txt) and
 # sandbox/ (no dependencies: what it imports is pinned in those two files, a test checks this).
 # No secrets are baked in: connections, variables and keys come from the environment at run time.
@@ -68,8 +69,10 @@ assert find_spec('zoom_emulator') is None and find_spec('zoom_sandbox') is None,
     && python -c "from importlib.metadata import entry_points as e; \
 assert 'zoom_archiver:get_provider_info' in [p.value for p in e(group='apache_airflow_provider')]"
 
-# 3. The DAGs (docker-compose.yaml bind-mounts ./dags over this for development).
+# 3. The DAGs and the api-server's plugin files (docker-compose.yaml bind-mounts ./dags and ./plugins over these for
+# development; a Helm or Kubernetes deployment runs them from the image).
 COPY --chown=airflow:0 dags/ /opt/airflow/dags/
+COPY --chown=airflow:0 plugins/zoom_webhook_plugin.py plugins/zoom_page_plugin.py /opt/airflow/plugins/
 
 # ---- sandbox: docker build --target sandbox ------------------------------------------------------------------
 # The production image plus the Zoom API emulator, the S3 fault proxy and the demo (sandbox/pyproject.toml,

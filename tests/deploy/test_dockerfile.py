@@ -221,3 +221,12 @@ def test_image_contains_the_sandbox_servers() -> None:
         pinned_version(requirements, distribution)
     for distribution in ("moto", "trustme"):
         pinned_version(SANDBOX_REQUIREMENTS.read_text(), distribution)
+
+
+def test_production_image_carries_the_api_server_plugins(tmp_path: Path) -> None:
+    """The webhook receiver and the archive page load from the image alone (no bind mount of ./plugins): every
+    plugin file of the repository is in Airflow's plugins folder of the production image."""
+    files = stage_filesystem("production", tmp_path)
+    wanted = sorted(path.name for path in (ROOT / "plugins").glob("*_plugin.py"))
+    assert wanted, "the repository's plugin files"
+    assert sorted(path.name for path in (files / "opt/airflow/plugins").glob("*.py")) == wanted
