@@ -82,17 +82,24 @@ def _largest_first(table: Mapping[str, Mapping[str, int]]) -> list[tuple[str, Ma
     return sorted(table.items(), key=lambda item: (-item[1]["bytes"], item[0]))
 
 
+def _shown(table: Mapping[str, Mapping[str, int]]) -> list[tuple[str | int, int, int]]:
+    """``(name, files, bytes)`` of the :data:`MAX_ROWS` largest rows, then (by the count of rows left out, as an
+    ``int``) the rest summed up in one row."""
+    items = _largest_first(table)
+    shown: list[tuple[str | int, int, int]] = [(n, r["files"], r["bytes"]) for n, r in items[:MAX_ROWS]]
+    rest = items[MAX_ROWS:]
+    if rest:
+        shown.append((len(rest), sum(r["files"] for _, r in rest), sum(r["bytes"] for _, r in rest)))
+    return shown
+
+
 def _rows(title: str, table: Mapping[str, Mapping[str, int]]) -> list[str]:
     if not table:
         return []
     lines = [f"{title}:"]
-    items = _largest_first(table)
-    for name, row in items[:MAX_ROWS]:
-        lines.append(f"  {name:<40} {row['files']:>6} files {human_bytes(row['bytes']):>11}")
-    if len(items) > MAX_ROWS:
-        rest = items[MAX_ROWS:]
-        files, size = sum(r["files"] for _, r in rest), sum(r["bytes"] for _, r in rest)
-        lines.append(f"  {f'... {len(rest)} more':<40} {files:>6} files {human_bytes(size):>11}")
+    for name, files, size in _shown(table):
+        label = f"... {name} more" if isinstance(name, int) else name
+        lines.append(f"  {label:<40} {files:>6} files {human_bytes(size):>11}")
     return lines
 
 
@@ -126,13 +133,9 @@ def _md_table(title: str, table: Mapping[str, Mapping[str, int]]) -> list[str]:
     if not table:
         return []
     lines = ["", f"**{title}**", "", f"| {title.split()[-1]} | files | bytes |", "|---|---:|---:|"]
-    items = _largest_first(table)
-    for name, row in items[:MAX_ROWS]:
-        lines.append(f"| {_cell(name)} | {row['files']} | {human_bytes(row['bytes'])} |")
-    if len(items) > MAX_ROWS:
-        rest = items[MAX_ROWS:]
-        files, size = sum(r["files"] for _, r in rest), sum(r["bytes"] for _, r in rest)
-        lines.append(f"| … {len(rest)} more | {files} | {human_bytes(size)} |")
+    for name, files, size in _shown(table):
+        label = f"… {name} more" if isinstance(name, int) else _cell(name)
+        lines.append(f"| {label} | {files} | {human_bytes(size)} |")
     return lines
 
 
