@@ -152,8 +152,8 @@ def test_participant_audio_manifests_and_the_asset_event(airflow, stack, tmp_pat
     transcript_key = (objects_now - {o.key for o in objects.values()}).pop()
     assert "Run report" in second.output
     assert "Archived 1 files" in second.output
-    # the UI shows each run's report as text: the report task's rendered field
-    assert [text.splitlines()[1].split(",")[0] for text in rendered_reports(airflow)] == [
+    # the UI shows each run's report as Markdown: the report task's rendered field opens with its headline
+    assert [text.splitlines()[0].removeprefix("### ").split(",")[0] for text in rendered_reports(airflow)] == [
         "Archived 5 files",
         "Archived 1 files",
     ]

@@ -57,9 +57,15 @@ RECLAIM = {
 def page_state(stack: Stack, archived_run: ArchivedRun) -> Iterator[None]:
     """The ledger and reclaim record the page must show (after the archive run, which wrote its own ledger)."""
     assert archived_run.state == "success"
+    ledger = stack.api.get_variable("zoom_archive_ledger")
     stack.api.set_variable("zoom_archive_ledger", json.dumps(LEDGER))
     stack.api.set_variable("zoom_archive_reclaim", json.dumps(RECLAIM))
     yield
+    # the other tests of the shared stack read the archive run's ledger: it goes back as it was
+    if ledger is None:
+        stack.api.delete_variable("zoom_archive_ledger")
+    else:
+        stack.api.set_variable("zoom_archive_ledger", ledger)
     stack.api.delete_variable("zoom_archive_reclaim")
 
 
