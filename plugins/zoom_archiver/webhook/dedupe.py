@@ -55,7 +55,7 @@ class RecentRuns:
         self._in_flight[run_id] = done
         try:
             created = await run_in_threadpool(self.queue, event)
-        except BaseException as exc:  # the copies waiting get the same answer (a 503 or 500: Zoom retries)
+        except BaseException as exc:  # the copies waiting get the same answer (a 503: Zoom retries)
             done.set_result(exc if isinstance(exc, Exception) else NotQueued("the first copy's request was cancelled"))
             raise
         else:

@@ -19,11 +19,23 @@ WEBHOOK_DAG_ID = "zoom_meeting_to_s3"
 
 
 class NotQueued(Exception):
-    """The run could not be queued (the DAG is not parsed yet, the DB is down): Zoom should retry later."""
+    """The run could not be queued (the DAG is not parsed yet, the DB is down): Zoom should retry later.
+
+    Its message is safe to answer and log: a DB error is named by its class only (its text quotes the SQL)."""
 
 
 def queue_meeting_run(event: Event, dag_id: str = WEBHOOK_DAG_ID) -> bool:
-    """Create the event's run; ``False`` when it exists already (a duplicate delivery)."""
+    """Create the event's run; ``False`` when it exists already (a duplicate delivery); :class:`NotQueued` when the
+    DAG is not parsed yet or the metadata DB fails (the lookup or the insert)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return _create_run(event, dag_id)
+    except SQLAlchemyError as exc:
+        raise NotQueued(f"the metadata DB failed ({type(exc).__name__})") from None
+
+
+def _create_run(event: Event, dag_id: str) -> bool:
     from airflow.api.common.trigger_dag import trigger_dag
     from airflow.exceptions import DagNotFound, DagRunAlreadyExists
     from airflow.models.dagrun import DagRun

@@ -144,3 +144,104 @@ def test_secrets_are_cached_and_an_unreadable_connection_is_a_503():
     with pytest.raises(Refused) as refused:
         cached()
     assert refused.value.status == 503
+
+
+def database_error() -> Exception:
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError(
+        "INSERT INTO dag_run (run_id) VALUES (%(run_id)s)", {"run_id": "x"}, Exception("server at db.internal closed")
+    )
+
+
+def test_a_database_error_while_queueing_is_a_503_naming_only_the_exception_class(caplog):
+    def db_down(event):
+        raise database_error()
+
+    app = TestClient(create_app(secrets=lambda: [SECRET], queue=db_down), raise_server_exceptions=False)
+    raw = body()
+    with caplog.at_level(logging.DEBUG, logger="zoom_archiver"):
+        answer = post(app, raw, headers(raw))
+    assert answer.status_code == 503
+    assert "OperationalError" in answer.json()["error"]
+    for leak in ["INSERT", "dag_run", "db.internal", SECRET, "DLTOKEN"]:
+        assert leak not in answer.text
+        assert leak not in caplog.text
+
+
+class Clock:
+    """A monotonic clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_failed_secrets_read_is_remembered_for_a_few_seconds_then_read_again():
+    from zoom_archiver.webhook.receiver import SECRETS_FAILURE_TTL_SECONDS
+
+    clock, reads, failing = Clock(), [], [True]
+
+    def source():
+        reads.append(clock.now)
+        if failing[0]:
+            raise database_error()
+        return ["a"]
+
+    cached = CachedSecrets(source, ttl=30, clock=clock)
+    for _ in range(3):
+        with pytest.raises(Refused) as refused:
+            cached()
+        assert refused.value.status == 503
+        assert "INSERT" not in refused.value.reason
+    assert len(reads) == 1  # the failure is answered from memory
+    assert not cached.stale
+    clock.now += SECRETS_FAILURE_TTL_SECONDS - 0.5
+    with pytest.raises(Refused):
+        cached()
+    assert len(reads) == 1
+    failing[0] = False
+    clock.now += 1.0  # past the failure's time: read again, and now the tokens are cached for the full ttl
+    assert cached.stale
+    assert cached() == ("a",)
+    clock.now += 29
+    assert cached() == ("a",)
+    assert len(reads) == 2
+
+
+def test_deliveries_while_the_secrets_cannot_be_read_are_503_and_read_the_source_once():
+    reads = []
+
+    def source():
+        reads.append(1)
+        raise database_error()
+
+    app = TestClient(create_app(secrets=source, queue=lambda event: True))
+    raw = body()
+    assert [post(app, raw, headers(raw)).status_code for _ in range(5)] == [503] * 5
+    assert len(reads) == 1
+
+
+def test_concurrent_first_reads_of_the_secrets_read_the_source_once():
+    import threading
+
+    reads, release = [], threading.Event()
+
+    def source():
+        reads.append(1)
+        release.wait(5)
+        return ["a"]
+
+    cached = CachedSecrets(source, ttl=30)
+    results: list[tuple[str, ...]] = []
+    threads = [threading.Thread(target=lambda: results.append(cached())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert results == [("a",)] * 8
+    assert len(reads) == 1
