@@ -20,14 +20,23 @@ def mask(secret: str | None) -> None:
 
 
 def safe_url(url: str) -> str:
-    """Return ``url`` without query string, fragment or credentials (signed URLs carry their secret there)."""
+    """Return ``url`` without query string, fragment or credentials (signed URLs carry their secret there).
+
+    Never raises: a port that is not a number or out of range is kept as written (it is no secret), a URL that does
+    not split at all is ``<unparseable url>``.
+    """
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable url>"
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # urllib checks the port only when it is read
+        host = parts.netloc.rpartition("@")[2]  # the credentials end at the last "@"
+    else:
+        if port:
+            host = f"{host}:{port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.zoom.throttling import DEFAULT_PLAN, PLAN_MEDIUM_LIMITS, listing_pace
@@ -112,6 +112,12 @@ def _participant_audio(value: Any, name: str) -> str:
 PARTICIPANT_AUDIO_MODES = ("auto", "always", "never")
 
 
+def _url(value: Any, name: str) -> str:
+    url = _text(value, name)
+    _split_url(url, f"connection extra {name}")
+    return url
+
+
 def _secrets(value: Any, name: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(t, str) for t in items):
@@ -127,7 +133,7 @@ EXTRAS: tuple[Extra, ...] = (
         "string",
         DEFAULT_TOKEN_URL,
         f"Where access tokens are minted; empty: {DEFAULT_TOKEN_URL}.",
-        _text,
+        _url,
         form_default=False,
     ),
     Extra(
@@ -256,7 +262,7 @@ def read_zoom_connection(conn: Any, conn_id: str) -> ZoomConnectionSettings:
             f"connection {conn_id!r} needs login (client id), password (client secret) and extra.account_id"
         )
     return ZoomConnectionSettings(
-        api_base=api_base(conn.host, conn.port, conn.schema),
+        api_base=api_base(conn.host, conn.port, conn.schema, conn_id),
         client_id=conn.login,
         client_secret=conn.password,
         **values,
@@ -276,14 +282,37 @@ def read_webhook_secrets(conn: Any) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def api_base(host: str | None, port: int | None, schema: str | None) -> str:
-    """The API base URL from the connection's host (a URL, or a bare host name with port and path)."""
+def api_base(host: str | None, port: int | None, schema: str | None, conn_id: str = "zoom_default") -> str:
+    """The API base URL from the connection's host (a URL, or a bare host name with port and path).
+
+    A port out of 1-65535 or not a number, in the host or the port field, is a :class:`ConfigurationError`
+    naming the field (never the host's text: a URL may carry credentials)."""
+    if port and not 0 < port <= 65535:
+        raise ConfigurationError(f"connection {conn_id!r} port must be a number from 1 to 65535, got {port!r}")
     if not host:
         return DEFAULT_API_BASE
+    field = f"connection {conn_id!r} host"
     if "://" in host:
-        parts = urlsplit(host)
+        parts = _split_url(host, field)
         path = parts.path.rstrip("/") or "/v2"
         netloc = parts.netloc if parts.port or not port else f"{parts.netloc}:{port}"
         return f"{parts.scheme}://{netloc}{path}"
     path = (schema or "v2").strip("/")
-    return f"https://{host}{':' + str(port) if port else ''}/{path}"
+    url = f"https://{host}{':' + str(port) if port else ''}/{path}"
+    _split_url(url, field)
+    return url
+
+
+def _split_url(url: str, field: str) -> SplitResult:
+    """``url`` split, its port checked (``urlsplit`` checks it only when ``.port`` is read, with a bare ValueError)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ConfigurationError(f"{field} is not a valid URL (value not shown)") from None
+    try:
+        port = parts.port
+    except ValueError:  # out of 0-65535, or not a number
+        port = 0
+    if port == 0:
+        raise ConfigurationError(f"{field} has a bad port: it must be a number from 1 to 65535 (value not shown)")
+    return parts

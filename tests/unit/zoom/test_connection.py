@@ -116,3 +116,42 @@ class TestWebhookSecrets:
         settings = read_zoom_connection(connection(webhook_secret_token="s3cr3t-value"), "zoom_default")
         assert settings.webhook_secret_token == ("s3cr3t-value",)
         assert "s3cr3t-value" not in repr(settings)
+
+
+class TestUrls:
+    @pytest.mark.parametrize(
+        ("fields", "named"),
+        [
+            pytest.param({"host": "https://api.zoom.us:99999"}, "host", id="port-out-of-range"),
+            pytest.param({"host": "https://api.zoom.us:abc/v2"}, "host", id="port-not-a-number"),
+            pytest.param({"host": "https://u:s3cr3t-value@api.zoom.us:abc/v2"}, "host", id="credentials-not-shown"),
+            pytest.param({"host": "api.zoom.us:abc"}, "host", id="bare-host-bad-port"),
+            pytest.param({"host": "http://[::1/v2"}, "host", id="unparseable"),
+            pytest.param({"host": "api.zoom.us", "port": 70000}, "port", id="port-field-out-of-range"),
+        ],
+    )
+    def test_a_bad_port_or_url_in_the_host_is_a_configuration_error_naming_the_field(self, fields, named):
+        conn = connection()
+        for name, value in fields.items():
+            setattr(conn, name, value)
+        with pytest.raises(ConfigurationError, match=f"connection 'zoom_default' {named}") as error:
+            read_zoom_connection(conn, "zoom_default")
+        assert "s3cr3t-value" not in str(error.value)
+
+    @pytest.mark.parametrize("url", ["https://zoom.us:99999/oauth/token", "https://zoom.us:abc/oauth/token"])
+    def test_a_bad_port_in_the_token_url_is_a_configuration_error_naming_the_extra(self, url):
+        with pytest.raises(ConfigurationError, match="oauth_token_url"):
+            read_zoom_connection(connection(oauth_token_url=url), "zoom_default")
+
+    @pytest.mark.parametrize(
+        ("host", "port", "expected"),
+        [
+            ("https://api.zoom.us:443/v2", None, "https://api.zoom.us:443/v2"),
+            ("http://localhost/v2", 9000, "http://localhost:9000/v2"),
+            ("localhost:9000", None, "https://localhost:9000/v2"),
+        ],
+    )
+    def test_good_ports_are_kept(self, host, port, expected):
+        conn = connection()
+        conn.host, conn.port = host, port
+        assert read_zoom_connection(conn, "zoom_default").api_base == expected
