@@ -1,7 +1,10 @@
 """The Airflow plugin mounting the receiver in the api-server at ``/zoom`` (``POST /zoom/webhook``).
 
-Loaded from the plugins folder by ``plugins/zoom_webhook_plugin.py`` (no entry point: see that file). Airflow does not
-authenticate plugin routes: every delivery's signature is checked by the receiver itself.
+How it is loaded: Airflow's plugins manager imports every module of its plugins folder (``[core] plugins_folder``,
+``/opt/airflow/plugins`` in the image and in docker-compose), and ``plugins/zoom_webhook_plugin.py`` there imports
+this class. The package declares no ``airflow.plugins`` entry point: its only entry point, ``apache_airflow_provider``
+in pyproject.toml, registers the ``zoom`` connection type. Airflow does not authenticate plugin routes: every
+delivery's signature is checked by the receiver itself.
 """
 
 from __future__ import annotations

@@ -52,3 +52,21 @@ def test_airflow_finds_the_plugin_in_the_plugins_folder_once_and_it_mounts_the_r
     (app,) = plugin.fastapi_apps
     assert app["url_prefix"] == "/zoom"
     assert {route.path for route in app["app"].routes} == {"/webhook"}
+
+
+def test_the_docstrings_say_how_the_plugin_is_really_loaded():
+    import ast
+
+    import tomllib
+
+    root = PLUGINS.parent
+    groups = set(tomllib.loads((root / "pyproject.toml").read_text())["project"].get("entry-points", {}))
+    assert groups == {"apache_airflow_provider"}  # the connection type; no airflow.plugins
+    assert "COPY --chown=airflow:0 plugins/zoom_webhook_plugin.py" in (root / "Dockerfile").read_text()
+    assert "/plugins:/opt/airflow/plugins" in (root / "docker-compose.yaml").read_text()
+    for path in [PLUGINS / "zoom_webhook_plugin.py", PLUGINS / "zoom_archiver" / "webhook" / "plugin.py"]:
+        doc = " ".join((ast.get_docstring(ast.parse(path.read_text())) or "").split())
+        assert "plugins folder" in doc, path
+        assert "/opt/airflow/plugins" in doc, path
+        assert "no ``airflow.plugins`` entry point" in doc, path
+        assert "``apache_airflow_provider``" in doc, path
