@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
+from zoom_archiver.webhook.deliveries import DeliveryCounts
 from zoom_archiver.webhook.receiver import create_app
 
 URL_PREFIX = "/zoom"
@@ -15,4 +16,6 @@ URL_PREFIX = "/zoom"
 
 class ZoomWebhookPlugin(AirflowPlugin):
     name = "zoom_webhook"
-    fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Zoom recording webhooks"}]
+    fastapi_apps = [
+        {"app": create_app(counts=DeliveryCounts()), "url_prefix": URL_PREFIX, "name": "Zoom recording webhooks"}
+    ]

@@ -12,6 +12,7 @@ at once: the URL validation with its ``encryptedToken``, a recording event by qu
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from fastapi.responses import JSONResponse
 
 from zoom_archiver.webhook import events, signature
 from zoom_archiver.webhook.dedupe import Queue, RecentRuns
+from zoom_archiver.webhook.deliveries import DeliveryCounts, outcome_of
 from zoom_archiver.webhook.signature import Refused
 from zoom_archiver.webhook.trigger import NotQueued, queue_meeting_run
 
@@ -111,11 +113,15 @@ async def _answer(event: events.Event, secret: str, queue: RecentRuns) -> JSONRe
 
 
 def create_app(
-    secrets: SecretsSource | None = None, queue: Queue = queue_meeting_run, max_body: int = MAX_BODY_BYTES
+    secrets: SecretsSource | None = None,
+    queue: Queue = queue_meeting_run,
+    max_body: int = MAX_BODY_BYTES,
+    counts: DeliveryCounts | None = None,
 ) -> FastAPI:
     """The receiver; ``secrets`` and ``queue`` default to the ``zoom_default`` connection and the webhook DAG.
 
-    ``queue`` is called in a worker thread, once per event (copies are answered by :class:`RecentRuns`).
+    ``queue`` is called in a worker thread, once per event (copies are answered by :class:`RecentRuns`). ``counts``
+    (the plugin's: Airflow's audit log) is told the outcome of every delivery.
     """
     read_secrets = CachedSecrets(secrets or connection_secrets)
     recent = RecentRuns(queue)
@@ -132,8 +138,11 @@ def create_app(
                 body,
             )
             event = events.parse(body)
-            return await _answer(event, secret, recent)
+            response = await _answer(event, secret, recent)
         except Refused as refusal:
-            return _refused(request, refusal)
+            response = _refused(request, refusal)
+        if counts is not None:
+            counts.note(outcome_of(response.status_code, json.loads(bytes(response.body)).get("status", "")))
+        return response
 
     return app
