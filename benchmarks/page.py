@@ -53,14 +53,16 @@ def run_report(i: int) -> dict[str, Any]:
 
 
 def metadata_db(runs: list[tuple[str, str, datetime, str | None, Any]]) -> Engine:
-    """An in-memory SQLite with Airflow's ``dag_run``, ``xcom`` and ``dag`` tables holding ``runs``:
+    """An in-memory SQLite with Airflow's ``dag_run``, ``xcom``, ``dag`` and ``log`` tables, holding ``runs``:
     (dag id, run id, run after, XCom task id or ``None``, XCom value)."""
     from airflow.models.dag import DagModel
     from airflow.models.dagrun import DagRun
+    from airflow.models.log import Log
     from airflow.models.xcom import XComModel
 
     engine = create_engine("sqlite://")
-    DagRun.metadata.create_all(engine, tables=[DagRun.__table__, XComModel.__table__, DagModel.__table__])
+    tables = [DagRun.__table__, XComModel.__table__, DagModel.__table__, Log.__table__]
+    DagRun.metadata.create_all(engine, tables=tables)
     run_rows, xcom_rows = [], []
     for n, (dag_id, run_id, after, task_id, value) in enumerate(runs, 1):
         run_rows.append({"id": n, "dag_id": dag_id, "run_id": run_id, "run_type": "scheduled", "state": "success",

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "zoom_archiver"
 
 #: The floors, from the ground up. A room imports only rooms of lower floors (and its own folder's modules).
 FLOORS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "retries", "redaction", "parallel", "model"}),
+    frozenset({"errors", "retries", "redaction", "parallel", "model", "names"}),
     frozenset({"keys", "dates"}),
     frozenset({"ledger", "settings"}),
     frozenset({"zoom", "s3"}),

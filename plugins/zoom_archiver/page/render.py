@@ -9,7 +9,13 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
-from zoom_archiver.page.sources import ARCHIVE_DAG_ID, AUDIT_DAG_ID, RECLAIM_DAG_ID, WEBHOOK_DAG_ID
+from zoom_archiver.names import (
+    ARCHIVE_DAG_ID,
+    AUDIT_DAG_ID,
+    RECLAIM_DAG_ID,
+    WEBHOOK_DAG_ID,
+    WEBHOOK_DELIVERIES_EVENT,
+)
 from zoom_archiver.page.summary import ArchivePage, Tally
 from zoom_archiver.publish.report import human_bytes
 
@@ -41,6 +47,9 @@ class Links:
 
     def run(self, dag_id: str, run_id: str) -> str:
         return f"{self.root}/dags/{dag_id}/runs/{quote(run_id, safe='')}"
+
+    def audit_log(self, event: str) -> str:
+        return f"{self.root}/events?event_type={quote(event, safe='')}"
 
     def page(self, path: str) -> str:
         return f"{self.root}/zoom-archive/{path.lstrip('/')}"
@@ -200,12 +209,16 @@ def _audit(page: ArchivePage, links: Links) -> str:
 
 def _webhooks(page: ArchivePage, links: Links) -> str:
     hooks, runs = page.webhooks, links.runs(WEBHOOK_DAG_ID)
+    counted = links.audit_log(WEBHOOK_DELIVERIES_EVENT)
     states = ", ".join(f"{n} {escape(s)}" for s, n in sorted(hooks["by_state"].items())) or "none"
     return (
         "<h2 id=webhooks>Webhook deliveries, last 24 hours</h2>"
         f"<p>{figure('webhooks_accepted', hooks['accepted'], runs)} accepted (each queued one run of "
-        f"{WEBHOOK_DAG_ID}; its runs: {states}).</p><p class=muted>Duplicates and refused deliveries queue no run: "
-        "they are answered from the receiver's memory and counted in the api-server's log only.</p>"
+        f"{WEBHOOK_DAG_ID}; its runs: {states}) · {figure('webhooks_duplicate', hooks['duplicate'], counted)} "
+        f"duplicates · {figure('webhooks_refused', hooks['refused'], counted)} refused · "
+        f"{figure('webhooks_unavailable', hooks['unavailable'], counted)} answered 503 (Zoom retries).</p>"
+        "<p class=muted>Duplicates, refused and 503 deliveries queue no run: each api-server process counts them and "
+        "writes its counts to Airflow's audit log at most once a minute (the newest minute may be missing).</p>"
     )
 
 

@@ -4,7 +4,9 @@
   backend or an ``AIRFLOW_VAR_*`` wins as it does for the tasks);
 * the metadata DB: the runs of the archive, webhook, audit and reclaim DAGs, and two XComs: each archive run's
   ``run_report`` (pushed by ``commit``) and the latest audit's summary (the ``audit`` task's return value, which
-  names its report in the bucket). One query per kind of run, whatever the size of the ledger.
+  names its report in the bucket). One query per kind of run, whatever the size of the ledger;
+* Airflow's audit log: the webhook receiver's delivery counts of the last day (:mod:`zoom_archiver.webhook.
+  deliveries`, at most a row a minute per api-server process).
 
 Every reader takes a SQLAlchemy session (the api-server's, or a benchmark's own database).
 """
@@ -20,14 +22,19 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from zoom_archiver.ledger import read_ledger
+from zoom_archiver.names import (
+    ARCHIVE_DAG_ID,
+    AUDIT_DAG_ID,
+    RECLAIM_DAG_ID,
+    WEBHOOK_DAG_ID,
+    WEBHOOK_DELIVERIES_EVENT,
+    WEBHOOK_OUTCOMES,
+)
 from zoom_archiver.page.summary import PageInputs, RunInfo
 from zoom_archiver.publish.report import REPORT_KEY
 from zoom_archiver.reclaim.record import read_record
 
-ARCHIVE_DAG_ID = "zoom_recordings_to_s3"
-WEBHOOK_DAG_ID = "zoom_meeting_to_s3"
-AUDIT_DAG_ID = "zoom_recordings_audit"
-RECLAIM_DAG_ID = "zoom_recordings_reclaim"
+__all__ = ["ARCHIVE_DAG_ID", "AUDIT_DAG_ID", "RECLAIM_DAG_ID", "WEBHOOK_DAG_ID"]
 #: Archive runs whose reports are summed (the newest; Airflow's own DB clean-up bounds them too).
 MAX_RUNS = 1000
 VariableGetter = Callable[..., Any]
@@ -97,12 +104,31 @@ def state_stamp(session: Session) -> tuple[Any, ...]:
     """What changes whenever a run of our DAGs is created or changes state (one indexed query): the page's figures
     are rebuilt when it moves on."""
     from airflow.models.dagrun import DagRun
+    from airflow.models.log import Log
 
     ours = (ARCHIVE_DAG_ID, WEBHOOK_DAG_ID, AUDIT_DAG_ID, RECLAIM_DAG_ID)
+    counted = select(func.max(Log.id)).where(Log.event == WEBHOOK_DELIVERIES_EVENT).scalar_subquery()
     row = session.execute(
-        select(func.count(), func.max(DagRun.updated_at), func.max(DagRun.id)).where(DagRun.dag_id.in_(ours))
+        select(func.count(), func.max(DagRun.updated_at), func.max(DagRun.id), counted).where(DagRun.dag_id.in_(ours))
     ).one()
     return tuple(row)
+
+
+def webhook_deliveries(session: Session, since: datetime) -> dict[str, int]:
+    """The webhook deliveries the receivers counted since ``since``, by outcome (the audit log's rows, summed)."""
+    from airflow.models.log import Log
+
+    query = select(Log.extra).where(Log.event == WEBHOOK_DELIVERIES_EVENT, Log.dttm >= since)
+    total = dict.fromkeys(WEBHOOK_OUTCOMES, 0)
+    for (extra,) in session.execute(query):
+        try:
+            counts = json.loads(extra or "")
+        except ValueError:
+            continue
+        for outcome, n in counts.items() if isinstance(counts, dict) else ():
+            if outcome in total and isinstance(n, int) and n > 0:
+                total[outcome] += n
+    return total
 
 
 def next_run(session: Session, dag_id: str) -> datetime | None:
@@ -124,6 +150,7 @@ def read_inputs(session: Session, now: datetime, get: VariableGetter = airflow_v
         reclaim=read_record(get),
         archive_runs=runs_with_xcom(session, ARCHIVE_DAG_ID, "commit", REPORT_KEY),
         webhook_runs=runs_with_xcom(session, WEBHOOK_DAG_ID, "commit", REPORT_KEY, since=now - timedelta(days=1)),
+        deliveries=webhook_deliveries(session, now - timedelta(days=1)),
         audit=audits[0] if audits else None,
         reclaim_next=next_run(session, RECLAIM_DAG_ID),
         now=now,

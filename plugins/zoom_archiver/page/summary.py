@@ -4,7 +4,7 @@ Each figure says where it comes from: files and bytes by day from the ledger (it
 and the sizes of the bytes each run streamed); by type and by host from the run reports of the archive runs the
 metadata DB still holds; owed work from the ledger and the latest run report (:func:`read_owed`, the one place that
 will also read the drain's plan); deadlines from the reclaim record (Zoom empties its trash 30 days after a file is
-trashed); webhook deliveries from the runs of the webhook DAG.
+trashed); webhook deliveries from the runs of the webhook DAG and the receivers' counts in Airflow's audit log.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class PageInputs:
     reclaim_next: datetime | None
     now: datetime
     plan_deadlines: Sequence[Deadline] = ()
+    deliveries: Mapping[str, int] = field(default_factory=dict)  # of the last day, by outcome (the audit log)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def build_page(inputs: PageInputs) -> ArchivePage:
         quarantine=quarantine_rows(ledger),
         reclaim=reclaim_totals(inputs.reclaim, inputs.reclaim_next),
         audit=audit_outcome(inputs.audit),
-        webhooks=webhook_deliveries(inputs.webhook_runs, inputs.now),
+        webhooks=webhook_deliveries(inputs.webhook_runs, inputs.now, inputs.deliveries),
         built_at=inputs.now,
     )
 
@@ -218,11 +219,16 @@ def audit_outcome(run: RunInfo | None) -> dict[str, Any] | None:
     }
 
 
-def webhook_deliveries(runs: Sequence[RunInfo], now: datetime) -> dict[str, Any]:
-    """Deliveries accepted over the last day (each queued one run of the webhook DAG), by the state of their run."""
+def webhook_deliveries(runs: Sequence[RunInfo], now: datetime, counted: Mapping[str, int]) -> dict[str, Any]:
+    """Deliveries of the last day: accepted (each queued one run of the webhook DAG: the runs, by state), and the
+    duplicates, refused and unavailable (503) ones the receivers counted."""
     since = now - timedelta(days=1)
     recent = [run for run in runs if run.start is None or run.start >= since]
-    return {"accepted": len(recent), "by_state": dict(Counter(run.state for run in recent))}
+    return {
+        "accepted": len(recent),
+        "by_state": dict(Counter(run.state for run in recent)),
+        **{outcome: int(counted.get(outcome, 0)) for outcome in ("duplicate", "refused", "unavailable")},
+    }
 
 
 def release_conf(ledger: Ledger, file_id: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
+from zoom_archiver.webhook.deliveries import DeliveryCounts
 from zoom_archiver.webhook.receiver import create_app
 
 URL_PREFIX = "/zoom"
@@ -18,4 +19,6 @@ URL_PREFIX = "/zoom"
 
 class ZoomWebhookPlugin(AirflowPlugin):
     name = "zoom_webhook"
-    fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Zoom recording webhooks"}]
+    fastapi_apps = [
+        {"app": create_app(counts=DeliveryCounts()), "url_prefix": URL_PREFIX, "name": "Zoom recording webhooks"}
+    ]

@@ -15,6 +15,7 @@ parsed, the metadata DB down) or the secret tokens cannot be read, the answer is
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ from fastapi.responses import JSONResponse
 
 from zoom_archiver.webhook import events, signature
 from zoom_archiver.webhook.dedupe import Queue, RecentRuns
+from zoom_archiver.webhook.deliveries import DeliveryCounts, outcome_of
 from zoom_archiver.webhook.signature import Refused
 from zoom_archiver.webhook.trigger import NotQueued, queue_meeting_run
 
@@ -161,10 +163,12 @@ def create_app(
     queue: Queue = queue_meeting_run,
     max_body: int = MAX_BODY_BYTES,
     body_timeout: float = BODY_TIMEOUT_SECONDS,
+    counts: DeliveryCounts | None = None,
 ) -> FastAPI:
     """The receiver; ``secrets`` and ``queue`` default to the ``zoom_default`` connection and the webhook DAG.
 
-    ``queue`` is called in a worker thread, once per event (copies are answered by :class:`RecentRuns`).
+    ``queue`` is called in a worker thread, once per event (copies are answered by :class:`RecentRuns`). ``counts``
+    (the plugin's: Airflow's audit log) is told the outcome of every delivery.
     """
     read_secrets = CachedSecrets(secrets or connection_secrets)
     recent = RecentRuns(queue)
@@ -181,8 +185,11 @@ def create_app(
                 body,
             )
             event = events.parse(body)
-            return await _answer(event, secret, recent)
+            response = await _answer(event, secret, recent)
         except Refused as refusal:
-            return _refused(request, refusal)
+            response = _refused(request, refusal)
+        if counts is not None:
+            counts.note(outcome_of(response.status_code, json.loads(bytes(response.body)).get("status", "")))
+        return response
 
     return app

@@ -60,3 +60,19 @@ def test_the_estimated_end_says_when_only_owed_days_or_failing_files_are_left():
     assert '<span data-figure="estimated_end">nothing left</span>' in html(Ledger())
     owed = Ledger(owed=[(day(2026, 3, 1), day(2026, 3, 2))])
     assert '<span data-figure="estimated_end">with the next runs</span>' in html(owed)
+
+
+def test_webhook_deliveries_show_each_outcome_linked_to_the_audit_log():
+    counted = {"accepted": 4, "duplicate": 7, "refused": 2, "unavailable": 1}
+    page = build_page(
+        PageInputs(
+            Ledger(), ReclaimRecord(), [], [RunInfo("zoom_meeting_to_s3", "w", "success", NOW)], None, None, NOW,
+            deliveries=counted,
+        )
+    )  # fmt: skip
+    text = render_page(page, Links("/base"), bucket="b", prefix="zoom", cache_seconds=300)
+    log = '<a href="/base/events?event_type=zoom_webhook_deliveries" target="_top">'
+    assert '<a href="/base/dags/zoom_meeting_to_s3/runs" target="_top"><span data-figure="webhooks_accepted">1' in text
+    assert log + '<span data-figure="webhooks_duplicate">7</span></a> duplicates' in text
+    assert log + '<span data-figure="webhooks_refused">2</span></a> refused' in text
+    assert log + '<span data-figure="webhooks_unavailable">1</span></a> answered 503' in text

@@ -108,3 +108,32 @@ def test_the_state_stamp_moves_when_a_run_of_ours_is_created_or_changes(session)
         .values(state="success", updated_at=NOW + timedelta(days=400))
     )
     assert state_stamp(session) != first
+
+
+def count_rows(session, *rows):
+    from airflow.models.log import Log
+
+    session.execute(insert(Log.__table__), [{"event": "zoom_webhook_deliveries", "dttm": at, "extra": extra}
+                                            for at, extra in rows])  # fmt: skip
+
+
+def test_webhook_deliveries_sum_the_receivers_rows_of_the_last_day(session):
+    from zoom_archiver.page.sources import webhook_deliveries
+
+    count_rows(
+        session,
+        (NOW - timedelta(hours=1), json.dumps({"accepted": 2, "refused": 5})),
+        (NOW - timedelta(hours=20), json.dumps({"duplicate": 3, "refused": 1, "unavailable": 1})),
+        (NOW - timedelta(hours=25), json.dumps({"refused": 100})),  # older than a day
+        (NOW - timedelta(hours=2), "not json"),  # skipped
+        (NOW - timedelta(hours=2), json.dumps({"refused": -4, "bogus": 9})),  # nothing countable
+    )
+    got = webhook_deliveries(session, NOW - timedelta(days=1))
+    assert got == {"accepted": 2, "duplicate": 3, "refused": 6, "unavailable": 1, "other": 0}
+    assert read_inputs(session, NOW, lambda key, default=None: default).deliveries == got
+
+
+def test_the_state_stamp_moves_when_a_receiver_writes_its_counts(session):
+    first = state_stamp(session)
+    count_rows(session, (NOW, json.dumps({"refused": 1})))
+    assert state_stamp(session) != first

@@ -141,7 +141,11 @@ def test_webhook_deliveries_of_the_last_day_by_run_state():
         RunInfo("zoom_meeting_to_s3", "w3", "failed", NOW - timedelta(minutes=5)),
         RunInfo("zoom_meeting_to_s3", "old", "success", NOW - timedelta(hours=25)),
     ]
-    assert webhook_deliveries(runs, NOW) == {"accepted": 3, "by_state": {"success": 2, "failed": 1}}
+    counted = {"accepted": 3, "duplicate": 7, "refused": 2, "unavailable": 1, "other": 4}
+    assert webhook_deliveries(runs, NOW, counted) == {
+        "accepted": 3, "by_state": {"success": 2, "failed": 1}, "duplicate": 7, "refused": 2, "unavailable": 1,
+    }  # fmt: skip
+    assert webhook_deliveries([], NOW, {})["refused"] == 0  # no receiver has counted anything yet
 
 
 def test_release_conf_reaches_the_released_files_meeting_dates():
