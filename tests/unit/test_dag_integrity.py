@@ -35,6 +35,12 @@ class TestDagIntegrity:
         assert dagbag.import_errors == {}
         assert DAG_ID in dagbag.dags
 
+    def test_the_dag_ids_the_package_names_are_the_dag_files_ids(self, dagbag):
+        from zoom_archiver import names
+
+        declared = {names.ARCHIVE_DAG_ID, names.WEBHOOK_DAG_ID, names.AUDIT_DAG_ID, names.RECLAIM_DAG_ID}
+        assert declared == set(dagbag.dags)
+
     def test_tasks(self, dag):
         assert {t.task_id for t in dag.tasks} == {"discover", "archive", "commit", "publish", "report", "housekeeping"}
         assert dag.get_task("housekeeping").upstream_task_ids == set()

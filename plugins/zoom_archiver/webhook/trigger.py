@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 
+from zoom_archiver.names import WEBHOOK_DAG_ID
 from zoom_archiver.webhook.events import Event
 
-log = logging.getLogger(__name__)
+__all__ = ["WEBHOOK_DAG_ID", "NotQueued", "queue_meeting_run"]
 
-#: The DAG a webhook run belongs to (``dags/zoom_meeting_to_s3.py``).
-WEBHOOK_DAG_ID = "zoom_meeting_to_s3"
+log = logging.getLogger(__name__)
 
 
 class NotQueued(Exception):
