@@ -208,7 +208,8 @@ class ArchiveBucket:
     @contextmanager
     def only_if_absent(self, key: str) -> Iterator[None]:
         """In the block, writes of ``key`` (PutObject, CompleteMultipartUpload) carry ``If-None-Match: *``: S3 refuses
-        (412) the second of two runs writing the same key at once, so a key is never uploaded twice."""
+        the second of two runs writing the same key at once (412, or 409 ``ConditionalRequestConflict`` when the two
+        writes meet), so a key is never uploaded twice."""
 
         def condition(params: dict[str, Any], **_: Any) -> None:
             if (params.get("Bucket"), params.get("Key")) == (self.name, key):
