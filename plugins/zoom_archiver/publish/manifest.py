@@ -211,7 +211,10 @@ def write_merged(
     """
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         manifest, stored, etag = _merged_with_stored(bucket, key, built)
-        if (etag is None and not manifest["files"]) or same_content(stored, manifest):
+        if _newer_schema(stored):
+            log.warning("Manifest %s has a newer manifest_version than %d: left as it is", key, MANIFEST_VERSION)
+            return manifest, False
+        if (not manifest["files"] and not mergeable(stored)) or same_content(stored, manifest):
             return manifest, False  # no file of the meeting in S3 yet (all failed): no manifest until one is
         body = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8")
         try:
@@ -226,6 +229,11 @@ def write_merged(
         f"the manifest {bucket.url(key)} was changed by other writers during each of {WRITE_ATTEMPTS} attempts to "
         "merge this run's files into it: not written (a later run or retry merges them)"
     )
+
+
+def _newer_schema(stored: Any) -> bool:
+    version = stored.get("manifest_version") if isinstance(stored, dict) else None
+    return isinstance(version, int) and version > MANIFEST_VERSION
 
 
 def _merged_with_stored(

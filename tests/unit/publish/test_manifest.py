@@ -259,3 +259,10 @@ class TestManifestsNeverRegress:
         with pytest.raises(ZoomArchiverError, match="changed by other writers during each of 5 attempts"):
             write_manifests(bucket, [entry(file("a", 1))], now=NOW)
         assert attempts == [None] * 5
+
+    def test_a_manifest_of_a_newer_schema_is_left_alone(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        newer = json.dumps({"manifest_version": 2, "files": []}).encode()
+        s3.put_object(Bucket=BUCKET, Key=f"{FOLDER}/manifest.json", Body=newer)
+        assert not write_manifests(ArchiveBucket(s3, BUCKET), [entry(file("a", 1))], now=NOW)[0]["written"]
+        assert stored_manifest(s3)[0] == {"manifest_version": 2, "files": []}
