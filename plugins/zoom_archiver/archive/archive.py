@@ -133,8 +133,9 @@ def archive_file(
         if found is not None:
             log.info("Already archived: %s (%s)", archive.url(planned.key), found.outcome)
             return found
-    # a new key is written only if still absent: a run archiving the same file at the same moment gets a 412, and
-    # the stored copy (same file id, size and sha256) is then verified and kept: already archived, by that run
+    # a new key is written only if still absent: a run archiving the same file at the same moment gets a 412 (or a
+    # 409 when both writes meet), and the stored copy (same file id, size and sha256) is then verified and kept:
+    # already archived, by that run; a 409 with nothing stored yet is retried
     absent = not force and archive.head(planned.key) is None
     with archive.only_if_absent(planned.key) if absent else contextlib.nullcontext():
         done = _retrying(attempts)(stream_to_s3, planned, zoom, s3_hook, archive, settings)

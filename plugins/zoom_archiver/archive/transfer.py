@@ -20,7 +20,12 @@ from zoom_archiver.archive.verifying_reader import VerifyingReader
 from zoom_archiver.errors import ConfigurationError, DownloadError, VerificationError, ZoomArchiverError
 from zoom_archiver.redaction import describe_exception
 from zoom_archiver.s3.bucket import ArchiveBucket
-from zoom_archiver.s3.errors import is_configuration_error, is_precondition_failed, stored_size_error
+from zoom_archiver.s3.errors import (
+    is_conditional_conflict,
+    is_configuration_error,
+    is_lost_write_race,
+    stored_size_error,
+)
 from zoom_archiver.s3.metadata import written_by_another_run
 from zoom_archiver.s3.object_lock import ensure_retention
 from zoom_archiver.settings import TransferSettings
@@ -122,13 +127,13 @@ def stream_to_s3(
     source = _Source(zoom, planned.download_url, planned.file_size)
     reader = source.reader(settings)
     own_uploads: list[str] = []
-    refused = False  # S3 answered 412 to our If-None-Match write: the key was written meanwhile
+    refused = False  # S3 answered 412 (or 409) to our If-None-Match write: another write of the key came first
     try:
         with bucket.uploads_created(planned.key, into=own_uploads):
             s3_hook.load_file_obj(reader, key=planned.key, bucket_name=bucket.name, replace=True)
     except Exception as exc:
         error = archiver_error(exc)
-        refused = is_precondition_failed(exc)
+        refused = is_lost_write_race(exc)
         if not _landed_despite(error, bucket, planned, reader):
             if own_uploads:  # the transfer manager aborts its upload too, but an abort can fail
                 bucket.abort_uploads_of_key(planned.key, own_uploads)
@@ -137,7 +142,7 @@ def stream_to_s3(
         source.close()
     sha = reader.sha256  # raises when the download did not end verified
     stored = _stored(bucket, planned, reader.bytes_read, settings)
-    # by our own write when its answer was lost and botocore's retry got the 412: the object names our run
+    # by our own write when its answer was lost and botocore's retry got the 412/409: the object names our run
     by_another_run = refused and written_by_another_run(stored, s3_hook.extra_args.get("Metadata") or {})
     bucket.put_sha256_tag(planned.key, sha, version_id=stored.get("VersionId"), fresh=True)
     log.info(
@@ -178,6 +183,12 @@ def archiver_error(exc: BaseException) -> ZoomArchiverError:
         cause = cause.__context__
     if isinstance(cause, ZoomArchiverError):
         return cause
+    if is_conditional_conflict(exc):
+        return DownloadError(
+            "S3 refused the upload (409 ConditionalRequestConflict): another write of the key was under way at the "
+            "same moment and is not stored yet",
+            retryable=True,
+        )
     if refused is not None:
         return ConfigurationError(
             f"S3 refused the upload ({describe_exception(refused)}): check the bucket (Variable zoom_archive_bucket), "
@@ -191,7 +202,8 @@ def _landed_despite(
     error: ZoomArchiverError, bucket: ArchiveBucket, planned: PlannedFile, reader: VerifyingReader
 ) -> bool:
     """True when S3 applied the upload although its answer was lost (a dropped connection after the write), or
-    refused it (412) because the key was written meanwhile, by another run or by our own lost write.
+    refused it (412, or 409 ``ConditionalRequestConflict`` when two writes met) because the key was written meanwhile,
+    by another run or by our own lost write. A 409 with nothing stored yet is not: a retryable failure.
 
     Only possible once every byte was read and verified; then the stored object must have our file id, our size
     and, read back, our SHA-256. Storing it again would only add a second version of the same bytes.

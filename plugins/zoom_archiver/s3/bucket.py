@@ -208,7 +208,8 @@ class ArchiveBucket:
     @contextmanager
     def only_if_absent(self, key: str) -> Iterator[None]:
         """In the block, writes of ``key`` (PutObject, CompleteMultipartUpload) carry ``If-None-Match: *``: S3 refuses
-        (412) the second of two runs writing the same key at once, so a key is never uploaded twice."""
+        the second of two runs writing the same key at once (412, or 409 ``ConditionalRequestConflict`` when the two
+        writes meet), so a key is never uploaded twice."""
 
         def condition(params: dict[str, Any], **_: Any) -> None:
             if (params.get("Bucket"), params.get("Key")) == (self.name, key):
@@ -244,32 +245,48 @@ class ArchiveBucket:
 
     def get_json(self, key: str, *, max_bytes: int = 16 * MIB) -> Any:
         """The JSON document at ``key`` (a manifest), or ``None`` when there is none, it is too big or not JSON."""
+        return self.read_json(key, max_bytes=max_bytes)[0]
+
+    def read_json(self, key: str, *, max_bytes: int = 16 * MIB) -> tuple[Any, str | None]:
+        """The JSON document at ``key`` and the ETag of the object read (for a conditional rewrite): the document is
+        ``None`` when the object is too big or not JSON, both are ``None`` when there is no object."""
         try:
             response = self.client.get_object(Bucket=self.name, Key=key)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in _NOT_FOUND:
-                return None
+                return None, None
             raise
+        etag = response.get("ETag")
         if response.get("ContentLength", 0) > max_bytes:
-            return None
+            return None, etag
         try:
-            return json.loads(response["Body"].read())
+            return json.loads(response["Body"].read()), etag
         except ValueError:
-            return None
+            return None, etag
 
     def put_manifest(
         self, key: str, body: bytes, meeting_uuid: str, *, extra_args: Mapping[str, Any] | None = None
     ) -> None:
         """Write a meeting manifest: JSON, user metadata ``zoom-meeting-uuid`` only (never ``zoom-file-id``), the
         archive's encryption and storage class from ``extra_args`` (``put_object`` arguments)."""
-        args = {k: v for k, v in (extra_args or {}).items() if k not in ("Metadata", "ContentType")}
+        self._put_manifest(key, body, meeting_uuid, extra_args, {})
+
+    def replace_manifest(
+        self, key: str, body: bytes, meeting_uuid: str, *, etag: str | None, extra_args: Mapping[str, Any] | None = None
+    ) -> None:
+        """:meth:`put_manifest` only if ``key`` still holds the object read with ``etag`` (``If-Match``), or, with
+        ``etag`` ``None``, still holds none (``If-None-Match: *``). Another writer first: S3 answers 412
+        ``PreconditionFailed`` (409 ``ConditionalRequestConflict`` when two writes meet; 404 ``NoSuchKey`` when the
+        object read was deleted). A store that ignores the conditions (s3rver) writes unconditionally."""
+        self._put_manifest(key, body, meeting_uuid, extra_args, {"IfMatch": etag} if etag else {"IfNoneMatch": "*"})
+
+    def _put_manifest(
+        self, key: str, body: bytes, uuid: str, extra_args: Mapping[str, Any] | None, condition: Mapping[str, Any]
+    ) -> None:
+        args = {k: v for k, v in (extra_args or {}).items() if k not in ("Metadata", "ContentType")} | dict(condition)
+        metadata = {MEETING_UUID_METADATA: metadata_value(uuid)}
         self.client.put_object(
-            Bucket=self.name,
-            Key=key,
-            Body=body,
-            ContentType="application/json",
-            Metadata={MEETING_UUID_METADATA: metadata_value(meeting_uuid)},
-            **args,
+            Bucket=self.name, Key=key, Body=body, ContentType="application/json", Metadata=metadata, **args
         )
 
     def list_objects(self, prefix: str) -> Iterator[ObjectTypeDef]:

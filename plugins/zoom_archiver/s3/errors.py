@@ -1,7 +1,10 @@
 """What S3's refusals mean for the user: the ones no retry cures (the bucket, the credentials, the KMS key), a failed
-``head_bucket`` explained, and an upload the store kept with another size than the bytes sent."""
+``head_bucket`` explained, a conditional write that lost a race for its key (412, 409), and an upload the store kept
+with another size than the bytes sent."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from botocore.exceptions import ClientError
 
@@ -12,6 +15,8 @@ _FORBIDDEN = ("403", "AccessDenied", "Forbidden", "AllAccessDisabled")
 _WRONG_REGION = ("301", "PermanentRedirect")
 #: Error codes no retry cures: the bucket, the credentials or the KMS key need a person (and any ``KMS*`` code).
 CONFIGURATION_CODES = frozenset(("AccessDenied", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"))
+#: The code of S3's 409 to one of two conditional writes of a key at the same moment.
+CONDITIONAL_CONFLICT = "ConditionalRequestConflict"
 
 
 def is_configuration_error(error: ClientError) -> bool:
@@ -20,18 +25,36 @@ def is_configuration_error(error: ClientError) -> bool:
     return code in CONFIGURATION_CODES or code.upper().startswith("KMS")
 
 
-def is_precondition_failed(exc: BaseException) -> bool:
-    """Whether S3 refused a conditional write (412 ``PreconditionFailed``: ``If-None-Match: *`` on a key another
-    writer stored first), anywhere in ``exc``'s chain (the transfer manager wraps S3's error in its own)."""
+def _client_errors(exc: BaseException) -> Iterator[ClientError]:
+    """Every :class:`ClientError` in ``exc``'s chain (the transfer manager wraps S3's error in its own)."""
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ClientError):
-            error = cause.response.get("Error", {})
-            status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if str(error.get("Code", "")) == "PreconditionFailed" or status == 412:
-                return True
+            yield cause
         cause = cause.__cause__ or cause.__context__
+
+
+def is_precondition_failed(exc: BaseException) -> bool:
+    """Whether S3 refused a conditional write (412 ``PreconditionFailed``: ``If-None-Match: *`` on a key another
+    writer stored first), anywhere in ``exc``'s chain (the transfer manager wraps S3's error in its own)."""
+    for error in _client_errors(exc):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if str(error.response.get("Error", {}).get("Code", "")) == "PreconditionFailed" or status == 412:
+            return True
     return False
+
+
+def is_conditional_conflict(exc: BaseException) -> bool:
+    """Whether S3 refused a conditional write with 409 ``ConditionalRequestConflict``, anywhere in ``exc``'s chain:
+    AWS's answer to one of two conditional PutObject/CompleteMultipartUpload calls on a key at the same moment (the
+    other may not be stored yet). Other 409s (``OperationAborted``, ...) are not."""
+    return any(str(e.response.get("Error", {}).get("Code", "")) == CONDITIONAL_CONFLICT for e in _client_errors(exc))
+
+
+def is_lost_write_race(exc: BaseException) -> bool:
+    """Whether a conditional write lost a race for its key: a 412 (:func:`is_precondition_failed`) or a 409
+    (:func:`is_conditional_conflict`). What the key holds now decides whose object it is; nothing yet: retry."""
+    return is_precondition_failed(exc) or is_conditional_conflict(exc)
 
 
 def stored_size_error(url: str, stored: int, sent: int) -> ZoomArchiverError:

@@ -3,8 +3,10 @@ file at the key is never touched, force, in-task retries, runs overlapping on a 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import types
 
 import pytest
 from botocore.exceptions import ClientError
@@ -28,7 +30,7 @@ from tests.unit.archive.support import (
     stored,
     tags,
 )
-from zoom_archiver.archive.archive import archive_file, existing_copy, file_metadata
+from zoom_archiver.archive.archive import archive_file, existing_copy, file_hook, file_metadata
 from zoom_archiver.errors import DownloadError, KeyConflict
 from zoom_archiver.model import ArchiveResult, PlannedFile
 from zoom_archiver.publish.assets import new_objects
@@ -166,6 +168,92 @@ class TestOverlappingRuns:
         result = run(planned, zoom)
         assert result.outcome == "archived"
         assert [o["key"] for o in new_objects([result.to_dict()])] == [planned.key]
+
+
+class Conflicting:
+    """S3 answers 409 ``ConditionalRequestConflict`` to our first conditional write of the key (PutObject or
+    CompleteMultipartUpload), as AWS does to one of two conditional writes meeting; ``writer`` (a run, or nobody)
+    has stored the same file at the key by the time we look again."""
+
+    EVENTS = ("before-call.s3.PutObject", "before-call.s3.CompleteMultipartUpload")
+
+    def __init__(self, s3, planned: PlannedFile, data: bytes, writer: str | None = OTHER_RUN) -> None:
+        self.s3, self.planned, self.data, self.writer, self.answered = s3, planned, data, writer, 0
+
+    def __call__(self, params: dict, **_) -> tuple | None:
+        """botocore's ``before-call``: ``params`` is the request (its headers); an answer skips sending it."""
+        if params.get("headers", {}).get("If-None-Match") != "*" or self.answered:
+            return None
+        self.answered += 1
+        if self.writer is not None:
+            meta = {**file_metadata(self.planned, self.writer), "writer": "the-other-run"}
+            self.s3.put_object(Bucket=BUCKET, Key=self.planned.key, Body=self.data, Metadata=meta)
+        error = {"Code": "ConditionalRequestConflict", "Message": "A conflicting conditional operation is in progress"}
+        return types.SimpleNamespace(status_code=409), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 409}}
+
+    def install(self, monkeypatch) -> None:
+        """Answer our writes while ``archive_file`` writes the key only if absent (on its own client)."""
+        original = ArchiveBucket.only_if_absent
+        conflicting = self
+
+        @contextlib.contextmanager
+        def only_if_absent(bucket: ArchiveBucket, key: str):
+            for event in conflicting.EVENTS:
+                bucket.client.meta.events.register(event, conflicting)
+            try:
+                with original(bucket, key):
+                    yield
+            finally:
+                for event in conflicting.EVENTS:
+                    bucket.client.meta.events.unregister(event, conflicting)
+
+        monkeypatch.setattr(ArchiveBucket, "only_if_absent", only_if_absent)
+
+
+class TestConditionalConflict:
+    """A 409 ``ConditionalRequestConflict`` is a lost race, decided like a 412 by what the key holds afterwards."""
+
+    @pytest.mark.parametrize("data", [pytest.param(SMALL, id="put"), pytest.param(MEDIUM, id="multipart")])
+    def test_another_runs_object_is_already_archived_and_not_announced(self, s3, run, make_planned, data,
+                                                                       monkeypatch):  # fmt: skip
+        planned = make_planned(file_size=len(data))
+        conflict = Conflicting(s3, planned, data)
+        conflict.install(monkeypatch)
+        zoom = FakeZoom(full(data))
+        result = run(planned, zoom)
+        assert conflict.answered == 1
+        assert s3.head_object(Bucket=BUCKET, Key=planned.key)["Metadata"]["writer"] == "the-other-run"
+        assert (result.outcome, result.sha256) == ("already_archived", hashlib.sha256(data).hexdigest())
+        assert new_objects([result.to_dict()]) == []
+        assert len(zoom.calls) == 1
+        assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+    def test_our_own_applied_write_is_archived_and_announced(self, s3, run, make_planned, monkeypatch):
+        planned = make_planned(file_size=len(SMALL))
+        Conflicting(s3, planned, SMALL, writer=THIS_RUN).install(monkeypatch)
+        result = run(planned, FakeZoom(full(SMALL)))
+        assert result.outcome == "archived"
+        assert [o["key"] for o in new_objects([result.to_dict()])] == [planned.key]
+
+    @pytest.mark.parametrize("data", [pytest.param(SMALL, id="put"), pytest.param(MEDIUM, id="multipart")])
+    def test_nothing_stored_yet_is_a_retryable_failure(self, s3, make_planned, settings, data, monkeypatch):
+        planned = make_planned(file_size=len(data))
+        Conflicting(s3, planned, data, writer=None).install(monkeypatch)
+        hook = file_hook(planned, settings, "aws_default", THIS_RUN)
+        with pytest.raises(DownloadError, match="409 ConditionalRequestConflict") as failed:
+            archive_file(planned, zoom=FakeZoom(full(data)), s3_hook=hook, bucket=BUCKET, settings=settings,
+                         attempts=1)  # fmt: skip
+        assert failed.value.retryable
+        assert_nothing_left(s3, planned.key)
+
+    def test_nothing_stored_yet_is_retried_and_then_archived(self, s3, run, make_planned, monkeypatch):
+        planned = make_planned(file_size=len(SMALL))
+        Conflicting(s3, planned, SMALL, writer=None).install(monkeypatch)
+        zoom = FakeZoom(full(SMALL))
+        result = run(planned, zoom)
+        assert len(zoom.calls) == 2  # the 409 attempt, then the retry that stored it
+        assert result.outcome == "archived"
+        assert stored(s3, planned.key) == SMALL
 
 
 class TestStorageClasses:

@@ -9,9 +9,11 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from zoom_archiver.discover.planning import meeting_entries
+from zoom_archiver.errors import ZoomArchiverError
 from zoom_archiver.publish.manifest import MANIFEST_VERSION, is_manifest_key, manifest_key, write_manifests
 from zoom_archiver.s3.bucket import ArchiveBucket
 
@@ -145,3 +147,122 @@ class TestWriteManifests:
         assert head["StorageClass"] == "STANDARD_IA"
         assert head["ContentType"] == "application/json"
         assert head["Metadata"] == {"zoom-meeting-uuid": UUID}
+
+
+def manifest_puts(s3) -> list[dict]:
+    """The conditions (``If-Match`` / ``If-None-Match``) of every manifest PutObject the client sends, recorded."""
+    sent: list[dict] = []
+
+    def record(params: dict, **_) -> None:
+        if params.get("url_path", "").endswith("/manifest.json"):
+            headers = params.get("headers", {})
+            sent.append({h: headers[h] for h in ("If-Match", "If-None-Match") if h in headers})
+
+    s3.meta.events.register("before-call.s3.PutObject", record)
+    return sent
+
+
+class TestManifestsNeverRegress:
+    """Writers race (a late webhook run, a scheduled run): the stored manifest is merged, never replaced."""
+
+    def test_a_late_stale_publish_keeps_a_complete_manifest_complete(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        archive(s3, f"{FOLDER}/t.bin", "t", b"tt")
+        bucket = ArchiveBucket(s3, BUCKET)
+        assert write_manifests(bucket, [entry(file("a", 1), file("t", 2, "TRANSCRIPT"))], now=NOW)[0]["written"]
+        complete, _ = stored_manifest(s3)
+        # the webhook run's discover saw the transcript still processing; its publish runs last
+        [late] = write_manifests(bucket, [entry(file("a", 1), processing=["t"])], now=NOW)
+        assert (late["written"], late["files"], late["missing"]) == (False, 2, 0)
+        assert stored_manifest(s3)[0] == complete
+        assert complete["complete"] is True
+
+    def test_a_concurrent_writer_first_is_merged_not_overwritten(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        archive(s3, f"{FOLDER}/b.bin", "b", b"bb")
+        bucket = ArchiveBucket(s3, BUCKET)
+        sent = manifest_puts(s3)
+        raced = []
+
+        def other_writer_first(params: dict, **_) -> None:
+            if params.get("url_path", "").endswith("/manifest.json") and not raced:
+                raced.append("")  # the other run writes between our read and our write: S3 answers ours 412
+                write_manifests(bucket, [entry(file("b", 2, "M4A"))], now=NOW)
+                raced[0] = s3.head_object(Bucket=BUCKET, Key=f"{FOLDER}/manifest.json")["ETag"]
+
+        s3.meta.events.register_first("before-call.s3.PutObject", other_writer_first)
+        [ours] = write_manifests(bucket, [entry(file("a", 1), processing=["b"])], now=NOW)
+        assert ours["written"] is True
+        manifest, _ = stored_manifest(s3)
+        assert sorted(f["file_id"] for f in manifest["files"]) == ["a", "b"]
+        assert (manifest["missing"], manifest["complete"]) == ([], True)
+        # the other run's write (none stored yet), ours (refused), ours again on what the other run stored
+        assert sent == [{"If-None-Match": "*"}, {"If-None-Match": "*"}, {"If-Match": raced[0]}]
+
+    def test_a_file_gone_from_s3_is_missing_not_kept(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        archive(s3, f"{FOLDER}/t.bin", "t", b"tt")
+        bucket = ArchiveBucket(s3, BUCKET)
+        write_manifests(bucket, [entry(file("a", 1), file("t", 2))], now=NOW)
+        s3.delete_object(Bucket=BUCKET, Key=f"{FOLDER}/t.bin")
+        [result] = write_manifests(bucket, [entry(file("a", 1))], now=NOW)  # a writer that does not list t
+        manifest, _ = stored_manifest(s3)
+        assert (result["written"], [f["file_id"] for f in manifest["files"]]) == (True, ["a"])
+        [gone] = manifest["missing"]
+        assert (gone["file_id"], gone["reason"], manifest["complete"]) == ("t", "not_archived", False)
+
+    def test_the_version_s3_holds_now_wins(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        bucket = ArchiveBucket(s3, BUCKET)
+        write_manifests(bucket, [entry(file("a", 1))], now=NOW)
+        sha = archive(s3, f"{FOLDER}/a.bin", "a", b"a2")  # archived again: Zoom's file changed
+        version = s3.head_object(Bucket=BUCKET, Key=f"{FOLDER}/a.bin")["VersionId"]
+        write_manifests(bucket, [entry(file("a", 1))], now=NOW)  # a stale writer: the old size
+        [listed] = stored_manifest(s3)[0]["files"]
+        assert (listed["sha256"], listed["version_id"], listed["size"]) == (sha, version, 2)
+
+    def test_the_trash_time_of_a_file_stays(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        bucket = ArchiveBucket(s3, BUCKET)
+        write_manifests(bucket, [entry(file("a", 1))], now=NOW, trashed={"a": "2024-12-02T00:00:00Z"})
+        assert not write_manifests(bucket, [entry(file("a", 1))], now=NOW)[0]["written"]
+        assert stored_manifest(s3)[0]["files"][0]["trashed_in_zoom_at"] == "2024-12-02T00:00:00Z"
+
+    def test_a_manifest_deleted_between_read_and_write_is_written_anew(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        archive(s3, f"{FOLDER}/t.bin", "t", b"tt")
+        bucket = ArchiveBucket(s3, BUCKET)
+        write_manifests(bucket, [entry(file("a", 1), processing=["t"])], now=NOW)
+        sent = manifest_puts(s3)
+        deleted = []
+
+        def delete_first(params: dict, **_) -> None:
+            if "If-Match" in params.get("headers", {}) and not deleted:
+                deleted.append(s3.delete_object(Bucket=BUCKET, Key=f"{FOLDER}/manifest.json"))
+
+        s3.meta.events.register_first("before-call.s3.PutObject", delete_first)
+        assert write_manifests(bucket, [entry(file("a", 1), file("t", 2))], now=NOW)[0]["written"]
+        assert [list(s) for s in sent] == [["If-Match"], ["If-None-Match"]]  # 404 NoSuchKey, then as a new one
+        assert stored_manifest(s3)[0]["complete"] is True
+
+    @pytest.mark.parametrize(("status", "code"), [(412, "PreconditionFailed"), (409, "ConditionalRequestConflict")])
+    def test_gives_up_after_five_lost_races(self, s3, monkeypatch, status, code):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        bucket = ArchiveBucket(s3, BUCKET)
+        attempts = []
+
+        def refuse(*args, **kwargs) -> None:
+            attempts.append(kwargs["etag"])
+            raise ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject")
+
+        monkeypatch.setattr(bucket, "replace_manifest", refuse)
+        with pytest.raises(ZoomArchiverError, match="changed by other writers during each of 5 attempts"):
+            write_manifests(bucket, [entry(file("a", 1))], now=NOW)
+        assert attempts == [None] * 5
+
+    def test_a_manifest_of_a_newer_schema_is_left_alone(self, s3):
+        archive(s3, f"{FOLDER}/a.bin", "a", b"a")
+        newer = json.dumps({"manifest_version": 2, "files": []}).encode()
+        s3.put_object(Bucket=BUCKET, Key=f"{FOLDER}/manifest.json", Body=newer)
+        assert not write_manifests(ArchiveBucket(s3, BUCKET), [entry(file("a", 1))], now=NOW)[0]["written"]
+        assert stored_manifest(s3)[0] == {"manifest_version": 2, "files": []}

@@ -170,3 +170,30 @@ class TestListingAndReports:
         bucket(s3).put_report("zoom/_audit/t/report.json", b"{}", "application/json")
         got = s3.get_object(Bucket=BUCKET, Key="zoom/_audit/t/report.json")
         assert (got["Body"].read(), got["ContentType"]) == (b"{}", "application/json")
+
+
+class TestConditionalManifest:
+    """Reading a manifest with its ETag and replacing it only if unchanged (moto honours If-Match/If-None-Match)."""
+
+    def test_read_json_gives_the_etag_and_none_without_an_object(self, s3):
+        assert bucket(s3).read_json("m.json") == (None, None)
+        etag = s3.put_object(Bucket=BUCKET, Key="m.json", Body=b'{"a": 1}')["ETag"]
+        assert bucket(s3).read_json("m.json") == ({"a": 1}, etag)
+        s3.put_object(Bucket=BUCKET, Key="m.json", Body=b"not json")
+        assert bucket(s3).read_json("m.json")[0] is None
+        assert bucket(s3).get_json("m.json") is None
+
+    def test_replaced_only_if_unchanged(self, s3):
+        archive = bucket(s3)
+        archive.replace_manifest("m.json", b"{}", "uuid", etag=None)
+        with pytest.raises(ClientError, match="PreconditionFailed"):  # If-None-Match: * on a stored object
+            archive.replace_manifest("m.json", b"[]", "uuid", etag=None)
+        _, etag = archive.read_json("m.json")
+        s3.put_object(Bucket=BUCKET, Key="m.json", Body=b'{"other": "writer"}')
+        with pytest.raises(ClientError, match="PreconditionFailed"):  # If-Match on the ETag read: changed since
+            archive.replace_manifest("m.json", b"[]", "uuid", etag=etag)
+        _, etag = archive.read_json("m.json")
+        archive.replace_manifest("m.json", b"[1]", "uuid", etag=etag, extra_args={"ContentType": "x", "Metadata": {}})
+        got = s3.get_object(Bucket=BUCKET, Key="m.json")
+        assert (got["Body"].read(), got["ContentType"], got["Metadata"]) == (b"[1]", "application/json",
+                                                                             {"zoom-meeting-uuid": "uuid"})  # fmt: skip
