@@ -2,11 +2,17 @@
 ### Audit of the Zoom archive in S3
 
 Lists Zoom's cloud recordings of a date range and the archive in S3, and reports per file: archived and intact
-(`zoom-file-id`, size and `sha256` tag agree), missing, size mismatch, tag missing, and objects Zoom no longer lists
-(kept). With `deep`, every object is read back and its SHA-256 recomputed (`corrupt` when it differs from the tag).
+(`zoom-file-id`, size and `sha256` tag agree with Zoom and with the hash recorded when the file was archived: the
+ledger's `hashes`, a repair's), missing, size mismatch, tag missing, differs from the archive, and objects Zoom no
+longer lists (kept). Files the reclaim trashed in Zoom (the `zoom_archive_reclaim` record) stay audited: their copy
+must be there, with the archived size and hash (`intact_trashed`). With `deep`, every object is read back and its
+SHA-256 recomputed, against the archive-time hash where one is recorded (`differs_from_archive`), else against its
+tag (`corrupt`). The report counts the files proven only against their own tag (`no_archive_hash`).
 
 It changes nothing in S3 or Zoom besides writing its reports, `<prefix>/_audit/<UTC time>/report.json` and
-`report.csv`, and **fails when a file is missing or corrupt**, naming it. Run it before deleting anything in Zoom.
+`report.csv`, and **fails when a file is missing, corrupt or differs from the archive, or when the audit is
+incomplete** (a user's listing failed, a Zoom record was rejected as malformed), naming it. Run it before deleting
+anything in Zoom.
 
 * **Manual**: trigger with `from_date` / `to_date` (UTC dates, inclusive) and `deep`.
 * **Weekly**: Mondays 06:00 UTC, the 30 days up to yesterday, plain (metadata and tags).
@@ -40,7 +46,10 @@ from zoom_archiver.tasks.dag_args import date_params, default_args
             False,
             type=["null", "boolean"],
             title="Deep",
-            description="Read every object back and recompute its SHA-256 (reads every byte of the range).",
+            description=(
+                "Read every object back and recompute its SHA-256 (reads every byte of the range); compared with"
+                " the hash recorded when it was archived, else with its sha256 tag."
+            ),
         ),
     },
 )
@@ -55,7 +64,8 @@ def zoom_recordings_audit() -> None:
     # A task of its own: a failed verdict is not retried, and never runs the audit again.
     @task(multiple_outputs=False, retries=0)
     def verdict(report: dict[str, Any]) -> dict[str, Any]:
-        """Fail the run, naming the files, when anything is missing or corrupt."""
+        """Fail the run, naming the files, when anything is missing, corrupt or differs from the archive, or the
+        audit is incomplete."""
         from zoom_archiver.tasks.audit import verdict as run
 
         return run(report)

@@ -1,13 +1,15 @@
 """The audit DAG end to end: ``airflow dags test`` of ``zoom_recordings_audit`` against the Zoom emulator and moto's
 S3 server over HTTP, after a real archive run of ``zoom_recordings_to_s3`` (the emulator's small ``demo`` seed).
 
-One archive run is shared by every assertion: a deep audit of the complete archive, then, after one object is
-deleted, another's bytes corrupted (same size, metadata and tag kept), a third's tag removed and a fourth file
-trashed in Zoom, a deep audit and a plain audit.
+One archive run is shared by every assertion: a deep audit of the complete archive (every file proven against the
+hash the archive run recorded in the ledger), then, after one object is deleted, another's bytes corrupted (same size,
+metadata and tag kept), a third's tag removed, a fourth file trashed in Zoom and an M4A's bytes replaced (same size)
+with its ``sha256`` tag recomputed to match, a deep audit and a plain audit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -68,7 +70,8 @@ def test_audit_proves_a_complete_archive_and_names_exactly_what_was_damaged(airf
     assert report["summary"]["problems"] == 0
     assert report["summary"]["counts"]["intact"] == len(objects)
     assert {f["key"] for f in report["files"]} == {o.key for o in objects}
-    assert all(f["sha256_read"] == f["sha256_tag"] for f in report["files"])
+    assert all(f["sha256_read"] == f["sha256_tag"] == f["archive_sha256"] for f in report["files"])
+    assert (report["summary"]["archive_hash"], report["summary"]["no_archive_hash"]) == (len(objects), 0)
 
     deleted, corrupted, untagged, trashed = objects[0], objects[1], objects[2], objects[3]
     s3.delete_object(Bucket=airflow.bucket, Key=deleted.key)
@@ -79,20 +82,36 @@ def test_audit_proves_a_complete_archive_and_names_exactly_what_was_damaged(airf
     s3.put_object_tagging(Bucket=airflow.bucket, Key=corrupted.key, Tagging={"TagSet": tags})
     s3.delete_object_tagging(Bucket=airflow.bucket, Key=untagged.key)
     stack.emulator("POST", "delete", json={"file_id": trashed.file_id})
+    replaced = next(o for o in objects[4:] if o.key.endswith(".m4a"))  # the tag recomputed: only the ledger knows
+    head = s3.head_object(Bucket=airflow.bucket, Key=replaced.key)
+    forged = b"\x01" * replaced.size
+    s3.put_object(Bucket=airflow.bucket, Key=replaced.key, Body=forged, Metadata=head["Metadata"],
+                  ContentType=head["ContentType"], Tagging=f"sha256={hashlib.sha256(forged).hexdigest()}")  # fmt: skip
     after_damage = snapshot(s3, airflow.bucket)
 
     deep, report = audit(airflow, stack, deep=True)
     assert deep.state == "failed"
     assert deep.states("verdict") == ["failed"]
-    assert problems(report) == {deleted.key: "missing", corrupted.key: "corrupt", untagged.key: "tag_missing"}
+    assert problems(report) == {
+        deleted.key: "missing",
+        corrupted.key: "differs_from_archive",  # the bytes, against the hash recorded when it was archived
+        untagged.key: "tag_missing",
+        replaced.key: "differs_from_archive",
+    }
     not_in_zoom = [f["key"] for f in report["files"] if f["status"] == "not_in_zoom"]
     assert not_in_zoom == [trashed.key]
-    for key in (deleted.key, corrupted.key, untagged.key):
+    assert f"differs_from_archive {replaced.key}" in deep.output
+    for key in (deleted.key, corrupted.key, untagged.key, replaced.key):
         assert key in deep.output, f"the failure does not name {key}"
 
     plain, report = audit(airflow, stack)
     assert plain.state == "failed"
-    assert problems(report) == {deleted.key: "missing", untagged.key: "tag_missing"}
+    # the recomputed tag differs from the archive-time hash: found without reading a byte
+    assert problems(report) == {
+        deleted.key: "missing",
+        untagged.key: "tag_missing",
+        replaced.key: "differs_from_archive",
+    }
 
     # the audits changed nothing in S3 besides their reports
     assert snapshot(s3, airflow.bucket) == after_damage

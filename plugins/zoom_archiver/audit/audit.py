@@ -1,19 +1,27 @@
-"""The audit: is every Zoom recording file of a date range in S3, intact? It reads, it never writes or deletes.
+"""The audit: is every Zoom recording file of a date range in S3, intact, as it was archived? It reads, it never
+writes or deletes.
 
 Zoom is listed exactly as the archiver lists it (:func:`~zoom_archiver.discover.listing.plan_listing` with a
 :class:`~zoom_archiver.discover.planning.Planner` and the configured key template), so each file's expected key is the
-key
-the archiver writes. S3 is listed under the prefix (ListObjectsV2), every object HEADed (in parallel) for our
-metadata, and the ``sha256`` tag read for the objects Zoom's files point at. Each file gets one status:
+key the archiver writes. S3 is listed under the prefix (ListObjectsV2), every object HEADed (in parallel) for our
+metadata, and the ``sha256`` tag read for the objects Zoom's files point at. What was recorded when the files were
+archived (:class:`Recorded`: the ledger's archive-time ``hashes``, a repair's, and the files the reclaim trashed in
+Zoom) is what a copy is proven against; the object's own tag only where nothing was recorded (such files are counted,
+``no_archive_hash``). Each file gets one status:
 
-* ``intact``: the key holds the file (``zoom-file-id``), with Zoom's size, and has a ``sha256`` tag (with ``deep``:
-  and its bytes, read back now, hash to that tag);
+* ``intact``: the key holds the file (``zoom-file-id``), with Zoom's size (and the archived size), and a ``sha256``
+  tag equal to the archive-time hash (none recorded: any tag); with ``deep``, its bytes, read back now, hash to the
+  archive-time hash (none recorded: to the tag);
+* ``intact_trashed``: the same for a file the reclaim trashed in Zoom (found by its ``zoom-file-id``): not a failure;
 * problems (they fail the audit): ``missing``, ``id_mismatch`` (the key holds another file, or an object without
-  our metadata), ``size_mismatch``, ``tag_missing``, ``corrupt`` (deep: the bytes do not hash to the tag),
+  our metadata), ``size_mismatch``, ``tag_missing``, ``differs_from_archive`` (the tag, or with ``deep`` the bytes,
+  differ from the archive-time hash), ``corrupt`` (deep, no archive-time hash: the bytes do not hash to the tag),
   ``check_failed`` (deep: reading the object failed);
 * reported, not a failure: ``not_readable`` (deep: an archive storage class, restore first) and ``not_in_zoom``
-  (an archived object of the range that Zoom no longer lists, e.g. trashed in Zoom: kept).
+  (an archived object of the range that Zoom no longer lists and the reclaim did not trash, e.g. deleted in Zoom by
+  someone: kept).
 
+A Zoom record the planner rejects (malformed: never archived) makes the audit incomplete: it fails, naming it.
 Objects without ``zoom-file-id`` (a per-meeting ``manifest.json``, the audit's own reports under ``<prefix>/_audit/``)
 are not recording files and are left out.
 """
@@ -21,78 +29,88 @@ are not recording files and are left out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from zoom_archiver.audit.rows import (
+    CHECK_FAILED,
+    CORRUPT,
+    DIFFERS_FROM_ARCHIVE,
+    ID_MISMATCH,
+    INTACT,
+    INTACT_TRASHED,
+    MISSING,
+    NOT_IN_ZOOM,
+    NOT_READABLE,
+    PROBLEMS,
+    SIZE_MISMATCH,
+    STATUSES,
+    TAG_MISSING,
+    ArchiveHash,
+    AuditRow,
+    classify,
+    trashed_row,
+    unlisted_row,
+)
 from zoom_archiver.audit.scan import SCAN_WORKERS, Scan, StoredObject, scan_bucket, with_tags
 from zoom_archiver.dates import Window, parse_date_param
 from zoom_archiver.discover.listing import DEFAULT_MODE, plan_listing
 from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.model import PlannedFile
 from zoom_archiver.s3 import verify
-from zoom_archiver.s3.metadata import OTHER_FILE, OTHER_SIZE, identity_mismatch
+from zoom_archiver.s3.metadata import identity_mismatch
 
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
     from zoom_archiver.settings import ArchiveSettings
     from zoom_archiver.zoom.client import ZoomClient
 
+__all__ = [
+    "CHECK_FAILED",
+    "CORRUPT",
+    "DIFFERS_FROM_ARCHIVE",
+    "ID_MISMATCH",
+    "INTACT",
+    "INTACT_TRASHED",
+    "MISSING",
+    "NOT_IN_ZOOM",
+    "NOT_READABLE",
+    "PROBLEMS",
+    "SIZE_MISMATCH",
+    "STATUSES",
+    "TAG_MISSING",
+    "Audit",
+    "AuditRow",
+    "Recorded",
+    "audit_window",
+    "check_files",
+    "classify",
+    "deep_check",
+    "run_audit",
+    "unlisted_row",
+]
+
 log = logging.getLogger(__name__)
 
 #: Days an audit without dates covers, ending yesterday (today's files may not be archived yet).
 DEFAULT_DAYS = 30
 
-INTACT = "intact"
-MISSING = "missing"
-ID_MISMATCH = "id_mismatch"
-SIZE_MISMATCH = "size_mismatch"
-TAG_MISSING = "tag_missing"
-CORRUPT = "corrupt"
-CHECK_FAILED = "check_failed"
-NOT_READABLE = "not_readable"
-NOT_IN_ZOOM = "not_in_zoom"
-STATUSES = (INTACT, MISSING, ID_MISMATCH, SIZE_MISMATCH, TAG_MISSING, CORRUPT, CHECK_FAILED, NOT_READABLE, NOT_IN_ZOOM)
-PROBLEMS = frozenset({MISSING, ID_MISMATCH, SIZE_MISMATCH, TAG_MISSING, CORRUPT, CHECK_FAILED})
-_DEEP_STATUS = {
-    verify.MATCH: INTACT,
-    verify.NOT_READABLE: NOT_READABLE,
-    verify.MISMATCH: CORRUPT,
-    verify.MISSING: MISSING,
-}
-
 
 @dataclass(frozen=True)
-class AuditRow:
-    """One line of the report: a Zoom file or an archived object, and its status."""
+class Recorded:
+    """What was recorded when files were archived and trashed: file id → archive-time SHA-256 and size (a repair's
+    over the ledger's), and file id → the reclaim's ``trashed`` entry (``at``, ``meeting``, ``size``)."""
 
-    status: str
-    key: str
-    file_id: str
-    meeting_uuid: str = ""
-    host_email: str = ""
-    file_type: str = ""
-    start_time: str = ""
-    zoom_size: int | None = None
-    s3_size: int | None = None
-    sha256_tag: str = ""
-    sha256_read: str = ""
-    storage_class: str = ""
-    version_id: str = ""
-    detail: str = ""
-
-    @property
-    def problem(self) -> bool:
-        return self.status in PROBLEMS
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    hashes: Mapping[str, ArchiveHash] = field(default_factory=dict)
+    trashed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
 class Audit:
-    """The outcome of one audit: a row per Zoom file and per archived object Zoom no longer lists."""
+    """The outcome of one audit: a row per Zoom file, per file the reclaim trashed, and per archived object Zoom no
+    longer lists."""
 
     window: Window
     deep: bool
@@ -112,8 +130,9 @@ class Audit:
 
     @property
     def failed(self) -> bool:
-        """Whether the audit must fail its run: a problem, or users whose listing failed (the proof is partial)."""
-        return bool(self.problems or self.user_failures)
+        """Whether the audit must fail its run: a problem, users whose listing failed or records the planner rejected
+        (the proof is partial)."""
+        return bool(self.problems or self.user_failures or self.rejected)
 
 
 def audit_window(from_date: Any, to_date: Any, *, today: date) -> Window:
@@ -128,70 +147,47 @@ def audit_window(from_date: Any, to_date: Any, *, today: date) -> Window:
     return Window(start, end, scheduled=False)
 
 
-def _in_window(stored: StoredObject, window: Window) -> bool:
-    """Whether the object's meeting started in ``window`` (an object without a start time is counted in)."""
+def _in_window(start_time: str, window: Window) -> bool:
+    """Whether a meeting that started at ``start_time`` is in ``window`` (no start time known: counted in)."""
     try:
-        return date.fromisoformat(stored.start_time[:10]) in window
+        return date.fromisoformat(start_time[:10]) in window
     except ValueError:
         return True
 
 
-def _file_row(planned: PlannedFile, status: str, stored: StoredObject | None, detail: str = "") -> AuditRow:
-    return AuditRow(
-        status=status,
-        key=planned.key,
-        file_id=planned.file_id,
-        meeting_uuid=planned.meeting_uuid,
-        host_email=planned.host_email,
-        file_type=planned.file_type,
-        start_time=planned.start_time,
-        zoom_size=planned.file_size,
-        s3_size=stored.size if stored else None,
-        sha256_tag=(stored.sha256_tag or "") if stored else "",
-        storage_class=stored.storage_class if stored else "",
-        version_id=(stored.version_id or "") if stored else "",
-        detail=detail,
-    )
-
-
-def classify(planned: PlannedFile, stored: StoredObject | None, *, foreign: bool = False) -> AuditRow:
-    """The status of one Zoom file from what its key holds (the tag already read when there is an object)."""
-    if stored is None:
-        if foreign:
-            return _file_row(planned, ID_MISMATCH, None, "the key holds an object without zoom-file-id")
-        return _file_row(planned, MISSING, None, "no object at the key")
-    mismatch = identity_mismatch(stored.file_id, stored.size, planned.file_id, planned.file_size)
-    if mismatch == OTHER_FILE:
-        return _file_row(planned, ID_MISMATCH, stored, f"the key holds zoom-file-id {stored.file_id!r}")
-    if mismatch == OTHER_SIZE:
-        return _file_row(planned, SIZE_MISMATCH, stored, f"{stored.size} bytes in S3, {planned.file_size} in Zoom")
-    if not stored.sha256_tag and stored.tag_refused:
-        return _file_row(planned, NOT_READABLE, stored, stored.unreadable or "S3 refused to read its tags")
-    if not stored.sha256_tag:
-        return _file_row(planned, TAG_MISSING, stored, "no sha256 tag")
-    return _file_row(planned, INTACT, stored)
-
-
-def unlisted_row(stored: StoredObject) -> AuditRow:
-    """An archived object of the range that Zoom no longer lists (trashed or deleted in Zoom): kept, reported."""
-    return AuditRow(
-        status=NOT_IN_ZOOM,
-        key=stored.key,
-        file_id=stored.file_id,
-        meeting_uuid=stored.meeting_uuid,
-        start_time=stored.start_time,
-        s3_size=stored.size,
-        storage_class=stored.storage_class,
-        version_id=stored.version_id or "",
-        detail="archived; Zoom no longer lists it (kept)",
-    )
+def trashed_in_range(
+    files: Sequence[PlannedFile], scan: Scan, recorded: Recorded, window: Window
+) -> dict[str, StoredObject | None]:
+    """The files the reclaim trashed that Zoom does not list (again), whose meeting is in ``window``, with the
+    object holding each (``None``: none under the prefix; its meeting's date from its other files, else unknown and
+    counted in)."""
+    listed = {f.file_id for f in files}
+    by_id: dict[str, StoredObject] = {}
+    for key in sorted(scan.objects, reverse=True):
+        by_id[scan.objects[key].file_id] = scan.objects[key]
+    starts = {s.meeting_uuid: s.start_time for s in scan.objects.values() if s.start_time}
+    starts.update((f.meeting_uuid, f.start_time) for f in files)
+    found: dict[str, StoredObject | None] = {}
+    for file_id, entry in sorted(recorded.trashed.items()):
+        stored = by_id.get(file_id)
+        start = stored.start_time if stored else starts.get(str(entry.get("meeting") or ""), "")
+        if file_id not in listed and _in_window(start, window):
+            found[file_id] = stored
+    return found
 
 
 def check_files(
-    files: Sequence[PlannedFile], scan: Scan, bucket: ArchiveBucket, window: Window, *, workers: int = SCAN_WORKERS
+    files: Sequence[PlannedFile],
+    scan: Scan,
+    bucket: ArchiveBucket,
+    window: Window,
+    *,
+    recorded: Recorded | None = None,
+    workers: int = SCAN_WORKERS,
 ) -> list[AuditRow]:
     """A row per Zoom file (tags read for the files whose key holds them, same size), then a row per archived object
-    of ``window`` that no Zoom file points at."""
+    of ``window`` that no Zoom file points at, then a row per file of ``window`` the reclaim trashed in Zoom."""
+    recorded = recorded or Recorded()
     wanted = {f.key for f in files}
     candidates = [
         scan.objects[f.key]
@@ -199,31 +195,66 @@ def check_files(
         if f.key in scan.objects
         and identity_mismatch(scan.objects[f.key].file_id, scan.objects[f.key].size, f.file_id, f.file_size) is None
     ]
-    tagged = with_tags(bucket, candidates, workers)
-    rows = [classify(f, tagged.get(f.key) or scan.objects.get(f.key), foreign=f.key in scan.foreign) for f in files]
-    unlisted = [s for key, s in scan.objects.items() if key not in wanted and _in_window(s, window)]
+    trashed = trashed_in_range(files, scan, recorded, window)
+    held = {s.key: s for s in trashed.values() if s is not None}
+    checked = {s.key for s in candidates}
+    tagged = with_tags(bucket, [*candidates, *(s for key, s in held.items() if key not in checked)], workers)
+    rows = [
+        classify(
+            f,
+            tagged.get(f.key) or scan.objects.get(f.key),
+            foreign=f.key in scan.foreign,
+            recorded=recorded.hashes.get(f.file_id),
+        )
+        for f in files
+    ]
+    accounted = wanted | set(held)
+    unlisted = [s for key, s in scan.objects.items() if key not in accounted and _in_window(s.start_time, window)]
     rows.extend(unlisted_row(s) for s in sorted(unlisted, key=lambda s: s.key))
+    for file_id, stored in trashed.items():
+        copy = (tagged.get(stored.key) or stored) if stored else None
+        rows.append(trashed_row(file_id, recorded.trashed[file_id], copy, recorded.hashes.get(file_id)))
     return rows
+
+
+def _deep_status(row: AuditRow, outcome: str) -> str:
+    if outcome == verify.MATCH:
+        return row.status
+    if outcome == verify.MISMATCH:
+        return DIFFERS_FROM_ARCHIVE if row.archive_sha256 else CORRUPT
+    return {verify.NOT_READABLE: NOT_READABLE, verify.MISSING: MISSING}.get(outcome, CHECK_FAILED)
 
 
 def deep_check(
     rows: Sequence[AuditRow], scan: Scan, bucket: ArchiveBucket, *, workers: int = verify.DEEP_WORKERS
 ) -> list[AuditRow]:
-    """Re-read and hash every intact object; a hash that differs from the tag makes the file ``corrupt``."""
+    """Re-read and hash every intact object (trashed ones too) and compare with the hash recorded when it was archived
+    (``differs_from_archive`` when it differs) or, none recorded, with its tag (``corrupt``)."""
+    checked = (INTACT, INTACT_TRASHED)
     targets = [
-        verify.Target(r.key, r.s3_size or 0, r.sha256_tag, r.version_id or None, scan.objects[r.key].unreadable)
+        verify.Target(
+            r.key,
+            r.s3_size or 0,
+            r.archive_sha256 or r.sha256_tag,
+            r.version_id or None,
+            scan.objects[r.key].unreadable,
+        )
         for r in rows
-        if r.status == INTACT
+        if r.status in checked
     ]
     by_key = {v.key: v for v in verify.verify_targets(bucket, targets, workers=workers)}
     out: list[AuditRow] = []
     for row in rows:
-        found = by_key.get(row.key) if row.status == INTACT else None
+        found = by_key.get(row.key) if row.status in checked else None
         if found is None:
             out.append(row)
             continue
-        status = _DEEP_STATUS.get(found.outcome, CHECK_FAILED)
-        changes = {"status": status, "sha256_read": found.actual or "", "detail": found.detail}
+        detail = found.detail.replace("the sha256 tag", "the archive-time hash") if row.archive_sha256 else found.detail
+        changes = {
+            "status": _deep_status(row, found.outcome),
+            "sha256_read": found.actual or "",
+            "detail": "; ".join(part for part in (row.detail, detail) if part),
+        }
         out.append(AuditRow(**{**row.to_dict(), **changes}))
     return out
 
@@ -237,15 +268,16 @@ def run_audit(
     deep: bool,
     list_workers: int,
     participant_audio: str = DEFAULT_MODE,
+    recorded: Recorded | None = None,
 ) -> Audit:
     """List Zoom for ``window`` (participant audio files as the archive lists them) and S3 for the prefix, and give
-    every file its status (``deep``: re-hash too)."""
+    every file (and every file of ``recorded.trashed``) its status against ``recorded`` (``deep``: re-hash too)."""
     users = client.list_users()
     planner = Planner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
     listing = plan_listing(client, users, [window], planner, workers=list_workers, participant_audio=participant_audio)
     log.info("Zoom lists %d completed files for %s (%d users)", len(listing.files), window, len(users))
     scan = scan_bucket(bucket, settings.prefix)
-    rows = check_files(listing.files, scan, bucket, window)
+    rows = check_files(listing.files, scan, bucket, window, recorded=recorded)
     if deep:
         rows = deep_check(rows, scan, bucket)
     return Audit(

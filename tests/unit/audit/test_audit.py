@@ -136,6 +136,17 @@ class TestProblems:
         assert row.sha256_read == hashlib.sha256(b"x" * mp4.file_size).hexdigest() != row.sha256_tag
         assert [r.key for r in deep.problems] == [mp4.key]
 
+    def test_a_record_the_planner_rejects_fails_the_audit_naming_it(self, s3, bucket, real_listing, real_host, files):
+        archive(s3, files)
+        raw = real_listing["meetings"][1]["recording_files"][0]
+        raw["download_url"] = "ftp://elsewhere/x"  # malformed: the archive never planned (nor archived) it
+        result = run(FakeZoom(real_listing["meetings"], real_host), bucket)
+        assert result.failed
+        assert not result.problems  # no row: the file was never planned
+        [(where, reason)] = result.rejected
+        assert raw["id"] in where
+        assert "download_url" in reason
+
     def test_a_users_listing_failure_fails_the_audit(self, s3, bucket, real_host, files):
         archive(s3, files)
         zoom = FakeZoom([], real_host, ZoomApiError("HTTP 404 code=1001 User does not exist", status=404, code=1001))

@@ -14,9 +14,10 @@ from zoom_archiver.dates import Window
 AT = datetime(2026, 12, 7, 6, 0, 5, tzinfo=timezone.utc)
 
 
-def result(*rows: audit.AuditRow, failures=()) -> audit.Audit:
+def result(*rows: audit.AuditRow, failures=(), rejected=()) -> audit.Audit:
     window = Window(date(2026, 11, 1), date(2026, 11, 30), scheduled=False)
-    return audit.Audit(window, deep=True, rows=list(rows), user_failures=list(failures), s3_objects=len(rows))
+    return audit.Audit(window, deep=True, rows=list(rows), user_failures=list(failures), s3_objects=len(rows),
+                       rejected=list(rejected))  # fmt: skip
 
 
 def row(status: str, n: int) -> audit.AuditRow:
@@ -81,3 +82,32 @@ def test_many_problems_are_counted_and_the_first_named():
     assert len(report["problem_files"]) == audit_report.MAX_NAMED
     assert audit_report.verdict(report).endswith("and 60 more")
     assert "  ... and 30 more (see the report)" in audit_report.log_lines(report)
+
+
+def test_rejected_records_fail_the_audit_each_named():
+    rejected = [("meeting m== (2026-11-02) file #0 f-1", "file has no usable download_url"), ("meeting", "no uuid")]
+    audit_result = result(row("intact", 1), rejected=rejected)
+    report = audit_report.summary(audit_result)
+    assert report["failed"] is True
+    assert report["malformed_records"] == 2  # the count, as before
+    assert report["rejected_records"] == [list(r) for r in rejected]
+    reason = audit_report.verdict(report)
+    assert reason is not None
+    assert "2 Zoom records were rejected as malformed (never archived)" in reason
+    assert "meeting m== (2026-11-02) file #0 f-1: file has no usable download_url" in reason
+    lines = audit_report.log_lines(report)
+    assert "  MALFORMED meeting: no uuid (never archived: the audit is incomplete)" in lines
+    assert lines[-1].endswith("FAILED")
+    doc = json.loads(audit_report.to_json(audit_result, run_id="r", generated_at=AT, bucket="b"))
+    assert doc["malformed_records"] == [list(r) for r in rejected]
+
+
+def test_new_statuses_and_columns_only_add_to_the_report():
+    assert audit_report.CSV_COLUMNS[:14] == (
+        *("status", "key", "file_id", "meeting_uuid", "host_email", "file_type", "start_time", "zoom_size"),
+        *("s3_size", "sha256_tag", "sha256_read", "storage_class", "version_id", "detail"),
+    )
+    assert {"archive_sha256", "archive_size", "trashed_at"} <= set(audit_report.CSV_COLUMNS)
+    report = audit_report.summary(result(row("intact_trashed", 1), row("differs_from_archive", 2)))
+    assert report["problems"] == 1
+    assert report["zoom_files"] == 2

@@ -77,3 +77,40 @@ def test_bad_dates_fail_without_retries(s3, zoom):
     with pytest.raises(AirflowFailException, match="to_date 2024-11-01 is before from_date 2024-11-29"):
         audit_task.audit({"from_date": "2024-11-29", "to_date": "2024-11-01"}, {}, now=NOW)
     assert keys(s3) == []
+
+
+def test_the_task_reads_the_archive_time_hashes_and_the_trashed_files(s3, zoom, real_listing, real_host, monkeypatch):
+    from airflow.sdk import Variable
+
+    from tests.unit.audit.test_archive_proof import recorded_hashes, replace
+    from zoom_archiver.ledger import dump_hashes
+
+    files = planned_files(real_listing, real_host)
+    archive(s3, files)
+    mp4, m4a = files[0], files[1]
+    replace(s3, mp4, b"z" * (mp4.file_size or 0))  # same size, tag recomputed
+    hashes = recorded_hashes(files)
+    ledger = {"version": 2, "archived": {}, "hashes": dump_hashes({mp4.file_id: hashes[mp4.file_id]})}
+    meeting = real_listing["meetings"][1]
+    meeting["recording_files"] = [f for f in meeting["recording_files"] if f.get("id") != m4a.file_id]
+    trashed = {m4a.file_id: {"at": "2024-12-06T10:00:00+00:00", "meeting": m4a.meeting_uuid, "size": 1}}
+    record = {"version": 1, "trashed": trashed, "hashes": dump_hashes({m4a.file_id: hashes[m4a.file_id]})}
+    store = {"zoom_archive_bucket": BUCKET, "zoom_archive_prefix": "zoom", "zoom_archive_ledger": json.dumps(ledger),
+             "zoom_archive_reclaim": json.dumps(record)}  # fmt: skip
+    monkeypatch.setattr(Variable, "get", staticmethod(lambda key, default=None: store.get(key, default)))
+    report = audit_task.audit(PARAMS, {}, now=NOW)
+    assert report["counts"]["differs_from_archive"] == 1
+    assert report["counts"]["intact_trashed"] == 1
+    assert (report["archive_hash"], report["no_archive_hash"]) == (2, 1)
+    with pytest.raises(AirflowFailException, match=f"differs_from_archive {mp4.key}"):
+        audit_task.verdict(report)
+
+
+def test_a_malformed_record_fails_the_verdict_naming_it(s3, zoom, real_listing, real_host):
+    files = planned_files(real_listing, real_host)
+    archive(s3, files)
+    zoom.meetings[1]["recording_files"][2]["download_url"] = "ftp://elsewhere/x"
+    report = audit_task.audit(PARAMS, {}, now=NOW)
+    assert report["problems"] == 0
+    with pytest.raises(AirflowFailException, match="rejected as malformed.*download_url"):
+        audit_task.verdict(report)
