@@ -19,7 +19,7 @@ proven like the others and left in Zoom, reported.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,12 @@ if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
 
 log = logging.getLogger(__name__)
+
+#: Why a file Zoom lists without a size and whose only hash is one repair download's is held back.
+ONE_DOWNLOAD = (
+    "Zoom gives no size and its only recorded hash is one repair download's: not trashed on one download's word "
+    "(a later download compared with the stored copy confirms it)"
+)
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,8 @@ def decide(
             hold = _hold(f, ledger, record, now, grace_days)
             if hold:
                 verdict.reasons.append(f"{f.file_id}: {hold}")
+                if hold == ONE_DOWNLOAD:  # a second download compared with the stored copy confirms it
+                    verdict.repair.append(f)
             else:
                 to_prove.append(f)
     proofs = parallel_map(
@@ -194,6 +202,39 @@ def _hold(planned: PlannedFile, ledger: Ledger, record: ReclaimRecord, now: date
     )
 
 
+def needs_witness(planned: PlannedFile, ledger: Ledger, record: ReclaimRecord) -> bool:
+    """Whether the stored copy of ``planned`` waits for a second witness (a download compared with it, writing
+    nothing): no hash was recorded, or Zoom gives no size and its only hash is one repair download's."""
+    return recorded_hash(planned.file_id, ledger, record) is None or (
+        _single_download_hold(planned, ledger, record) is not None
+    )
+
+
+#: Downloads one file from Zoom and hashes it, writing nothing: its SHA-256 and byte count.
+Download = Callable[[PlannedFile], tuple[str, int]]
+
+
+def confirm_copy(bucket: ArchiveBucket, planned: PlannedFile, download: Download, record: ReclaimRecord) -> bool:
+    """Compare the stored copy of ``planned`` with a new download from Zoom, writing no bytes. When they are equal
+    the hash is recorded as confirmed (two witnesses: the stored bytes and this download; the ``sha256`` tag is set
+    to it if it differs) and ``True`` is returned; ``False``: no copy of ours, or another one (archive it again)."""
+    head = bucket.head(planned.key)
+    if head is None or not bucket.holds(head, planned.file_id, planned.file_size):
+        return False
+    version = head.get("VersionId")
+    stored = bucket.sha256_of_object(planned.key, version_id=version)
+    if download(planned) != stored:
+        log.warning("The copy of %s differs from Zoom's bytes: archiving it again", planned.key)
+        return False
+    record.hashes[planned.file_id] = stored
+    record.confirmed.add(planned.file_id)
+    tag, _ = bucket.read_sha256_tag(planned.key, version_id=version)
+    if tag != stored[0]:
+        bucket.put_sha256_tag(planned.key, stored[0], version_id=version)
+    log.info("The copy of %s equals Zoom's bytes (compared, nothing written); a later run proves it", planned.key)
+    return True
+
+
 def _single_download_hold(planned: PlannedFile, ledger: Ledger, record: ReclaimRecord) -> str | None:
     """A file Zoom lists without a size is never trashed on one download's word: its only hash is a repair's (or a
     repair's that the archive-time hash does not confirm)."""
@@ -202,7 +243,7 @@ def _single_download_hold(planned: PlannedFile, ledger: Ledger, record: ReclaimR
         return None
     if planned.file_id in record.confirmed:
         return None
-    return "Zoom gives no size and its only recorded hash is one repair download's: not trashed on one download's word"
+    return ONE_DOWNLOAD
 
 
 def _ledger_hold(file_id: str, ledger: Ledger) -> str | None:

@@ -118,6 +118,7 @@ class ReclaimRecord:
         horizon = (now - timedelta(days=KEEP_DAYS)).isoformat()
         self.trashed = {k: v for k, v in self.trashed.items() if str(v.get("at", "")) >= horizon}
         self.recovered = {k: v for k, v in self.recovered.items() if v >= horizon}
+        self.confirmed &= set(self.hashes)
 
     def dumps(self) -> str:
         return json.dumps(

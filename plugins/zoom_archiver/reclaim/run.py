@@ -138,26 +138,36 @@ def base_report(
 
 
 def repair(
-    held: Sequence[MeetingVerdict], rearchive: Rearchive, record: ReclaimRecord, *, cap: int
-) -> tuple[list[str], list[dict[str, str]], int]:
-    """Archive again from Zoom (``rearchive``: the archive path, forced) the missing or damaged copies, at most
-    ``cap`` a run; keep each new hash. Returns the repaired file ids, the failures, and how many were deferred."""
-    repaired: list[str] = []
-    failed: list[dict[str, str]] = []
+    held: Sequence[MeetingVerdict],
+    rearchive: Rearchive,
+    record: ReclaimRecord,
+    *,
+    cap: int,
+    confirm: Callable[[PlannedFile], bool] | None = None,
+) -> dict[str, Any]:
+    """Repair the held meetings' copies, at most ``cap`` a run: ``confirm`` (when given) compares a copy waiting for
+    a second witness with a new download, writing nothing; what it does not confirm, and every missing or damaged
+    copy, is archived again from Zoom (``rearchive``: the archive path, forced) and its new hash kept.
+    Returns the repaired and confirmed file ids, the failures, and how many were deferred."""
+    done: dict[str, Any] = {"repaired": [], "confirmed": [], "repair_failed": []}
     todo = [f for v in held for f in v.repair]
-    deferred = max(0, len(todo) - cap)
+    done["repair_deferred"] = deferred = max(0, len(todo) - cap)
     if deferred:
         log.warning("%d copies to repair are left for the next runs (at most %d a run)", deferred, cap)
     for planned in todo[:cap]:
         try:
+            if confirm is not None and confirm(planned):
+                done["confirmed"].append(planned.file_id)
+                continue
             result = rearchive(planned)
         except Exception as exc:
-            failed.append({"file_id": planned.file_id, "error": describe_exception(exc)[:300]})
+            done["repair_failed"].append({"file_id": planned.file_id, "error": describe_exception(exc)[:300]})
             continue
         record.hashes[planned.file_id] = (result.sha256, result.size)
-        repaired.append(planned.file_id)
+        record.confirmed.discard(planned.file_id)
+        done["repaired"].append(planned.file_id)
         log.warning("Repaired %s (archived again from Zoom); a later run proves it before trashing", planned.key)
-    return repaired, failed, deferred
+    return done
 
 
 def _maybe_applied(exc: ZoomArchiverError) -> bool:

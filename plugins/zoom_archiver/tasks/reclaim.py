@@ -10,7 +10,9 @@ without versioning).
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,11 +25,11 @@ from zoom_archiver.model import ArchiveResult, PlannedFile
 from zoom_archiver.publish.manifest import write_manifests
 from zoom_archiver.reclaim import record as reclaim_record
 from zoom_archiver.reclaim import run as steps
-from zoom_archiver.reclaim.proof import MeetingVerdict
+from zoom_archiver.reclaim.proof import Download, MeetingVerdict, confirm_copy, needs_witness
 from zoom_archiver.s3 import versions
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.connect import archive_bucket
-from zoom_archiver.settings import ArchiveSettings, load_settings, trash_after_days
+from zoom_archiver.settings import MIB, ArchiveSettings, load_settings, trash_after_days
 from zoom_archiver.tasks.common import airflow_errors, run_today
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     held = [v for v in verdicts if not v.proven]
     report = steps.base_report(dry_run, grace, window, verdicts, failures) | {"warnings": warnings}
     if trasher is not None:
-        report |= _after_trash(settings, hook, bucket, trasher, held, now)
+        report |= _after_trash(settings, hook, bucket, trasher, held, ledger)
     report["total"] = dict(record.totals)
     steps.log_report(report, held)
     _fail_on_failures(report)
@@ -99,17 +101,45 @@ def _after_trash(
     bucket: ArchiveBucket,
     trasher: steps.Trasher,
     held: list[MeetingVerdict],
-    now: datetime,
+    ledger: ledger_mod.Ledger,
 ) -> dict[str, Any]:
-    """After all trashing: repair the held meetings' damaged copies, keep the record, rewrite manifests."""
+    """After all trashing: repair (or confirm) the held meetings' copies, keep the record, rewrite manifests."""
     record = trasher.record
     done: dict[str, Any] = {"trashed": trasher.report(), "trash_failed": trasher.failed}
-    repaired = steps.repair(held, _rearchive(settings, hook), record, cap=settings.max_files_per_run)
-    done["repaired"], done["repair_failed"], done["repair_deferred"] = repaired
-    record.prune(now)
+    confirm = _confirm(bucket, hook, ledger, record)
+    done |= steps.repair(held, _rearchive(settings, hook), record, cap=settings.max_files_per_run, confirm=confirm)
+    record.prune(trasher.now)
     reclaim_record.write_record(record)
     done["manifests"] = _rewrite_manifests(settings, bucket, trasher.touched, record)
     return done
+
+
+def _confirm(
+    bucket: ArchiveBucket, hook: Any, ledger: ledger_mod.Ledger, record: reclaim_record.ReclaimRecord
+) -> Callable[[PlannedFile], bool]:
+    """Compare, writing nothing, a stored copy waiting for a second witness (no hash recorded, or a size-less file's
+    single repair download) with a new download from Zoom; ``False`` for any other copy (archived again)."""
+
+    def confirm(planned: PlannedFile) -> bool:
+        if not needs_witness(planned, ledger, record):
+            return False
+        return confirm_copy(bucket, planned, _download_hash(hook), record)
+
+    return confirm
+
+
+def _download_hash(hook: Any) -> Download:
+    """Download a file from Zoom and hash it, keeping nothing (one 1 MiB chunk in memory)."""
+
+    def download(planned: PlannedFile) -> tuple[str, int]:
+        sha, total = hashlib.sha256(), 0
+        with hook.open_download(planned.download_url) as opened:
+            for chunk in iter(lambda: opened.stream.read(MIB), b""):
+                sha.update(chunk)
+                total += len(chunk)
+        return sha.hexdigest(), total
+
+    return download
 
 
 def _rearchive(settings: ArchiveSettings, zoom: Any) -> steps.Rearchive:

@@ -200,7 +200,7 @@ def test_a_file_without_a_size_is_not_trashed_on_one_repair_download(archive, bu
     files = [archive.files["a1"], no_size, archive.files["b1"]]
     repaired = archive.ledger.hashes.pop("a2")  # only a repair (one download, written) recorded its hash
     record = ReclaimRecord(hashes={"a2": repaired})
-    _held(archive.decide(bucket, record=record, files=files), "a2: Zoom gives no size", repaired=[])
+    _held(archive.decide(bucket, record=record, files=files), "a2: Zoom gives no size", repaired=["a2"])
     # confirmed by a second witness (a download that matched the stored copy), or by the archive-time hash: proven
     assert archive.decide(bucket, record=ReclaimRecord(hashes={"a2": repaired}, confirmed={"a2"}), files=files)[
         MEETING

@@ -5,6 +5,7 @@ that file only, and the report counts files and bytes per run and in total."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from datetime import date, datetime, timezone
 from typing import Any
@@ -27,6 +28,8 @@ from zoom_archiver.tasks import reclaim as reclaim_task
 BUCKET = "zoom-reclaim-task"
 NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
 CONTEXT = {"data_interval_end": NOW, "run_id": "r"}
+#: How many times each file's id is repeated in its bytes (what Zoom serves and the fixture archived).
+COUNTS = {"a1": 300, "a2": 200, "b1": 100}
 
 
 class Killed(BaseException):
@@ -39,11 +42,19 @@ class FakeZoom:
         self.refuse: set[str] = set()
         self.kill_at: str | None = None
         self.no_answer: set[str] = set()
+        self.downloads: list[str] = []
+        #: what Zoom serves for a file id (default: the bytes archived in the fixture)
+        self.serves: dict[str, bytes] = {}
         self.list_workers = 1
         self.participant_audio = "auto"
 
     def get_conn(self) -> FakeZoom:
         return self
+
+    def open_download(self, url: str) -> _Opened:
+        fid = url.rsplit("/", 1)[1]
+        self.downloads.append(fid)
+        return _Opened(io.BytesIO(self.serves.get(fid, fid.encode() * COUNTS[fid])))
 
     def list_users(self) -> list[dict[str, Any]]:
         return [{"id": "u1", "email": "brian@example.com"}]
@@ -58,6 +69,19 @@ class FakeZoom:
         self.trashed.append((meeting_uuid, file_id))
 
 
+class _Opened:
+    """A download opened by :meth:`FakeZoom.open_download`: its body in ``stream``."""
+
+    def __init__(self, stream: io.BytesIO) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> _Opened:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 @pytest.fixture
 def world(monkeypatch, make_planned):
     with mock_aws():
@@ -66,14 +90,15 @@ def world(monkeypatch, make_planned):
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         zoom, ledger, variables = FakeZoom(), Ledger(), {"zoom_archive_trash_after_days": "7"}
         files = []
-        for fid, meeting, size in (("a1", "m1==", 300), ("a2", "m1==", 200), ("b1", "m2==", 100)):
-            data = fid.encode() * size
+        for fid, meeting in (("a1", "m1=="), ("a2", "m1=="), ("b1", "m2==")):
+            data = fid.encode() * COUNTS[fid]
             planned = make_planned(
                 file_id=fid,
                 meeting_uuid=meeting,
                 file_size=len(data),
                 key=f"zoom/{fid}",
                 start_time="2026-02-01T10:00:00Z",
+                download_url=f"https://zoom.example/rec/download/{fid}",
             )
             sha = hashlib.sha256(data).hexdigest()
             s3.put_object(
@@ -160,7 +185,7 @@ def _with_repair(world: dict[str, Any], repaired: list[str]) -> dict[str, Any]:
 
     def archive_file(planned, *, force, **_: Any) -> ArchiveResult:
         assert force, "a repair must archive again even when S3 seems to have the file"
-        data = planned.file_id.encode() * (planned.file_size // len(planned.file_id))
+        data = planned.file_id.encode() * COUNTS[planned.file_id]
         sha = hashlib.sha256(data).hexdigest()
         world["s3"].put_object(
             Bucket=BUCKET,
@@ -345,3 +370,45 @@ def test_a_delete_without_an_answer_stays_pending_and_counts_as_trashed_once_zoo
     assert record.trashed["b1"]["unconfirmed"] is True
     assert record.pending == {}
     assert record.totals == {"files": 3, "bytes": 1200}
+
+
+def test_a_copy_without_a_recorded_hash_is_compared_with_zoom_not_overwritten(world):
+    del world["ledger"].hashes["b1"]  # e.g. found in S3 by the archiver, never streamed by it
+    before = world["s3"].list_object_versions(Bucket=BUCKET, Prefix="zoom/b1")["Versions"]
+    repaired: list[str] = []
+    report = _with_repair(world, repaired)
+    assert repaired == []  # nothing written: the stored copy equals Zoom's bytes
+    assert world["s3"].list_object_versions(Bucket=BUCKET, Prefix="zoom/b1")["Versions"] == before
+    assert world["zoom"].downloads == ["b1"]
+    assert report["confirmed"] == ["b1"]
+    assert ("m2==", "b1") not in world["zoom"].trashed
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert record.hashes["b1"] == (hashlib.sha256(b"b1" * 100).hexdigest(), 200)
+    assert "b1" in record.confirmed
+    run()  # a later run proves it against the compared hash
+    assert ("m2==", "b1") in world["zoom"].trashed
+
+
+def test_a_copy_without_a_recorded_hash_that_differs_from_zoom_is_archived_again(world):
+    del world["ledger"].hashes["b1"]
+    world["zoom"].serves["b1"] = b"z" * 200  # Zoom's bytes are not the stored ones
+    repaired: list[str] = []
+    report = _with_repair(world, repaired)
+    assert repaired == ["b1"]
+    assert report["confirmed"] == []
+
+
+def test_a_file_without_a_size_is_trashed_only_once_a_second_download_confirms_its_repair(world):
+    world["files"][:] = [f.__class__(**{**f.to_dict(), "file_size": None}) for f in world["files"] if f.file_id == "b1"]
+    world["s3"].delete_object(Bucket=BUCKET, Key="zoom/b1")
+    del world["ledger"].hashes["b1"]  # no archive-time hash either
+    repaired: list[str] = []
+    _with_repair(world, repaired)  # archived again: one download's hash
+    assert repaired == ["b1"]
+    second = _with_repair(world, repaired)  # proven, but not on one download's word: compared instead
+    assert world["zoom"].trashed == []
+    assert "not trashed on one download's word" in second["held"][0]["reasons"][0]
+    assert second["confirmed"] == ["b1"]
+    assert repaired == ["b1"]  # nothing written again
+    _with_repair(world, repaired)
+    assert world["zoom"].trashed == [("m2==", "b1")]
