@@ -45,6 +45,11 @@ def versioning_status(bucket: ArchiveBucket) -> str:
     except ClientError as exc:
         if error_code(exc) in NOT_IMPLEMENTED:
             return ""
+        if error_code(exc) in ("AccessDenied", "403"):
+            raise ConfigurationError(
+                f"S3 bucket {bucket.name!r}: reading its versioning status was refused (AccessDenied): the reclaim "
+                "needs s3:GetBucketVersioning on the bucket"
+            ) from None
         raise
     return str(found.get("Status", ""))
 

@@ -56,3 +56,12 @@ def test_other_errors_propagate(bucket, monkeypatch):
     monkeypatch.setattr(bucket.client, "head_object", denied)
     with pytest.raises(ClientError):
         versions.current_version(bucket, "k")
+
+
+def test_a_refused_versioning_read_says_which_permission_is_missing(bucket, monkeypatch):
+    def denied(**_):
+        raise ClientError({"Error": {"Code": "AccessDenied"}}, "GetBucketVersioning")
+
+    monkeypatch.setattr(bucket.client, "get_bucket_versioning", denied)
+    with pytest.raises(ConfigurationError, match="s3:GetBucketVersioning"):
+        versions.require_versioning(bucket)
