@@ -4,9 +4,15 @@
 Daily, moves to Zoom's **trash** (recoverable for 30 days; never a permanent delete) the recording files whose meeting
 is older than the Variable `zoom_archive_trash_after_days` **and** whose archived copy is proven now: the object at
 its key carries its `zoom-file-id` and Zoom's size, its `sha256` tag matches, and its bytes, read back and hashed
-now, equal the SHA-256 recorded when it was archived. A meeting is trashed whole or not at all; anything unproven
-holds it back (damaged or missing copies are archived again and proven by a later run). Off while the Variable is
-unset (the task is skipped).
+now, equal the SHA-256 recorded when it was archived. A meeting is trashed whole or not at all, right after its own
+proof, and each file only while the S3 object version that proof read (version id and ETag) is still the current one
+(checked right before its DELETE); anything unproven holds it back (damaged or missing copies are archived again
+after all trashing, and proven by a later run). The record (Variable `zoom_archive_reclaim`) is saved before each
+DELETE and after each meeting, so a killed run loses nothing and never sends a DELETE twice. Off while the Variable
+is unset (the task is skipped).
+
+* **Versioned bucket required**: a real run refuses to trash unless the archive bucket has versioning Enabled
+  (Object Lock recommended); a dry run warns and still lists what it would trash.
 
 * **Dry run**: trigger with `dry_run` to list what would be trashed (meetings, files, bytes); nothing changes.
 * A daily DAG of its own, not a task of the hourly archive: it reads back every byte it trashes, lists months of

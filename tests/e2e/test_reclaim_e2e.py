@@ -4,6 +4,7 @@ Zoom emulator and moto's S3 server over HTTP, after a real archive run of ``zoom
 One archive run, then: a dry run (trashes nothing), the real run (trashes exactly the dry run's files, holds back the
 meeting whose copy was deleted from S3 and repairs it, and the meeting still processing), a file recovered in Zoom,
 an archive rerun (archives nothing new) and a last reclaim (trashes the repaired meeting, not the recovered file).
+Then, versioning suspended on the bucket: the real run refuses to trash, a dry run warns.
 """
 
 from __future__ import annotations
@@ -99,5 +100,17 @@ def test_reclaim_trashes_exactly_the_proven_files(airflow, stack):
     assert "recovered in Zoom" in " ".join(r for h in last["held"] for r in h["reasons"])
     assert processing["file_id"] not in {c["recording_id"] for c in stack.emulator("GET", "trash")["calls"]}
     assert last["total"]["files"] == real["trashed"]["files"] + last["trashed"]["files"]
+    assert last["warnings"] == []  # the test's bucket is versioned (tests.support.stack.make_airflow)
+
+    # a bucket without versioning Enabled: the real run refuses, naming the bucket; a dry run warns and still lists
+    s3.put_bucket_versioning(Bucket=airflow.bucket, VersioningConfiguration={"Status": "Suspended"})
+    trash_calls = len(stack.emulator("GET", "trash")["calls"])
+    refused = airflow.run(None, dag_id=RECLAIM_DAG)
+    assert refused.state == "failed", refused.output[-3000:]
+    assert f"S3 bucket {airflow.bucket!r} does not have versioning enabled (status: Suspended)" in airflow.all_logs()
+    assert len(stack.emulator("GET", "trash")["calls"]) == trash_calls
+    warned = reclaim(airflow, dry_run=True)
+    assert "does not have versioning enabled" in warned["warnings"][0]
+    assert len(stack.emulator("GET", "trash")["calls"]) == trash_calls
     assert secrets_in(airflow.all_logs(), stack) == []
     print("reclaim e2e airflow run durations (s):", airflow.durations)

@@ -2,25 +2,30 @@
 the proven ones, rewrite their manifests, and the report (the task body is :mod:`zoom_archiver.tasks.reclaim`).
 
 Meetings started from ``retention`` days ago up to ``trash_after_days`` ago are listed (older files have no
-archive-time hash left in the ledger); every file of each is proven now (:mod:`zoom_archiver.reclaim.proof`); missing or
-damaged copies are archived again from Zoom (proven by a later run); the files of the proven meetings are moved to
-Zoom's trash (``action=trash``, recoverable for 30 days).
+archive-time hash left in the ledger); each meeting, oldest first, is proven now (:mod:`zoom_archiver.reclaim.proof`)
+and, when proven, its files are moved to Zoom's trash right away (``action=trash``, recoverable for 30 days), each
+only while the S3 object version its proof read is still the current one (:class:`Trasher`). Missing or damaged
+copies are archived again from Zoom last, after all trashing (proven by a later run).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from zoom_archiver.dates import Window
 from zoom_archiver.discover.listing import UserFailure, plan_listing
 from zoom_archiver.discover.planning import Filters, Planner
-from zoom_archiver.errors import ConfigurationError, ZoomArchiverError
+from zoom_archiver.errors import ConfigurationError, ZoomArchiverError, ZoomRateLimited, ZoomTransientError
 from zoom_archiver.model import ArchiveResult, MeetingEntry, PlannedFile, file_entry, unknown_meeting
 from zoom_archiver.reclaim.proof import MeetingVerdict, decide, group_meetings
 from zoom_archiver.redaction import describe_exception
+from zoom_archiver.s3 import versions
 
 if TYPE_CHECKING:
     from zoom_archiver.ledger import Ledger
@@ -50,34 +55,59 @@ def reclaim_window(settings: ArchiveSettings, today: date, grace: int) -> Window
     return Window(today - timedelta(days=settings.ledger.retention_days), cutoff, scheduled=False)
 
 
-def prove(
+def candidates(
     client: ZoomClient,
     settings: ArchiveSettings,
     window: Window,
+    *,
+    record: ReclaimRecord,
+    now: datetime,
+    list_workers: int,
+    participant_audio: str,
+) -> tuple[dict[str, MeetingVerdict], Mapping[str, Sequence[str]], list[UserFailure]]:
+    """List Zoom for ``window``, settle a previous run's pending files, note recovered ones; the meetings to prove,
+    why some are blocked (still processing, unreadable), and the users that failed."""
+    planner = Planner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
+    listing = plan_listing(
+        client, client.list_users(), [window], planner, workers=list_workers, participant_audio=participant_audio
+    )
+    listed = [f.file_id for f in listing.files]
+    for file_id in record.settle_pending(listed, now):
+        log.warning("File %s may have been trashed by a run that did not finish and is listed: held back", file_id)
+    for file_id in record.note_listed(listed, now):
+        log.warning("File %s was trashed by us and is listed again (recovered): held back", file_id)
+    meetings = group_meetings(listing.files, window.end)
+    for uuid, verdict in meetings.items():
+        verdict.meeting = planner.plan.meetings.get(uuid) or unknown_meeting(uuid)
+    log.info("%d meetings to prove (%d files listed)", len(meetings), len(listing.files))
+    return meetings, planner.plan.blocked, list(listing.failures)
+
+
+def prove_and_trash(
+    meetings: Mapping[str, MeetingVerdict],
+    blocked: Mapping[str, Sequence[str]],
+    trasher: Trasher | None,
     *,
     bucket: ArchiveBucket,
     ledger: Ledger,
     record: ReclaimRecord,
     now: datetime,
     grace: int,
-    list_workers: int,
-    participant_audio: str,
-) -> tuple[list[MeetingVerdict], list[UserFailure]]:
-    """List Zoom for ``window``, note recovered files, prove every meeting; the verdicts and the users that failed."""
-    planner = Planner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
-    listing = plan_listing(
-        client, client.list_users(), [window], planner, workers=list_workers, participant_audio=participant_audio
-    )
-    for file_id in record.note_listed([f.file_id for f in listing.files], now):
-        log.warning("File %s was trashed by us and is listed again (recovered): held back", file_id)
-    meetings = group_meetings(listing.files, window.end)
-    for uuid, verdict in meetings.items():
-        verdict.meeting = planner.plan.meetings.get(uuid) or unknown_meeting(uuid)
-    log.info("%d meetings to prove (%d files listed)", len(meetings), len(listing.files))
-    verdicts = decide(
-        meetings, bucket=bucket, ledger=ledger, record=record, blocked=planner.plan.blocked, now=now, grace_days=grace
-    )
-    return verdicts, list(listing.failures)
+) -> list[MeetingVerdict]:
+    """Prove each meeting, oldest first, and (with a ``trasher``; a dry run has none) trash it right after its own
+    proof, so no repair or other meeting's work runs between the proof and the DELETE."""
+    if trasher is None:  # nothing changes: all proofs at once, in parallel
+        return decide(meetings, bucket=bucket, ledger=ledger, record=record, blocked=blocked, now=now, grace_days=grace)
+    verdicts = []
+    for uuid in sorted(meetings, key=lambda u: (meetings[u].start_time, u)):
+        (verdict,) = decide(
+            {uuid: meetings[uuid]}, bucket=bucket, ledger=ledger, record=record, blocked=blocked, now=now,
+            grace_days=grace,
+        )  # fmt: skip
+        if verdict.proven and verdict.trashable:
+            trasher.meeting(verdict)
+        verdicts.append(verdict)
+    return verdicts
 
 
 def base_report(
@@ -108,55 +138,116 @@ def base_report(
 
 
 def repair(
-    held: Sequence[MeetingVerdict], rearchive: Rearchive, record: ReclaimRecord, *, cap: int
-) -> tuple[list[str], list[dict[str, str]], int]:
-    """Archive again from Zoom (``rearchive``: the archive path, forced) the missing or damaged copies, at most
-    ``cap`` a run; keep each new hash. Returns the repaired file ids, the failures, and how many were deferred."""
-    repaired: list[str] = []
-    failed: list[dict[str, str]] = []
+    held: Sequence[MeetingVerdict],
+    rearchive: Rearchive,
+    record: ReclaimRecord,
+    *,
+    cap: int,
+    confirm: Callable[[PlannedFile], bool] | None = None,
+) -> dict[str, Any]:
+    """Repair the held meetings' copies, at most ``cap`` a run: ``confirm`` (when given) compares a copy waiting for
+    a second witness with a new download, writing nothing; what it does not confirm, and every missing or damaged
+    copy, is archived again from Zoom (``rearchive``: the archive path, forced) and its new hash kept.
+    Returns the repaired and confirmed file ids, the failures, and how many were deferred."""
+    done: dict[str, Any] = {"repaired": [], "confirmed": [], "repair_failed": []}
     todo = [f for v in held for f in v.repair]
-    deferred = max(0, len(todo) - cap)
+    done["repair_deferred"] = deferred = max(0, len(todo) - cap)
     if deferred:
         log.warning("%d copies to repair are left for the next runs (at most %d a run)", deferred, cap)
     for planned in todo[:cap]:
         try:
+            if confirm is not None and confirm(planned):
+                done["confirmed"].append(planned.file_id)
+                continue
             result = rearchive(planned)
         except Exception as exc:
-            failed.append({"file_id": planned.file_id, "error": describe_exception(exc)[:300]})
+            done["repair_failed"].append({"file_id": planned.file_id, "error": describe_exception(exc)[:300]})
             continue
         record.hashes[planned.file_id] = (result.sha256, result.size)
-        repaired.append(planned.file_id)
+        record.confirmed.discard(planned.file_id)
+        done["repaired"].append(planned.file_id)
         log.warning("Repaired %s (archived again from Zoom); a later run proves it before trashing", planned.key)
-    return repaired, failed, deferred
+    return done
 
 
-def trash(
-    client: ZoomClient, proven: Sequence[MeetingVerdict], record: ReclaimRecord, now: datetime
-) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """Trash every file with an id of the proven meetings; a refusal fails that file only."""
-    files = size = 0
-    meetings: set[str] = set()
-    failed: list[dict[str, str]] = []
-    for verdict in proven:
+def _maybe_applied(exc: ZoomArchiverError) -> bool:
+    """Whether a DELETE that raised ``exc`` may still have been applied (no answer, or a 5xx): not a refusal."""
+    return isinstance(exc, ZoomTransientError) and not isinstance(exc, ZoomRateLimited)
+
+
+@dataclass
+class Trasher:
+    """Moves a proven meeting's files to Zoom's trash, one by one, each only while the S3 object version its proof
+    read is still the current one (HEAD right before the DELETE: same version id and ETag). The record is saved
+    before each DELETE (the file marked pending) and after the meeting, so a killed run loses nothing."""
+
+    client: ZoomClient
+    bucket: ArchiveBucket
+    record: ReclaimRecord
+    now: datetime
+    save: Callable[[ReclaimRecord], None]
+    files: int = 0
+    size: int = 0
+    #: the meetings with a file trashed by this run (their manifests are rewritten)
+    touched: list[MeetingVerdict] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    def meeting(self, verdict: MeetingVerdict) -> None:
+        """Trash ``verdict``'s files; a copy changed since its proof holds back the rest of the meeting."""
         for planned in verdict.trashable:
-            try:
-                client.trash_recording(verdict.uuid, planned.file_id)
-            except ZoomArchiverError as exc:
-                failed.append({"file_id": planned.file_id, "error": describe_exception(exc)[:300]})
-                continue
-            record.mark_trashed(planned.file_id, verdict.uuid, planned.file_size or 0, now)
-            files, size = files + 1, size + (planned.file_size or 0)
-            meetings.add(verdict.uuid)
-            log.info("Trashed in Zoom: %s (%s bytes), archived at %s", planned.label, planned.file_size, planned.key)
-    return {"meetings": len(meetings), "files": files, "bytes": size}, failed
+            if not self._file(verdict, planned):
+                break
+        self.save(self.record)
+
+    def _file(self, verdict: MeetingVerdict, planned: PlannedFile) -> bool:
+        size = planned.file_size or 0
+        self.record.mark_pending(planned.file_id, verdict.uuid, size, self.now)
+        self.save(self.record)
+        changed = self.changed(verdict, planned)
+        if changed:
+            self.record.clear_pending(planned.file_id)
+            verdict.reasons.append(f"{planned.file_id}: {changed}; nothing more of the meeting is trashed")
+            log.error("Not trashed in Zoom: %s: %s", planned.label, changed)
+            return False
+        try:
+            self.client.trash_recording(verdict.uuid, planned.file_id)
+        except ZoomArchiverError as exc:
+            if not _maybe_applied(exc):
+                self.record.clear_pending(planned.file_id)
+            self.failed.append({"file_id": planned.file_id, "error": describe_exception(exc)[:300]})
+            return True
+        self.record.mark_trashed(planned.file_id, verdict.uuid, size, self.now)
+        self.files, self.size = self.files + 1, self.size + size
+        if verdict not in self.touched:
+            self.touched.append(verdict)
+        log.info("Trashed in Zoom: %s (%s bytes), archived at %s", planned.label, planned.file_size, planned.key)
+        return True
+
+    def changed(self, verdict: MeetingVerdict, planned: PlannedFile) -> str | None:
+        """Why the proven copy of ``planned`` is not the current object at its key any more (``None``: it is)."""
+        proven = verdict.proofs.get(planned.file_id)
+        if proven is None:
+            return "not proven by this run"
+        try:
+            current = versions.current_version(self.bucket, planned.key)
+        except (ClientError, BotoCoreError) as exc:
+            return f"S3 error re-checking its copy before the DELETE: {type(exc).__name__}"
+        if current is None:
+            return "its copy was deleted from S3 after the proof"
+        if current != proven:
+            return "its copy in S3 changed after the proof (another version or ETag)"
+        return None
+
+    def report(self) -> dict[str, int]:
+        return {"meetings": len(self.touched), "files": self.files, "bytes": self.size}
 
 
-def trashed_entries(proven: Sequence[MeetingVerdict], record: ReclaimRecord) -> list[MeetingEntry]:
-    """The manifest entries of the proven meetings with a file the reclaim trashed (their manifests are rewritten,
-    each such file with its ``trashed_in_zoom_at``)."""
+def trashed_entries(touched: Sequence[MeetingVerdict], record: ReclaimRecord) -> list[MeetingEntry]:
+    """The manifest entries of the meetings with a file the reclaim trashed (their manifests are rewritten, each
+    such file with its ``trashed_in_zoom_at``)."""
     return [
         MeetingEntry(meeting=v.meeting, files=[file_entry(f) for f in v.files], processing=[], quarantined=[])
-        for v in proven
+        for v in touched
         if v.meeting is not None and any(f.file_id in record.trashed for f in v.files)
     ]
 

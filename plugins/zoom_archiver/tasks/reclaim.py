@@ -1,14 +1,18 @@
 """The body of the reclaim DAG's task (``zoom_recordings_reclaim``): glue between Airflow and the reclaim's steps
 (:mod:`zoom_archiver.reclaim.run`).
 
-One run: list Zoom for the meetings old enough, prove every file of each meeting now, archive again from Zoom the
-missing or damaged copies (proven by a later run), and move the files of the proven meetings to Zoom's trash
-(``action=trash``, recoverable for 30 days). With ``dry_run`` it only lists what it would trash and repair.
+One run (on a bucket with versioning Enabled only): list Zoom for the meetings old enough, prove every file of each
+meeting now and move the files of a proven meeting to Zoom's trash right after its proof (``action=trash``,
+recoverable for 30 days), the record saved as it goes; then archive again from Zoom the missing or damaged copies
+(proven by a later run). With ``dry_run`` it only lists what it would trash and repair (and warns about a bucket
+without versioning).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -16,14 +20,16 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.archive.archive import archive_file, file_hook
+from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.model import ArchiveResult, PlannedFile
 from zoom_archiver.publish.manifest import write_manifests
 from zoom_archiver.reclaim import record as reclaim_record
 from zoom_archiver.reclaim import run as steps
-from zoom_archiver.reclaim.proof import MeetingVerdict
+from zoom_archiver.reclaim.proof import Download, MeetingVerdict, confirm_copy, needs_witness
+from zoom_archiver.s3 import versions
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.connect import archive_bucket
-from zoom_archiver.settings import ArchiveSettings, load_settings, trash_after_days
+from zoom_archiver.settings import MIB, ArchiveSettings, load_settings, trash_after_days
 from zoom_archiver.tasks.common import airflow_errors, run_today
 
 log = logging.getLogger(__name__)
@@ -31,7 +37,7 @@ log = logging.getLogger(__name__)
 
 @airflow_errors
 def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
-    """Prove, repair, trash; return the run's report (also logged)."""
+    """Prove and trash meeting by meeting, then repair; return the run's report (also logged)."""
     from zoom_archiver.hooks.zoom import ZoomHook
 
     grace = trash_after_days()
@@ -42,50 +48,98 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     settings = load_settings()
     today = run_today(context)
     window = steps.reclaim_window(settings, today, grace)
-    ledger, _ = ledger_mod.read_ledger(today=today)
-    record = reclaim_record.read_record()
     hook = ZoomHook(settings.zoom_conn_id)
-    client = hook.get_conn()
     bucket = archive_bucket(settings.bucket, settings.aws_conn_id)
     bucket.check()
+    warnings = _versioning(bucket, dry_run)
     log.info("Reclaim%s: meetings of %s (grace %d days)", " (DRY RUN)" if dry_run else "", window, grace)
-    verdicts, failures = steps.prove(
-        client, settings, window, bucket=bucket, ledger=ledger, record=record, now=now, grace=grace,
-        list_workers=hook.list_workers, participant_audio=hook.participant_audio,
+    ledger, _ = ledger_mod.read_ledger(today=today)
+    record = reclaim_record.read_record()
+    client = hook.get_conn()
+    meetings, blocked, failures = steps.candidates(
+        client, settings, window, record=record, now=now, list_workers=hook.list_workers,
+        participant_audio=hook.participant_audio,
     )  # fmt: skip
-    proven = [v for v in verdicts if v.proven]
+    trasher = None if dry_run else steps.Trasher(client, bucket, record, now, reclaim_record.write_record)
+    verdicts = steps.prove_and_trash(
+        meetings, blocked, trasher, bucket=bucket, ledger=ledger, record=record, now=now, grace=grace
+    )
     held = [v for v in verdicts if not v.proven]
-    report = steps.base_report(dry_run, grace, window, verdicts, failures)
-    if not dry_run:
-        report |= _act(settings, hook, bucket, proven, held, record, now)
+    report = steps.base_report(dry_run, grace, window, verdicts, failures) | {"warnings": warnings}
+    if trasher is not None:
+        report |= _after_trash(settings, hook, bucket, trasher, held, ledger)
     report["total"] = dict(record.totals)
     steps.log_report(report, held)
+    _fail_on_failures(report)
+    return report
+
+
+def _fail_on_failures(report: dict[str, Any]) -> None:
     if report.get("trash_failed") or report.get("repair_failed"):
         raise AirflowFailException(
             f"Reclaim: {len(report['trash_failed'])} files could not be trashed and "
             f"{len(report['repair_failed'])} copies could not be repaired (see the log); the rest was done"
         )
-    return report
 
 
-def _act(
+def _versioning(bucket: ArchiveBucket, dry_run: bool) -> list[str]:
+    """The reclaim trashes only on a bucket with versioning Enabled: a real run refuses (a permanent error naming
+    the bucket and what to do); a dry run warns and still lists what it would trash."""
+    try:
+        versions.require_versioning(bucket)
+    except ConfigurationError as exc:
+        if not dry_run:
+            raise
+        log.warning("%s", exc)
+        return [str(exc)]
+    return []
+
+
+def _after_trash(
     settings: ArchiveSettings,
     hook: Any,
     bucket: ArchiveBucket,
-    proven: list[MeetingVerdict],
+    trasher: steps.Trasher,
     held: list[MeetingVerdict],
-    record: reclaim_record.ReclaimRecord,
-    now: datetime,
+    ledger: ledger_mod.Ledger,
 ) -> dict[str, Any]:
-    """Repair the held meetings' damaged copies, trash the proven meetings, keep the record, rewrite manifests."""
-    done: dict[str, Any] = {}
-    repaired = steps.repair(held, _rearchive(settings, hook), record, cap=settings.max_files_per_run)
-    done["repaired"], done["repair_failed"], done["repair_deferred"] = repaired
-    done["trashed"], done["trash_failed"] = steps.trash(hook.get_conn(), proven, record, now)
-    record.prune(now)
+    """After all trashing: repair (or confirm) the held meetings' copies, keep the record, rewrite manifests."""
+    record = trasher.record
+    done: dict[str, Any] = {"trashed": trasher.report(), "trash_failed": trasher.failed}
+    confirm = _confirm(bucket, hook, ledger, record)
+    done |= steps.repair(held, _rearchive(settings, hook), record, cap=settings.max_files_per_run, confirm=confirm)
+    record.prune(trasher.now)
     reclaim_record.write_record(record)
-    done["manifests"] = _rewrite_manifests(settings, bucket, proven, record)
+    done["manifests"] = _rewrite_manifests(settings, bucket, trasher.touched, record)
     return done
+
+
+def _confirm(
+    bucket: ArchiveBucket, hook: Any, ledger: ledger_mod.Ledger, record: reclaim_record.ReclaimRecord
+) -> Callable[[PlannedFile], bool]:
+    """Compare, writing nothing, a stored copy waiting for a second witness (no hash recorded, or a size-less file's
+    single repair download) with a new download from Zoom; ``False`` for any other copy (archived again)."""
+
+    def confirm(planned: PlannedFile) -> bool:
+        if not needs_witness(planned, ledger, record):
+            return False
+        return confirm_copy(bucket, planned, _download_hash(hook), record)
+
+    return confirm
+
+
+def _download_hash(hook: Any) -> Download:
+    """Download a file from Zoom and hash it, keeping nothing (one 1 MiB chunk in memory)."""
+
+    def download(planned: PlannedFile) -> tuple[str, int]:
+        sha, total = hashlib.sha256(), 0
+        with hook.open_download(planned.download_url) as opened:
+            for chunk in iter(lambda: opened.stream.read(MIB), b""):
+                sha.update(chunk)
+                total += len(chunk)
+        return sha.hexdigest(), total
+
+    return download
 
 
 def _rearchive(settings: ArchiveSettings, zoom: Any) -> steps.Rearchive:
@@ -103,11 +157,11 @@ def _rearchive(settings: ArchiveSettings, zoom: Any) -> steps.Rearchive:
 def _rewrite_manifests(
     settings: ArchiveSettings,
     bucket: ArchiveBucket,
-    proven: list[MeetingVerdict],
+    touched: list[MeetingVerdict],
     record: reclaim_record.ReclaimRecord,
 ) -> list[str]:
     """Rewrite the manifests of the meetings whose files were trashed, each file with its ``trashed_in_zoom_at``."""
-    entries = steps.trashed_entries(proven, record)
+    entries = steps.trashed_entries(touched, record)
     if not entries:
         return []
     trashed = {fid: str(entry["at"]) for fid, entry in record.trashed.items()}

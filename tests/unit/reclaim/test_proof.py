@@ -193,3 +193,30 @@ def test_prove_file_reads_back_with_bounded_memory(archive, bucket, monkeypatch)
     monkeypatch.setattr(bucket, "sha256_of_object", lambda key, **kw: seen.append(key) or real(key, **kw))
     assert prove_file(bucket, archive.files["a1"], archive.ledger.hashes["a1"]).proven
     assert seen == ["zoom/a1.mp4"]  # the stored bytes were read back, not just the tag
+
+
+def test_a_file_without_a_size_is_not_trashed_on_one_repair_download(archive, bucket):
+    no_size = archive.files["a2"].__class__(**{**archive.files["a2"].to_dict(), "file_size": None})
+    files = [archive.files["a1"], no_size, archive.files["b1"]]
+    repaired = archive.ledger.hashes.pop("a2")  # only a repair (one download, written) recorded its hash
+    record = ReclaimRecord(hashes={"a2": repaired})
+    _held(archive.decide(bucket, record=record, files=files), "a2: Zoom gives no size", repaired=["a2"])
+    # confirmed by a second witness (a download that matched the stored copy), or by the archive-time hash: proven
+    assert archive.decide(bucket, record=ReclaimRecord(hashes={"a2": repaired}, confirmed={"a2"}), files=files)[
+        MEETING
+    ].proven
+    archive.ledger.hashes["a2"] = repaired
+    assert archive.decide(bucket, record=record, files=files)[MEETING].proven
+
+
+def test_a_proof_keeps_the_version_and_etag_it_read(archive, bucket, s3):
+    verdict = archive.decide(bucket)[MEETING]
+    head = s3.head_object(Bucket=BUCKET, Key="zoom/a1.mp4")
+    assert verdict.proofs["a1"].etag == head["ETag"]
+    assert set(verdict.proofs) == {"a1", "a2"}
+
+
+def test_a_file_pending_from_a_killed_run_is_held(archive, bucket):
+    record = ReclaimRecord()
+    record.mark_pending("a1", MEETING, 3000, NOW)
+    _held(archive.decide(bucket, record=record), "a1: its DELETE may already have been sent", repaired=[])

@@ -76,3 +76,30 @@ def test_trashed_in_zoom_at_for_a_manifest():
     stored = {RECORD_VARIABLE: record.dumps()}
     got = trashed_in_zoom_at(["f1", "f2"], lambda name, default=None: stored.get(name, default))
     assert got == {"f1": NOW.isoformat()}
+
+
+def test_pending_files_round_trip_and_are_never_trashed_twice():
+    record = ReclaimRecord()
+    record.mark_pending("f1", "m==", 10, NOW)
+    record.mark_pending("f2", "m==", 20, NOW)
+    record.mark_pending("f3", "m==", 30, NOW)
+    record.clear_pending("f3")  # Zoom refused its DELETE
+    again = loads(record.dumps())
+    assert again == record
+    assert again.trash_hold("f1", NOW, 0)  # its DELETE may have been sent
+    later = NOW + timedelta(days=1)
+    assert again.settle_pending(["f1"], later) == ["f1"]  # listed: held like a recovered file
+    assert again.pending == {}
+    assert again.recovered == {"f1": later.isoformat()}
+    assert again.recovery_hold("f1", later, 7)
+    assert again.trashed == {"f2": {"at": NOW.isoformat(), "meeting": "m==", "size": 20, "unconfirmed": True}}
+    assert again.totals == {"files": 1, "bytes": 20}
+
+
+def test_trashing_a_pending_file_clears_it_and_confirmed_hashes_round_trip():
+    record = ReclaimRecord(hashes={"f1": ("a" * 64, 10)}, confirmed={"f1"})
+    record.mark_pending("f1", "m==", 10, NOW)
+    record.mark_trashed("f1", "m==", 10, NOW)
+    assert record.pending == {}
+    assert "unconfirmed" not in record.trashed["f1"]
+    assert loads(record.dumps()).confirmed == {"f1"}

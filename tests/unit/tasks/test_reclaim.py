@@ -5,6 +5,7 @@ that file only, and the report counts files and bytes per run and in total."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from datetime import date, datetime, timezone
 from typing import Any
@@ -15,7 +16,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from moto import mock_aws
 
 from zoom_archiver.discover.listing import Listing
-from zoom_archiver.errors import ZoomApiError
+from zoom_archiver.errors import ZoomApiError, ZoomTransientError
 from zoom_archiver.ledger import Ledger
 from zoom_archiver.model import ArchiveResult, Outcome
 from zoom_archiver.reclaim import run as reclaim_run
@@ -27,25 +28,58 @@ from zoom_archiver.tasks import reclaim as reclaim_task
 BUCKET = "zoom-reclaim-task"
 NOW = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
 CONTEXT = {"data_interval_end": NOW, "run_id": "r"}
+#: How many times each file's id is repeated in its bytes (what Zoom serves and the fixture archived).
+COUNTS = {"a1": 300, "a2": 200, "b1": 100}
+
+
+class Killed(BaseException):
+    """The worker dies (SIGTERM, timeout, lost worker): nothing after it runs."""
 
 
 class FakeZoom:
     def __init__(self) -> None:
         self.trashed: list[tuple[str, str]] = []
         self.refuse: set[str] = set()
+        self.kill_at: str | None = None
+        self.no_answer: set[str] = set()
+        self.downloads: list[str] = []
+        #: what Zoom serves for a file id (default: the bytes archived in the fixture)
+        self.serves: dict[str, bytes] = {}
         self.list_workers = 1
         self.participant_audio = "auto"
 
     def get_conn(self) -> FakeZoom:
         return self
 
+    def open_download(self, url: str) -> _Opened:
+        fid = url.rsplit("/", 1)[1]
+        self.downloads.append(fid)
+        return _Opened(io.BytesIO(self.serves.get(fid, fid.encode() * COUNTS[fid])))
+
     def list_users(self) -> list[dict[str, Any]]:
         return [{"id": "u1", "email": "brian@example.com"}]
 
     def trash_recording(self, meeting_uuid: str, file_id: str) -> None:
+        if file_id == self.kill_at:
+            raise Killed()
         if file_id in self.refuse:
             raise ZoomApiError("DELETE ...: HTTP 400 code=3303 You can not delete an uncompleted meeting.", code=3303)
+        if file_id in self.no_answer:
+            raise ZoomTransientError("DELETE ... failed: ReadTimeout")
         self.trashed.append((meeting_uuid, file_id))
+
+
+class _Opened:
+    """A download opened by :meth:`FakeZoom.open_download`: its body in ``stream``."""
+
+    def __init__(self, stream: io.BytesIO) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> _Opened:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 @pytest.fixture
@@ -53,16 +87,18 @@ def world(monkeypatch, make_planned):
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         zoom, ledger, variables = FakeZoom(), Ledger(), {"zoom_archive_trash_after_days": "7"}
         files = []
-        for fid, meeting, size in (("a1", "m1==", 300), ("a2", "m1==", 200), ("b1", "m2==", 100)):
-            data = fid.encode() * size
+        for fid, meeting in (("a1", "m1=="), ("a2", "m1=="), ("b1", "m2==")):
+            data = fid.encode() * COUNTS[fid]
             planned = make_planned(
                 file_id=fid,
                 meeting_uuid=meeting,
                 file_size=len(data),
                 key=f"zoom/{fid}",
                 start_time="2026-02-01T10:00:00Z",
+                download_url=f"https://zoom.example/rec/download/{fid}",
             )
             sha = hashlib.sha256(data).hexdigest()
             s3.put_object(
@@ -149,7 +185,7 @@ def _with_repair(world: dict[str, Any], repaired: list[str]) -> dict[str, Any]:
 
     def archive_file(planned, *, force, **_: Any) -> ArchiveResult:
         assert force, "a repair must archive again even when S3 seems to have the file"
-        data = planned.file_id.encode() * (planned.file_size // len(planned.file_id))
+        data = planned.file_id.encode() * COUNTS[planned.file_id]
         sha = hashlib.sha256(data).hexdigest()
         world["s3"].put_object(
             Bucket=BUCKET,
@@ -221,3 +257,158 @@ def test_repairs_are_capped_per_run(world, monkeypatch):
     assert repaired == ["a1"]
     assert report["repair_deferred"] == 1
     assert world["zoom"].trashed == []
+
+
+def _after_the_proof_of(keys: set[str], then) -> pytest.MonkeyPatch:
+    """Run ``then`` once every key of ``keys`` has been read back and hashed by the proof (between proof and trash)."""
+    real = ArchiveBucket.sha256_of_object
+    hashed: set[str] = set()
+
+    def hashing(self, key, **kwargs):
+        result = real(self, key, **kwargs)
+        hashed.add(key)
+        if keys <= hashed:
+            keys.clear()
+            then()
+        return result
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(ArchiveBucket, "sha256_of_object", hashing)
+    return patch
+
+
+@pytest.mark.parametrize("change", ["deleted", "replaced by the same bytes", "replaced by other bytes"])
+def test_a_copy_changed_between_its_proof_and_the_delete_holds_its_meeting(world, change):
+    s3 = world["s3"]
+
+    def change_a1() -> None:
+        if change == "deleted":
+            s3.delete_object(Bucket=BUCKET, Key="zoom/a1")
+            return
+        data = b"a1" * 300 if change == "replaced by the same bytes" else b"x" * 600
+        tag = f"sha256={hashlib.sha256(b'a1' * 300).hexdigest()}"
+        s3.put_object(Bucket=BUCKET, Key="zoom/a1", Body=data, Metadata={"zoom-file-id": "a1"}, Tagging=tag)
+
+    patch = _after_the_proof_of({"zoom/a1", "zoom/a2"}, change_a1)
+    try:
+        report = run()
+    finally:
+        patch.undo()
+    assert world["zoom"].trashed == [("m2==", "b1")]  # nothing of m1 (a1 is re-checked first), m2 as usual
+    held = {h["meeting_uuid"]: " ".join(h["reasons"]) for h in report["held"]}
+    assert "a1: its copy" in held["m1=="]
+    assert "after the proof" in held["m1=="]
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert set(record.trashed) == {"b1"}
+    assert record.pending == {}
+
+
+def test_repairs_run_after_all_trashing(world):
+    world["s3"].delete_object(Bucket=BUCKET, Key="zoom/a1")  # m1 held back and repaired
+    events: list[str] = []
+    real_trash = world["zoom"].trash_recording
+    world["zoom"].trash_recording = lambda uuid, fid: events.append(f"trash {fid}") or real_trash(uuid, fid)
+    _with_repair(world, _Recording(events))
+    assert events == ["trash b1", "repair a1"]
+
+
+class _Recording(list):
+    """The repaired file ids, each also appended to ``events``."""
+
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def append(self, item: str) -> None:
+        self.events.append(f"repair {item}")
+        super().append(item)
+
+
+def test_an_unversioned_bucket_refuses_the_real_run_and_warns_the_dry_run(world):
+    world["s3"].put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
+    with pytest.raises(AirflowFailException, match=f"{BUCKET}.*versioning.*Status=Enabled.*Object Lock"):
+        run()
+    assert world["zoom"].trashed == []
+    assert RECORD_VARIABLE not in world["variables"]
+    dry = run(dry_run=True)
+    assert dry["would_trash"]["files"] == 3  # a dry run still shows what it would trash
+    assert "does not have versioning enabled" in dry["warnings"][0]
+    assert world["zoom"].trashed == []
+
+
+def test_the_record_survives_a_run_killed_mid_trash(world):
+    world["zoom"].kill_at = "b1"  # killed while trashing the second meeting
+    with pytest.raises(Killed):
+        run()
+    assert world["zoom"].trashed == [("m1==", "a1"), ("m1==", "a2")]
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert set(record.trashed) == {"a1", "a2"}  # the first meeting's files, recorded as they were trashed
+    assert set(record.pending) == {"b1"}  # its DELETE may have been sent
+    assert record.totals == {"files": 2, "bytes": 1000}
+
+    # the next run: b1 is still listed (the DELETE never arrived, or it was recovered): never sent twice in a row
+    world["zoom"].kill_at = None
+    world["files"][:] = [f for f in world["files"] if f.file_id == "b1"]
+    again = run()
+    assert ("m2==", "b1") not in world["zoom"].trashed[2:]
+    assert "recovered in Zoom" in again["held"][0]["reasons"][0]
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert record.pending == {}
+    assert "b1" in record.recovered
+
+
+def test_a_delete_without_an_answer_stays_pending_and_counts_as_trashed_once_zoom_no_longer_lists_it(world):
+    world["zoom"].no_answer.add("b1")
+    with pytest.raises(AirflowFailException, match="1 files could not be trashed"):
+        run()
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert set(record.pending) == {"b1"}
+    world["zoom"].no_answer.clear()
+    world["files"][:] = []  # Zoom no longer lists it: the DELETE had been applied
+    run()
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert record.trashed["b1"]["unconfirmed"] is True
+    assert record.pending == {}
+    assert record.totals == {"files": 3, "bytes": 1200}
+
+
+def test_a_copy_without_a_recorded_hash_is_compared_with_zoom_not_overwritten(world):
+    del world["ledger"].hashes["b1"]  # e.g. found in S3 by the archiver, never streamed by it
+    before = world["s3"].list_object_versions(Bucket=BUCKET, Prefix="zoom/b1")["Versions"]
+    repaired: list[str] = []
+    report = _with_repair(world, repaired)
+    assert repaired == []  # nothing written: the stored copy equals Zoom's bytes
+    assert world["s3"].list_object_versions(Bucket=BUCKET, Prefix="zoom/b1")["Versions"] == before
+    assert world["zoom"].downloads == ["b1"]
+    assert report["confirmed"] == ["b1"]
+    assert ("m2==", "b1") not in world["zoom"].trashed
+    record = reclaim_task.reclaim_record.loads(world["variables"][RECORD_VARIABLE])
+    assert record.hashes["b1"] == (hashlib.sha256(b"b1" * 100).hexdigest(), 200)
+    assert "b1" in record.confirmed
+    run()  # a later run proves it against the compared hash
+    assert ("m2==", "b1") in world["zoom"].trashed
+
+
+def test_a_copy_without_a_recorded_hash_that_differs_from_zoom_is_archived_again(world):
+    del world["ledger"].hashes["b1"]
+    world["zoom"].serves["b1"] = b"z" * 200  # Zoom's bytes are not the stored ones
+    repaired: list[str] = []
+    report = _with_repair(world, repaired)
+    assert repaired == ["b1"]
+    assert report["confirmed"] == []
+
+
+def test_a_file_without_a_size_is_trashed_only_once_a_second_download_confirms_its_repair(world):
+    world["files"][:] = [f.__class__(**{**f.to_dict(), "file_size": None}) for f in world["files"] if f.file_id == "b1"]
+    world["s3"].delete_object(Bucket=BUCKET, Key="zoom/b1")
+    del world["ledger"].hashes["b1"]  # no archive-time hash either
+    repaired: list[str] = []
+    _with_repair(world, repaired)  # archived again: one download's hash
+    assert repaired == ["b1"]
+    second = _with_repair(world, repaired)  # proven, but not on one download's word: compared instead
+    assert world["zoom"].trashed == []
+    assert "not trashed on one download's word" in second["held"][0]["reasons"][0]
+    assert second["confirmed"] == ["b1"]
+    assert repaired == ["b1"]  # nothing written again
+    _with_repair(world, repaired)
+    assert world["zoom"].trashed == [("m2==", "b1")]
