@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote, unquote
@@ -196,3 +196,28 @@ def file_key(template: str, prefix: str, meeting: Mapping[str, str], file: FileF
         "ext": file.ext,
     }
     return render_key(template, fields, prefix)
+
+
+#: A meeting manifest's name, in the folder of the meeting's files (:mod:`zoom_archiver.publish.manifest`).
+MANIFEST_NAME = "manifest.json"
+
+
+def is_manifest_key(key: str) -> bool:
+    """Whether ``key`` is a meeting manifest (never a recording)."""
+    return key == MANIFEST_NAME or key.endswith("/" + MANIFEST_NAME)
+
+
+def manifest_key(file_keys: Iterable[str], meeting_uuid: str) -> str:
+    """The manifest's key: in the folder all the meeting's files share; when that folder does not name the meeting
+    (a key template without ``{meeting_uuid_safe}`` in its folders), in a sub-folder named by it."""
+    folders = [key.split("/")[:-1] for key in file_keys]
+    if not folders:
+        raise ValueError(f"meeting {meeting_uuid!r} has no file key")
+    common = folders[0]
+    for folder in folders[1:]:
+        size = next((i for i, (a, b) in enumerate(zip(common, folder, strict=False)) if a != b), None)
+        common = common[: min(len(common), len(folder)) if size is None else size]
+    safe = encode_uuid(meeting_uuid)
+    if not any(safe in part for part in common):
+        common = [*common, safe]
+    return "/".join([*common, MANIFEST_NAME])

@@ -92,6 +92,13 @@ class Ledger:
                 kept += 1
         return kept
 
+    def record_found_hashes(self, found: Mapping[str, str]) -> int:
+        """Keep the archive-time hashes that another run streamed (``"<sha256 hex>:<size>"`` by file id, as the
+        manifests keep them) for files this ledger has no hash of; a hash recorded already is never replaced."""
+        fresh = {fid: value for fid, value in load_hashes(found).items() if fid not in self.hashes}
+        self.hashes.update(fresh)
+        return len(fresh)
+
     def dumps(self) -> str:
         by_day: dict[str, list[str]] = {}
         for file_id, day in sorted(self.archived.items(), key=lambda item: (item[1], item[0])):

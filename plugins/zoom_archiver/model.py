@@ -26,6 +26,12 @@ else:  # pragma: no cover - Python 3.10
             return str(self.value)
 
 
+#: The fields of a manifest's file entry that keep the SHA-256 and size of the bytes a run streamed from Zoom into
+#: that object (the archive-time proof), whichever run wrote it: hourly, webhook, repair.
+ARCHIVE_SHA256 = "archive_sha256"
+ARCHIVE_SIZE = "archive_size"
+
+
 class Outcome(StrEnum):
     """What archiving one file did."""
 
@@ -247,6 +253,8 @@ class SummaryDict(TypedDict, total=False):
     api_calls: int
     rate_limited: int
     skipped: dict[str, int]
+    #: file id -> ``"<sha256 hex>:<size>"``: the archive-time hashes the manifests keep for files found in S3
+    found_hashes: dict[str, str]
 
 
 def file_entry(planned: PlannedFile) -> FileEntry:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zoom_archiver.dates import Window
+from zoom_archiver.discover.found_hashes import found_hashes
 from zoom_archiver.discover.listing import DEFAULT_MODE, UserFailure, plan_listing
 from zoom_archiver.discover.planning import Filters, Plan, Planner, meeting_entries, select_batch
 from zoom_archiver.discover.summary import DiscoverSummary, Discovery
@@ -95,6 +96,9 @@ def discover(
     touched = {f.meeting_uuid for f in [*outcome.batch, *outcome.rebuilt]}
     every_file = [*listing.files, *plan.filtered]  # a filtered run's manifests still list every file S3 holds
     meetings = meeting_entries(plan.meetings, every_file, plan.processing, outcome.quarantined, touched)
+    if bucket is not None and outcome.rebuilt:
+        hashes = found_hashes(bucket, meetings, {f.file_id for f in outcome.rebuilt})
+        summary = replace(summary, found_hashes=hashes)
     return Discovery(outcome.batch, summary, meetings)
 
 

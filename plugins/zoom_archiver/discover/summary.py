@@ -42,6 +42,9 @@ class DiscoverSummary:
     rate_limited: int = 0
     #: files that need no work this run, by reason (for the run report)
     skipped: dict[str, int] = field(default_factory=dict)
+    #: file id -> ``"<sha256 hex>:<size>"``: the archive-time hashes the manifests keep for files found in S3
+    #: (another run, e.g. a webhook run, streamed them): ``commit`` records them in the ledger
+    found_hashes: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> SummaryDict:
         """JSON types only: an XCom keeps a tuple as a tuple, and the REST API then shows it as a string."""

@@ -15,7 +15,7 @@ Schema (``manifest_version`` 1; a new version only adds fields, a consumer check
     {"manifest_version": 1, "generated_at": "<UTC ISO time>", "complete": true,
      "meeting": {"uuid", "id", "topic", "host_id", "host_email", "start_time", "timezone", "duration", "type"},
      "files": [{"file_id", "file_type", "recording_type", "participant", "recording_start", "recording_end",
-                "size", "sha256", "key", "version_id", "archived_at"}, ...],
+                "size", "sha256", "key", "version_id", "archived_at", "archive_sha256", "archive_size"}, ...],
      "missing": [{"file_id", "file_type", "reason": "processing" | "quarantined" | "not_archived"
                   | "sha256_tag_missing", "detail"}, ...]}
 """
@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from zoom_archiver.errors import ZoomArchiverError
-from zoom_archiver.keys import encode_uuid
-from zoom_archiver.model import FileEntry, MeetingEntry, MissingReason
+from zoom_archiver.keys import MANIFEST_NAME, is_manifest_key, manifest_key
+from zoom_archiver.model import ARCHIVE_SHA256, ARCHIVE_SIZE, FileEntry, MeetingEntry, MissingReason
 from zoom_archiver.parallel import parallel_map
 from zoom_archiver.publish.merge import mergeable, merged_entries, to_recheck
 from zoom_archiver.s3.errors import is_lost_write_race
@@ -41,10 +41,11 @@ from zoom_archiver.s3.object_lock import error_code
 if TYPE_CHECKING:
     from zoom_archiver.s3.bucket import ArchiveBucket
 
+__all__ = ["MANIFEST_NAME", "MANIFEST_VERSION", "is_manifest_key", "manifest_key", "write_manifests"]
+
 log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
-MANIFEST_NAME = "manifest.json"
 #: Parallel HEADs while verifying the files a manifest lists.
 VERIFY_WORKERS = 8
 #: Reads, merges and conditional writes of one manifest before giving up to other writers.
@@ -53,27 +54,6 @@ WRITE_ATTEMPTS = 5
 _DELETED = ("404", "NoSuchKey", "NotFound")
 #: The fields of a planned file a manifest entry keeps (besides what S3 says).
 _FILE_FIELDS = ("file_id", "file_type", "recording_type", "participant", "recording_start", "recording_end")
-
-
-def is_manifest_key(key: str) -> bool:
-    """Whether ``key`` is a meeting manifest (never a recording)."""
-    return key == MANIFEST_NAME or key.endswith("/" + MANIFEST_NAME)
-
-
-def manifest_key(file_keys: Iterable[str], meeting_uuid: str) -> str:
-    """The manifest's key: in the folder all the meeting's files share; when that folder does not name the meeting
-    (a key template without ``{meeting_uuid_safe}`` in its folders), in a sub-folder named by it."""
-    folders = [key.split("/")[:-1] for key in file_keys]
-    if not folders:
-        raise ValueError(f"meeting {meeting_uuid!r} has no file key")
-    common = folders[0]
-    for folder in folders[1:]:
-        size = next((i for i, (a, b) in enumerate(zip(common, folder, strict=False)) if a != b), None)
-        common = common[: min(len(common), len(folder)) if size is None else size]
-    safe = encode_uuid(meeting_uuid)
-    if not any(safe in part for part in common):
-        common = [*common, safe]
-    return "/".join([*common, MANIFEST_NAME])
 
 
 def verify_file(bucket: ArchiveBucket, entry: FileEntry) -> dict[str, Any]:
@@ -105,10 +85,13 @@ def build_manifest(
     verified: Mapping[str, Mapping[str, Any]],
     now: datetime,
     trashed: Mapping[str, str] | None = None,
+    streamed: Mapping[str, tuple[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of one meeting ``entry`` given what S3 holds (``verified``: file id -> :func:`verify_file`) and
-    when the reclaim moved files to Zoom's trash (``trashed``: file id -> UTC time, ``trashed_in_zoom_at``)."""
-    trashed = trashed or {}
+    """The manifest of one meeting ``entry`` given what S3 holds (``verified``: file id -> :func:`verify_file`),
+    when the reclaim moved files to Zoom's trash (``trashed``: file id -> UTC time, ``trashed_in_zoom_at``) and what
+    this run streamed into S3 (``streamed``: file id -> SHA-256 and size: kept as ``archive_sha256``/``archive_size``
+    when the object's tag says the same)."""
+    trashed, streamed = trashed or {}, streamed or {}
     files, missing = [], []
     quarantined = dict(entry.get("quarantined") or [])
     for item in entry["files"]:
@@ -118,6 +101,9 @@ def build_manifest(
             found = {**base, **{k: seen[k] for k in ("size", "sha256")}, "key": item["key"]} | _when(seen)
             if item["file_id"] in trashed:
                 found["trashed_in_zoom_at"] = trashed[item["file_id"]]
+            sha, size = streamed.get(item["file_id"], ("", 0))
+            if sha and sha == seen["sha256"]:
+                found |= {ARCHIVE_SHA256: sha, ARCHIVE_SIZE: size}
             files.append(found)
         elif item["file_id"] in quarantined:
             missing.append(_missing(item, MissingReason.QUARANTINED, quarantined[item["file_id"]]))
@@ -177,13 +163,14 @@ def write_manifests(
     now: datetime | None = None,
     workers: int = VERIFY_WORKERS,
     trashed: Mapping[str, str] | None = None,
+    streamed: Mapping[str, tuple[str, int]] | None = None,
 ) -> list[dict[str, Any]]:
     """Verify every listed file in S3 and merge it into each meeting's stored manifest when that changes it
     (:func:`write_merged`: a manifest never regresses).
 
     Returns one ``{"key", "meeting_uuid", "files", "missing", "written"}`` per meeting. ``extra_args``: the
     archive's encryption and storage class (``put_object`` arguments); ``trashed``: file id -> when the reclaim
-    trashed it in Zoom.
+    trashed it in Zoom; ``streamed``: file id -> the SHA-256 and size of the bytes this run streamed into S3.
     """
     verified = _verify_all(bucket, entries, workers)
     moment = now or datetime.now(timezone.utc)
@@ -191,7 +178,8 @@ def write_manifests(
     for entry in entries:
         uuid = str(entry["meeting"]["uuid"])
         key = manifest_key([item["key"] for item in entry["files"]], uuid)
-        manifest, changed = write_merged(bucket, key, build_manifest(entry, verified, moment, trashed), extra_args)
+        built = build_manifest(entry, verified, moment, trashed, streamed)
+        manifest, changed = write_merged(bucket, key, built, extra_args)
         files, missing = len(manifest["files"]), len(manifest["missing"])
         log.info("Manifest %s: %d files, %d missing (%s)", key, files, missing, "written" if changed else "unchanged")
         written.append({"key": key, "meeting_uuid": uuid, "files": files, "missing": missing, "written": changed})

@@ -7,6 +7,8 @@ a later scheduled run already wrote a complete manifest. The merge is per file i
   version and ``sha256`` tag win over what either writer saw); the writer's HEADs count as now, and any file the
   stored manifest lists that the writer does not show with the same version and hash is HEADed again
   (:func:`to_recheck`);
+* a file's archive-time SHA-256 and size (``archive_sha256``, ``archive_size``: what a run streamed into it) are
+  kept from the stored manifest unless the writer streamed the file again itself: they never follow the tag;
 * a file the stored manifest lists that S3 no longer holds becomes missing (``not_archived``), never kept silently;
 * a missing entry of the writer wins over the stored one; a stored missing entry of a file the writer does not
   mention stays (the writer may have seen less);
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zoom_archiver.model import MissingReason
+from zoom_archiver.model import ARCHIVE_SHA256, ARCHIVE_SIZE, MissingReason
 
 #: The fields of a file entry that come from what S3 holds.
 STORED_FIELDS = ("size", "sha256", "version_id", "archived_at")
@@ -68,8 +70,10 @@ def merged_entries(
     missing.update({m["file_id"]: dict(m) for m in new["missing"]})
     for old in stored.get("files") or []:
         fid = old["file_id"]
-        if "trashed_in_zoom_at" in old and fid in files:
-            files[fid].setdefault("trashed_in_zoom_at", old["trashed_in_zoom_at"])
+        if fid in files:
+            for name in ("trashed_in_zoom_at", ARCHIVE_SHA256, ARCHIVE_SIZE):
+                if name in old:
+                    files[fid].setdefault(name, old[name])
         seen = rechecked.get(fid)
         if seen is None:
             continue

@@ -51,6 +51,7 @@ def commit(
         quarantine_after=settings.ledger.quarantine_after_runs,
     )
     ledger.record_hashes(done)  # archive-time SHA-256 of the files streamed now: what the reclaim proves against
+    ledger.record_found_hashes(plan.found_hashes)  # ... and of those another run streamed (a webhook run's)
     ledger_mod.write_ledger(ledger)
     report = _report(done, update, ledger, plan)
     log.info("Ledger updated: %s", report)

@@ -33,6 +33,17 @@ def _results(results: Sequence[ArchiveResultDict]) -> list[ArchiveResultDict]:
         return []
 
 
+def streamed_hashes(results: Sequence[ArchiveResultDict]) -> dict[str, tuple[str, int]]:
+    """The SHA-256 and size of each file this run streamed from Zoom into S3 (outcome ``archived``): the manifests
+    keep them as the archive-time proof."""
+    out = {}
+    for result in results:
+        sha, size = str(result.get("sha256") or "").lower(), result.get("size")
+        if result.get("outcome") == "archived" and len(sha) == 64 and isinstance(size, int):
+            out[str(result["file_id"])] = (sha, size)
+    return out
+
+
 @airflow_errors
 def publish(
     results: Sequence[ArchiveResultDict], meetings: Sequence[MeetingEntry], context: dict[str, Any]
@@ -44,8 +55,10 @@ def publish(
     bucket = archive_bucket(settings.bucket, settings.aws_conn_id)
     extra_args = settings.transfer.extra_args("application/json", {})
     file_ids = [item["file_id"] for entry in meetings for item in entry["files"]]
-    written = write_manifests(bucket, meetings, extra_args=extra_args, trashed=trashed_in_zoom_at(file_ids))
-    objects = new_objects(_results(results))
+    done = _results(results)
+    trashed = trashed_in_zoom_at(file_ids)
+    written = write_manifests(bucket, meetings, extra_args=extra_args, trashed=trashed, streamed=streamed_hashes(done))
+    objects = new_objects(done)
     if not objects:
         raise AirflowSkipException(f"{len(written)} manifests checked; no new object: no asset event")
     extra = event_extra(

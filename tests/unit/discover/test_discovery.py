@@ -88,6 +88,22 @@ class TestWhatIsMapped:
         assert found.summary.rebuilt == [(first.file_id, first.start_date)]
         assert len(found.files) == 2
 
+    def test_a_file_s3_holds_brings_the_hash_its_manifest_keeps(self, real_listing, bucket):
+        import json
+
+        from zoom_archiver.keys import manifest_key
+
+        planned = run(real_listing["meetings"])
+        first = planned.files[0]
+        bucket.client.put_object(Bucket=BUCKET, Key=first.key, Body=b"x" * first.file_size,
+                                 Metadata=file_metadata(first), Tagging="sha256=abc")  # fmt: skip
+        [meeting] = [m for m in planned.meetings if any(f["file_id"] == first.file_id for f in m["files"])]
+        key = manifest_key([f["key"] for f in meeting["files"]], first.meeting_uuid)
+        kept = {"file_id": first.file_id, "key": first.key, "archive_sha256": "a" * 64, "archive_size": 3}
+        bucket.client.put_object(Bucket=BUCKET, Key=key, Body=json.dumps({"manifest_version": 1, "files": [kept]}))
+        found = run(real_listing["meetings"], bucket=bucket)
+        assert found.summary.found_hashes == {first.file_id: "a" * 64 + ":3"}
+
     def test_force_maps_it_again(self, real_listing, bucket):
         first = run(real_listing["meetings"]).files[0]
         found = run(real_listing["meetings"], ledger=Ledger({first.file_id: TODAY}), bucket=bucket, force=True)

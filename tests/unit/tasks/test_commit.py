@@ -53,6 +53,15 @@ class TestCommit:
         commit_task.commit(results, summary(planned=planned), [], {}, task_context)
         assert json.loads(variables[LEDGER_VARIABLE])["hashes"] == {"a": "0" * 64 + ":1"}
 
+    def test_records_the_hashes_the_manifests_keep_for_files_found_in_s3(self, variables, task_context):
+        # a webhook run streamed w; this run found it in S3 (no download) and read its hash from the manifest
+        found = {"w": "1" * 64 + ":7"}
+        with pytest.raises(AirflowSkipException):  # nothing to archive in this run
+            commit_task.commit([], summary(rebuilt=[["w", "2026-03-05"]], found_hashes=found), [], {}, task_context)
+        ledger = json.loads(variables[LEDGER_VARIABLE])
+        assert ledger["hashes"] == found
+        assert ledger["archived"] == {"2026-03-10": ["w"]}
+
     def test_a_failed_file_fails_the_run_but_the_others_are_recorded(self, variables, task_context):
         planned = [["a", "2026-03-05"], ["b", "2026-03-06"]]
         failures = [{"file_id": "b", "permanent": False, "error": "DownloadError: HTTP 503", "key": "zoom/b"}]

@@ -1,0 +1,68 @@
+"""The archive-time hashes of files ``discover`` found in S3: another run streamed them (a webhook run, a run whose
+``commit`` never ran), and its ``publish`` kept their SHA-256 and size in the meeting's manifest
+(``archive_sha256``, ``archive_size``). One GET per meeting with such a file; a manifest that cannot be read, or that
+keeps no hash, leaves those files without one (the reclaim then holds them back, the audit checks their tag only).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
+
+from zoom_archiver.keys import manifest_key
+from zoom_archiver.model import ARCHIVE_SHA256, ARCHIVE_SIZE, MeetingEntry
+from zoom_archiver.parallel import parallel_map
+
+if TYPE_CHECKING:
+    from zoom_archiver.s3.bucket import ArchiveBucket
+
+log = logging.getLogger(__name__)
+
+#: Parallel manifest reads.
+READ_WORKERS = 8
+
+
+def manifests_of(meetings: Sequence[MeetingEntry], found: Collection[str]) -> list[str]:
+    """The manifest keys of the meetings holding a file of ``found`` (as ``publish`` names them)."""
+    keys = {
+        manifest_key([item["key"] for item in entry["files"]], str(entry["meeting"]["uuid"]))
+        for entry in meetings
+        if any(item["file_id"] in found for item in entry["files"])
+    }
+    return sorted(keys)
+
+
+def kept_hashes(manifest: Any, found: Collection[str]) -> dict[str, str]:
+    """The archive-time hashes a manifest keeps for files of ``found``: file id -> ``"<sha256 hex>:<size>"``."""
+    out = {}
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    for entry in files if isinstance(files, list) else []:
+        if not isinstance(entry, dict) or entry.get("file_id") not in found:
+            continue
+        sha, size = str(entry.get(ARCHIVE_SHA256) or ""), entry.get(ARCHIVE_SIZE)
+        if len(sha) == 64 and isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+            out[str(entry["file_id"])] = f"{sha.lower()}:{size}"
+    return out
+
+
+def found_hashes(
+    bucket: ArchiveBucket, meetings: Sequence[MeetingEntry], found: Collection[str], *, workers: int = READ_WORKERS
+) -> dict[str, str]:
+    """The archive-time hashes the meetings' manifests keep for the files of ``found`` (read in parallel)."""
+    if not found:
+        return {}
+
+    def read(key: str) -> dict[str, str]:
+        try:
+            manifest, _ = bucket.read_json(key)
+        except Exception as exc:  # the hashes are then missing; nothing else depends on them in this run
+            log.warning("Could not read the manifest %s for archive-time hashes: %s", key, type(exc).__name__)
+            return {}
+        return kept_hashes(manifest, found)
+
+    out: dict[str, str] = {}
+    for hashes in parallel_map(read, manifests_of(meetings, found), workers=workers, name="found-hashes"):
+        out.update(hashes)
+    log.info("Archive-time hashes kept by the manifests: %d of the %d files found in S3", len(out), len(found))
+    return out
