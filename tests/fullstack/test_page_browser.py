@@ -10,12 +10,14 @@ DB; the **Release** button of a quarantined file starts a run of the archive DAG
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.fullstack.conftest import VIEWPORT, ArchivedRun
@@ -113,6 +115,28 @@ def test_the_page_shows_the_state_the_test_created(
     assert link.get_attribute("href") == f"/dags/{DAG_ID}/runs"
     assert link.get_attribute("target") == "_top"
     save_screenshot(ui, "archive-page.png", clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 1000})
+
+
+def counted_refusals(stack: Stack) -> int:
+    """Refused deliveries in the receivers' rows of Airflow's audit log (its REST API)."""
+    rows = stack.api.call("GET", "eventLogs", params={"event": "zoom_webhook_deliveries", "limit": 1000})
+    return sum(json.loads(row["extra"] or "{}").get("refused", 0) for row in rows["event_logs"])
+
+
+def test_refused_webhook_deliveries_are_counted_on_the_page(ui: Page, stack: Stack, page_state: None) -> None:
+    before = counted_refusals(stack)
+    forged = {"x-zm-request-timestamp": str(int(time.time())), "x-zm-signature": "v0=" + "0" * 64}
+    for _ in range(3):
+        answer = requests.post(f"{stack.config.api_url}/zoom/webhook", data=b"{}", headers=forged, timeout=30)
+        assert answer.status_code == 401
+    deadline = time.monotonic() + 150  # a receiver writes its counts at most once a minute
+    while (counted := counted_refusals(stack)) < before + 3 and time.monotonic() < deadline:
+        time.sleep(3)
+    assert counted >= before + 3, "the receiver wrote its counts to the audit log"
+    ui.goto(PAGE)
+    assert figure(ui, "webhooks_refused") == str(counted)
+    link = ui.locator('a:has([data-figure="webhooks_refused"])')
+    assert link.get_attribute("href") == "/events?event_type=zoom_webhook_deliveries"
 
 
 def test_the_release_button_starts_a_run_that_releases_the_file(ui: Page, stack: Stack, page_state: None) -> None:
