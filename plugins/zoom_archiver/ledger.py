@@ -61,6 +61,10 @@ class Ledger:
     def __contains__(self, file_id: str) -> bool:
         return file_id in self.archived
 
+    def unhashed(self, file_id: str) -> bool:
+        """Whether ``file_id`` is recorded as archived without its archive-time hash."""
+        return file_id in self.archived and file_id not in self.hashes
+
     def add(self, file_ids: Iterable[str], today: date) -> int:
         """Record ``file_ids`` as archived ``today`` (an id already known keeps its date); how many were new."""
         added = 0

@@ -232,4 +232,7 @@ def test_100_deliveries_while_a_run_archives_store_every_file_once(stack: Stack,
     assert finish(stack, again) == "success", stack.diagnostics()
     assert downloads(stack) == downloaded
     assert ledger_ids(stack) == set(objects)
+    # ... with the archive-time SHA-256 of every file, whichever run streamed it (a webhook run's: from its manifest)
+    hashes = json.loads(stack.api.get_variable(LEDGER) or "{}")["hashes"]
+    assert {fid: hashes.get(fid, "").split(":")[0] for fid in objects} == {f["file_id"]: f["sha256"] for f in expected}
     assert stack.api.get_variable(LEDGER)

@@ -96,9 +96,11 @@ def discover(
     touched = {f.meeting_uuid for f in [*outcome.batch, *outcome.rebuilt]}
     every_file = [*listing.files, *plan.filtered]  # a filtered run's manifests still list every file S3 holds
     meetings = meeting_entries(plan.meetings, every_file, plan.processing, outcome.quarantined, touched)
-    if bucket is not None and outcome.rebuilt:
-        hashes = found_hashes(bucket, meetings, {f.file_id for f in outcome.rebuilt})
-        summary = replace(summary, found_hashes=hashes)
+    if bucket is not None:  # files archived by another run (found in S3 now, or recorded before its manifest was)
+        unhashed = {f.file_id for f in outcome.rebuilt} | {
+            f.file_id for f in outcome.files if ledger.unhashed(f.file_id)
+        }
+        summary = replace(summary, found_hashes=found_hashes(bucket, every_file, unhashed))
     return Discovery(outcome.batch, summary, meetings)
 
 

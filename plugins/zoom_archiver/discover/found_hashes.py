@@ -1,7 +1,9 @@
-"""The archive-time hashes of files ``discover`` found in S3: another run streamed them (a webhook run, a run whose
-``commit`` never ran), and its ``publish`` kept their SHA-256 and size in the meeting's manifest
-(``archive_sha256``, ``archive_size``). One GET per meeting with such a file; a manifest that cannot be read, or that
-keeps no hash, leaves those files without one (the reclaim then holds them back, the audit checks their tag only).
+"""The archive-time hashes of files another run streamed into S3 (a webhook run, a run whose ``commit`` never ran):
+its ``publish`` kept their SHA-256 and size in the meeting's manifest (``archive_sha256``, ``archive_size``).
+``discover`` reads them for the files it found in S3 and for those the ledger records without a hash (found in S3
+before the writer's manifest was written), so ``commit`` records them. One GET per meeting with such a file, while
+it is in the run's dates; a manifest that cannot be read, or that keeps no hash, leaves those files without one (the
+reclaim then holds them back, the audit checks their tag only).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from zoom_archiver.keys import manifest_key
-from zoom_archiver.model import ARCHIVE_SHA256, ARCHIVE_SIZE, MeetingEntry
+from zoom_archiver.model import ARCHIVE_SHA256, ARCHIVE_SIZE, PlannedFile
 from zoom_archiver.parallel import parallel_map
 
 if TYPE_CHECKING:
@@ -23,14 +25,14 @@ log = logging.getLogger(__name__)
 READ_WORKERS = 8
 
 
-def manifests_of(meetings: Sequence[MeetingEntry], found: Collection[str]) -> list[str]:
-    """The manifest keys of the meetings holding a file of ``found`` (as ``publish`` names them)."""
-    keys = {
-        manifest_key([item["key"] for item in entry["files"]], str(entry["meeting"]["uuid"]))
-        for entry in meetings
-        if any(item["file_id"] in found for item in entry["files"])
-    }
-    return sorted(keys)
+def manifests_of(files: Sequence[PlannedFile], wanted: Collection[str]) -> list[str]:
+    """The manifest keys of the meetings holding a file of ``wanted`` (as ``publish`` names them: from the keys of
+    every listed file of the meeting)."""
+    keys: dict[str, list[str]] = {}
+    for item in files:
+        keys.setdefault(item.meeting_uuid, []).append(item.key)
+    meetings = {item.meeting_uuid for item in files if item.file_id in wanted}
+    return sorted(manifest_key(keys[uuid], uuid) for uuid in meetings)
 
 
 def kept_hashes(manifest: Any, found: Collection[str]) -> dict[str, str]:
@@ -47,9 +49,9 @@ def kept_hashes(manifest: Any, found: Collection[str]) -> dict[str, str]:
 
 
 def found_hashes(
-    bucket: ArchiveBucket, meetings: Sequence[MeetingEntry], found: Collection[str], *, workers: int = READ_WORKERS
+    bucket: ArchiveBucket, files: Sequence[PlannedFile], found: Collection[str], *, workers: int = READ_WORKERS
 ) -> dict[str, str]:
-    """The archive-time hashes the meetings' manifests keep for the files of ``found`` (read in parallel)."""
+    """The archive-time hashes the manifests keep for the ``found`` files of ``files`` (read in parallel)."""
     if not found:
         return {}
 
@@ -62,7 +64,9 @@ def found_hashes(
         return kept_hashes(manifest, found)
 
     out: dict[str, str] = {}
-    for hashes in parallel_map(read, manifests_of(meetings, found), workers=workers, name="found-hashes"):
+    for hashes in parallel_map(read, manifests_of(files, found), workers=workers, name="found-hashes"):
         out.update(hashes)
-    log.info("Archive-time hashes kept by the manifests: %d of the %d files found in S3", len(out), len(found))
+    log.info(
+        "Archive-time hashes kept by the manifests: %d of the %d files archived by other runs", len(out), len(found)
+    )
     return out

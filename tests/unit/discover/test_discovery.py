@@ -103,6 +103,13 @@ class TestWhatIsMapped:
         bucket.client.put_object(Bucket=BUCKET, Key=key, Body=json.dumps({"manifest_version": 1, "files": [kept]}))
         found = run(real_listing["meetings"], bucket=bucket)
         assert found.summary.found_hashes == {first.file_id: "a" * 64 + ":3"}
+        # recorded by a run that found it in S3 before its writer's manifest was written: read again later
+        known = Ledger({first.file_id: TODAY})
+        assert run(real_listing["meetings"], ledger=known, bucket=bucket).summary.found_hashes == {
+            first.file_id: "a" * 64 + ":3"
+        }
+        known.hashes[first.file_id] = ("b" * 64, 3)  # recorded already: its manifest is not read
+        assert run(real_listing["meetings"], ledger=known, bucket=bucket).summary.found_hashes == {}
 
     def test_force_maps_it_again(self, real_listing, bucket):
         first = run(real_listing["meetings"]).files[0]

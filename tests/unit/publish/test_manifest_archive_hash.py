@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.unit.publish.test_manifest import BUCKET, FOLDER, NOW, archive, entry, file, stored_manifest
+from tests.unit.publish.test_manifest import BUCKET, FOLDER, NOW, UUID, archive, entry, file, stored_manifest
 from tests.unit.publish.test_manifest import s3 as s3  # the moto bucket fixture
 from zoom_archiver.discover.found_hashes import found_hashes, kept_hashes, manifests_of
 from zoom_archiver.ledger import Ledger
@@ -63,16 +63,17 @@ def test_streamed_hashes_are_the_archived_results_only():
     assert streamed_hashes(results) == {"a": (OTHER, 3)}  # type: ignore[arg-type]
 
 
-def test_discover_reads_the_hashes_of_files_found_in_s3_from_their_manifests(s3):
+def test_discover_reads_the_hashes_of_files_found_in_s3_from_their_manifests(s3, make_planned):
     bucket = ArchiveBucket(s3, BUCKET)
     sha = archive(s3, f"{FOLDER}/a.bin", "a", b"a" * 10)
     archive(s3, f"{FOLDER}/b.bin", "b", b"b" * 4)
-    meetings = [entry(file("a", 10), file("b", 4))]
-    write_manifests(bucket, meetings, now=NOW, streamed={"a": (sha, 10)})  # a webhook run streamed a only
-    assert manifests_of(meetings, {"a"}) == [f"{FOLDER}/manifest.json"]
-    assert found_hashes(bucket, meetings, {"a", "b"}) == {"a": f"{sha}:10"}
-    assert found_hashes(bucket, meetings, set()) == {}
-    assert found_hashes(bucket, [entry(file("x", 1))], {"x"}) == {}, "no manifest: no hash, no error"
+    write_manifests(bucket, [entry(file("a", 10), file("b", 4))], now=NOW, streamed={"a": (sha, 10)})  # a only
+    listed = [make_planned(file_id=fid, key=f"{FOLDER}/{fid}.bin", meeting_uuid=UUID) for fid in ("a", "b")]
+    assert manifests_of(listed, {"a"}) == [f"{FOLDER}/manifest.json"]
+    assert found_hashes(bucket, listed, {"a", "b"}) == {"a": f"{sha}:10"}
+    assert found_hashes(bucket, listed, set()) == {}
+    alone = [make_planned(file_id="x", key="zoom/elsewhere/x.bin", meeting_uuid="other==")]
+    assert found_hashes(bucket, alone, {"x"}) == {}, "no manifest: no hash, no error"
 
 
 def test_kept_hashes_take_only_well_formed_entries():
@@ -94,3 +95,10 @@ def test_the_ledger_records_found_hashes_without_replacing_one_it_has():
     kept = ledger.record_found_hashes({"known": f"{OTHER}:9", "new": f"{OTHER}:9", "bad": "x:1"})
     assert kept == 1
     assert ledger.hashes == {"known": ("a" * 64, 1), "new": (OTHER, 9)}
+
+
+def test_the_ledger_says_which_archived_files_have_no_hash():
+    from datetime import date
+
+    ledger = Ledger({"hashed": date(2024, 12, 1), "bare": date(2024, 12, 1)}, hashes={"hashed": ("a" * 64, 1)})
+    assert [fid for fid in ("hashed", "bare", "unknown") if ledger.unhashed(fid)] == ["bare"]
