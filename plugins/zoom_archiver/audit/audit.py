@@ -56,8 +56,10 @@ from zoom_archiver.audit.rows import (
 )
 from zoom_archiver.audit.scan import SCAN_WORKERS, Scan, StoredObject, scan_bucket, with_tags
 from zoom_archiver.dates import Window, parse_date_param
+from zoom_archiver.discover.found_hashes import found_hashes
 from zoom_archiver.discover.listing import DEFAULT_MODE, plan_listing
 from zoom_archiver.discover.planning import Filters, Planner
+from zoom_archiver.ledger import load_hashes
 from zoom_archiver.model import PlannedFile
 from zoom_archiver.s3 import verify
 from zoom_archiver.s3.metadata import identity_mismatch
@@ -105,6 +107,13 @@ class Recorded:
 
     hashes: Mapping[str, ArchiveHash] = field(default_factory=dict)
     trashed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def with_manifests(self, bucket: ArchiveBucket, files: Sequence[PlannedFile]) -> Recorded:
+        """Also the archive-time hashes the meetings' manifests keep for files with none recorded here (archived by
+        a webhook run, or before the ledger's retention): one GET per such meeting."""
+        unhashed = {f.file_id for f in files if f.file_id not in self.hashes}
+        kept = load_hashes(found_hashes(bucket, files, unhashed)) if unhashed else {}
+        return Recorded(hashes={**kept, **self.hashes}, trashed=self.trashed)
 
 
 @dataclass
@@ -277,6 +286,7 @@ def run_audit(
     listing = plan_listing(client, users, [window], planner, workers=list_workers, participant_audio=participant_audio)
     log.info("Zoom lists %d completed files for %s (%d users)", len(listing.files), window, len(users))
     scan = scan_bucket(bucket, settings.prefix)
+    recorded = (recorded or Recorded()).with_manifests(bucket, listing.files)
     rows = check_files(listing.files, scan, bucket, window, recorded=recorded)
     if deep:
         rows = deep_check(rows, scan, bucket)

@@ -20,12 +20,15 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.archive.archive import archive_file, file_hook
+from zoom_archiver.discover.found_hashes import found_hashes
 from zoom_archiver.errors import ConfigurationError
+from zoom_archiver.ledger import Ledger
 from zoom_archiver.model import ArchiveResult, PlannedFile
 from zoom_archiver.publish.manifest import write_manifests
 from zoom_archiver.reclaim import record as reclaim_record
 from zoom_archiver.reclaim import run as steps
-from zoom_archiver.reclaim.proof import Download, MeetingVerdict, confirm_copy, needs_witness
+from zoom_archiver.reclaim.proof import Download, MeetingVerdict, confirm_copy, needs_witness, recorded_hash
+from zoom_archiver.reclaim.record import ReclaimRecord
 from zoom_archiver.s3 import versions
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.connect import archive_bucket
@@ -60,6 +63,7 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
         client, settings, window, record=record, now=now, list_workers=hook.list_workers,
         participant_audio=hook.participant_audio,
     )  # fmt: skip
+    _with_manifest_hashes(ledger, record, bucket, [f for v in meetings.values() for f in v.files])
     trasher = None if dry_run else steps.Trasher(client, bucket, record, now, reclaim_record.write_record)
     verdicts = steps.prove_and_trash(
         meetings, blocked, trasher, bucket=bucket, ledger=ledger, record=record, now=now, grace=grace
@@ -72,6 +76,16 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     steps.log_report(report, held)
     _fail_on_failures(report)
     return report
+
+
+def _with_manifest_hashes(
+    ledger: Ledger, record: ReclaimRecord, bucket: ArchiveBucket, files: list[PlannedFile]
+) -> None:
+    """Add to this run's copy of the ledger (the reclaim never writes it) the archive-time hashes the meetings'
+    manifests keep for files with none recorded (archived by a webhook run): proven like the others, no download."""
+    unhashed = {f.file_id for f in files if recorded_hash(f.file_id, ledger, record) is None}
+    if unhashed:
+        ledger.record_found_hashes(found_hashes(bucket, files, unhashed))
 
 
 def _fail_on_failures(report: dict[str, Any]) -> None:

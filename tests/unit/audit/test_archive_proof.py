@@ -60,6 +60,22 @@ class TestArchiveTimeHash:
             assert result.failed
             assert [r.key for r in result.problems] == [m4a.key]
 
+    def test_a_hash_kept_by_the_manifest_proves_a_file_the_ledger_has_no_hash_of(self, s3, bucket, zoom, files):
+        # a webhook run archived the files (the ledger has no hash of them); its publish kept them in the manifest
+        from zoom_archiver.model import file_entry
+        from zoom_archiver.publish.manifest import write_manifests
+
+        archive(s3, files)
+        meeting = {"uuid": files[0].meeting_uuid}
+        listed = [f for f in files if f.meeting_uuid == files[0].meeting_uuid]
+        entries = [{"meeting": meeting, "files": [file_entry(f) for f in listed], "processing": [], "quarantined": []}]
+        write_manifests(bucket, entries, streamed={f.file_id: recorded_hashes([f])[f.file_id] for f in listed})
+        victim = listed[-1]
+        replace(s3, victim, b"z" * len(body(victim)))
+        result = run(zoom, bucket)
+        assert statuses(result)[victim.file_id] == audit.DIFFERS_FROM_ARCHIVE
+        assert row_of(result, victim.file_id).archive_sha256 == recorded_hashes([victim])[victim.file_id][0]
+
     def test_deep_compares_the_bytes_with_the_recorded_hash_even_when_the_tag_agrees(self, s3, bucket, zoom, files):
         archive(s3, files)
         recorded = audit.Recorded(hashes=recorded_hashes(files))

@@ -389,6 +389,19 @@ def test_a_copy_without_a_recorded_hash_is_compared_with_zoom_not_overwritten(wo
     assert ("m2==", "b1") in world["zoom"].trashed
 
 
+def test_a_webhook_archived_copy_is_proven_by_its_manifest_hash_without_a_download(world):
+    from zoom_archiver.model import file_entry
+    from zoom_archiver.publish.manifest import write_manifests
+
+    b1 = next(f for f in world["files"] if f.file_id == "b1")
+    sha, size = world["ledger"].hashes.pop("b1")  # the hourly run never streamed it: a webhook run did
+    entry = {"meeting": {"uuid": "m2=="}, "files": [file_entry(b1)], "processing": [], "quarantined": []}
+    write_manifests(ArchiveBucket(world["s3"], BUCKET), [entry], streamed={"b1": (sha, size)})  # its publish
+    run()
+    assert ("m2==", "b1") in world["zoom"].trashed
+    assert world["zoom"].downloads == [], "proven against the manifest's archive-time hash: no download"
+
+
 def test_a_copy_without_a_recorded_hash_that_differs_from_zoom_is_archived_again(world):
     del world["ledger"].hashes["b1"]
     world["zoom"].serves["b1"] = b"z" * 200  # Zoom's bytes are not the stored ones
