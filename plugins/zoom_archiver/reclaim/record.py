@@ -23,7 +23,7 @@ Format (JSON, version 1)::
 * ``hashes``: the SHA-256 of copies the reclaim repaired (archived again from Zoom, hashed in flight); they take
   precedence over the ledger's archive-time hashes. ``confirmed``: those of them a second witness confirmed (a
   download that matched the copy already stored, not one download written): only these may lead to trashing a file
-  Zoom lists without a size.
+  Zoom lists without a size. A file's hash is forgotten with its ``trashed`` entry.
 * ``totals``: files and bytes trashed since the reclaim was first enabled.
 """
 
@@ -115,8 +115,12 @@ class ReclaimRecord:
         return None
 
     def prune(self, now: datetime) -> None:
+        """Forget what is older than :data:`KEEP_DAYS`: trashed files (Zoom's copy is gone for good; their repair
+        hashes go with them) and recoveries."""
         horizon = (now - timedelta(days=KEEP_DAYS)).isoformat()
-        self.trashed = {k: v for k, v in self.trashed.items() if str(v.get("at", "")) >= horizon}
+        gone = {k for k, v in self.trashed.items() if str(v.get("at", "")) < horizon}
+        self.trashed = {k: v for k, v in self.trashed.items() if k not in gone}
+        self.hashes = {k: v for k, v in self.hashes.items() if k not in gone}
         self.recovered = {k: v for k, v in self.recovered.items() if v >= horizon}
         self.confirmed &= set(self.hashes)
 

@@ -64,10 +64,15 @@ def test_prune_keeps_recent_entries_and_the_totals():
     record.mark_trashed("old", "m==", 10, NOW - timedelta(days=91))
     record.mark_trashed("new", "m==", 10, NOW - timedelta(days=1))
     record.recovered["gone"] = (NOW - timedelta(days=100)).isoformat()
+    record.hashes = {"old": ("a" * 64, 10), "new": ("b" * 64, 10), "held": ("c" * 64, 10)}
+    record.confirmed = {"old", "held"}
     record.prune(NOW)
     assert list(record.trashed) == ["new"]
     assert record.recovered == {}
     assert record.totals == {"files": 2, "bytes": 20}
+    # a repair hash goes with its file's trashed entry; one of a file not trashed yet stays (it is still needed)
+    assert set(record.hashes) == {"new", "held"}
+    assert record.confirmed == {"held"}
 
 
 def test_trashed_in_zoom_at_for_a_manifest():
