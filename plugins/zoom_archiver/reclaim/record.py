@@ -10,7 +10,8 @@ Format (JSON, version 1)::
      "recovered": {"<file id>": "<UTC ISO time the reclaim first saw it listed again>"},
      "hashes": {"<file id>": "<sha256 hex>:<size>"},
      "confirmed": ["<file id>"],
-     "totals": {"files": 0, "bytes": 0}}
+     "totals": {"files": 0, "bytes": 0},
+     "history": {"cursor": "<oldest meeting date walked>", "empty_days": 0, "passes": 0}}
 
 * ``trashed``: files this archiver moved to Zoom's trash, and when (kept :data:`KEEP_DAYS`: Zoom empties its trash
   after 30 days, a file cannot come back later).
@@ -25,6 +26,7 @@ Format (JSON, version 1)::
   download that matched the copy already stored, not one download written): only these may lead to trashing a file
   Zoom lists without a size. A file's hash is forgotten with its ``trashed`` entry.
 * ``totals``: files and bytes trashed since the reclaim was first enabled.
+* ``history``: where the walk back through older meetings is (:mod:`zoom_archiver.reclaim.history`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from zoom_archiver.ledger import dump_hashes, load_hashes
+from zoom_archiver.reclaim.history import HistoryWalk
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class ReclaimRecord:
     totals: dict[str, int] = field(default_factory=lambda: {"files": 0, "bytes": 0})
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     confirmed: set[str] = field(default_factory=set)
+    history: HistoryWalk = field(default_factory=HistoryWalk)
 
     def mark_pending(self, file_id: str, meeting_uuid: str, size: int, at: datetime) -> None:
         """Its DELETE is about to be sent: until answered, it may have been trashed."""
@@ -134,6 +138,7 @@ class ReclaimRecord:
                 "hashes": dump_hashes(self.hashes),
                 "confirmed": sorted(self.confirmed),
                 "totals": self.totals,
+                "history": self.history.to_dict(),
             },
             separators=(",", ":"),
         )
@@ -159,7 +164,8 @@ def loads(raw: Any) -> ReclaimRecord:
         name: int(totals.get(name, 0)) if str(totals.get(name, 0)).isdigit() else 0 for name in ("files", "bytes")
     }
     kept = {str(c) for c in confirmed} if isinstance(confirmed, list) else set()
-    return ReclaimRecord(trashed, recovered, hashes, counts, pending, kept)
+    history = HistoryWalk.from_dict(data.get("history"))
+    return ReclaimRecord(trashed, recovered, hashes, counts, pending, kept, history)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

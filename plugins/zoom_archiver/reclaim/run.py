@@ -1,11 +1,12 @@
 """One reclaim run's steps, without Airflow: which meetings, prove them, repair what a new download repairs, trash
 the proven ones, rewrite their manifests, and the report (the task body is :mod:`zoom_archiver.tasks.reclaim`).
 
-Meetings started from ``retention`` days ago up to ``trash_after_days`` ago are listed (older files have no
-archive-time hash left in the ledger); each meeting, oldest first, is proven now (:mod:`zoom_archiver.reclaim.proof`)
-and, when proven, its files are moved to Zoom's trash right away (``action=trash``, recoverable for 30 days), each
-only while the S3 object version its proof read is still the current one (:class:`Trasher`). Missing or damaged
-copies are archived again from Zoom last, after all trashing (proven by a later run).
+Meetings started from ``retention`` days ago up to ``trash_after_days`` ago are listed, and a slice of older ones
+(:mod:`zoom_archiver.reclaim.history`; their archive-time hashes come from the manifests); each meeting, oldest
+first, is proven now (:mod:`zoom_archiver.reclaim.proof`) and, when proven, its files are moved to Zoom's trash right
+away (``action=trash``, recoverable for 30 days), each only while the S3 object version its proof read is still the
+current one (:class:`Trasher`). Missing or damaged copies are archived again from Zoom last, after all trashing
+(proven by a later run).
 """
 
 from __future__ import annotations
@@ -58,25 +59,26 @@ def reclaim_window(settings: ArchiveSettings, today: date, grace: int) -> Window
 def candidates(
     client: ZoomClient,
     settings: ArchiveSettings,
-    window: Window,
+    windows: Sequence[Window],
     *,
     record: ReclaimRecord,
     now: datetime,
     list_workers: int,
     participant_audio: str,
 ) -> tuple[dict[str, MeetingVerdict], Mapping[str, Sequence[str]], list[UserFailure]]:
-    """List Zoom for ``window``, settle a previous run's pending files, note recovered ones; the meetings to prove,
-    why some are blocked (still processing, unreadable), and the users that failed."""
-    planner = Planner(window=window, filters=Filters(), template=settings.key_template, prefix=settings.prefix)
+    """List Zoom for ``windows`` (the recent meetings first, then a slice of history), settle a previous run's pending
+    files, note recovered ones; the meetings to prove, why some are blocked (still processing, unreadable), and the
+    users that failed."""
+    planner = Planner(window=list(windows), filters=Filters(), template=settings.key_template, prefix=settings.prefix)
     listing = plan_listing(
-        client, client.list_users(), [window], planner, workers=list_workers, participant_audio=participant_audio
+        client, client.list_users(), windows, planner, workers=list_workers, participant_audio=participant_audio
     )
     listed = [f.file_id for f in listing.files]
     for file_id in record.settle_pending(listed, now):
         log.warning("File %s may have been trashed by a run that did not finish and is listed: held back", file_id)
     for file_id in record.note_listed(listed, now):
         log.warning("File %s was trashed by us and is listed again (recovered): held back", file_id)
-    meetings = group_meetings(listing.files, window.end)
+    meetings = group_meetings(listing.files, windows[0].end)
     for uuid, verdict in meetings.items():
         verdict.meeting = planner.plan.meetings.get(uuid) or unknown_meeting(uuid)
     log.info("%d meetings to prove (%d files listed)", len(meetings), len(listing.files))

@@ -176,6 +176,13 @@ def load_alert_settings(get: VariableGetter | None = None) -> tuple[tuple[str, .
     return var["zoom_archive_alert_emails"], var["zoom_archive_alert_from"]
 
 
+def reclaim_history_days(get: VariableGetter | None = None) -> int:
+    """Days of older meetings each reclaim run lists besides the recent ones (Variable
+    ``zoom_archive_reclaim_history_days``; 0: none) (README: *Reclaim*)."""
+    days: int = read_variables(get)["zoom_archive_reclaim_history_days"]
+    return days
+
+
 def trash_after_days(get: VariableGetter | None = None) -> int | None:
     """The reclaim's grace period in days (Variable ``zoom_archive_trash_after_days``); ``None`` (unset): reclaim is
     off. A file is trashed in Zoom only once its meeting is at least this many days old (README: *Reclaim*)."""

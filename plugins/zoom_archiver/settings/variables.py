@@ -144,6 +144,12 @@ VARIABLES: tuple[Var, ...] = (
         0, 36500, shown="unset (**off**)",
     ),
     Var(
+        "zoom_archive_reclaim_history_days", "int", 30,
+        "days of older meetings (before the ledger's retention) each reclaim run also lists, walking back through "
+        "the history a slice a run; 0: only the recent meetings; see [Reclaim](#reclaim-zoom-storage-opt-in)",
+        0, 3660,
+    ),
+    Var(
         "zoom_archive_reclaim", "state", None, "what the reclaim trashed, when, and its totals",
         shown="written by the reclaim DAG",
     ),

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from zoom_archiver import ledger as ledger_mod
 from zoom_archiver.archive.archive import archive_file, file_hook
+from zoom_archiver.dates import Window
 from zoom_archiver.discover.found_hashes import found_hashes
 from zoom_archiver.errors import ConfigurationError
 from zoom_archiver.ledger import Ledger
@@ -27,12 +28,13 @@ from zoom_archiver.model import ArchiveResult, PlannedFile
 from zoom_archiver.publish.manifest import write_manifests
 from zoom_archiver.reclaim import record as reclaim_record
 from zoom_archiver.reclaim import run as steps
+from zoom_archiver.reclaim.history import advance, history_slice
 from zoom_archiver.reclaim.proof import Download, MeetingVerdict, confirm_copy, needs_witness, recorded_hash
 from zoom_archiver.reclaim.record import ReclaimRecord
 from zoom_archiver.s3 import versions
 from zoom_archiver.s3.bucket import ArchiveBucket
 from zoom_archiver.s3.connect import archive_bucket
-from zoom_archiver.settings import MIB, ArchiveSettings, load_settings, trash_after_days
+from zoom_archiver.settings import MIB, ArchiveSettings, load_settings, reclaim_history_days, trash_after_days
 from zoom_archiver.tasks.common import airflow_errors, run_today
 
 log = logging.getLogger(__name__)
@@ -58,10 +60,11 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     log.info("Reclaim%s: meetings of %s (grace %d days)", " (DRY RUN)" if dry_run else "", window, grace)
     ledger, _ = ledger_mod.read_ledger(today=today)
     record = reclaim_record.read_record()
+    walked = history_slice(record.history, window, reclaim_history_days())
     client = hook.get_conn()
     meetings, blocked, failures = steps.candidates(
-        client, settings, window, record=record, now=now, list_workers=hook.list_workers,
-        participant_audio=hook.participant_audio,
+        client, settings, [window, *([walked] if walked else [])], record=record, now=now,
+        list_workers=hook.list_workers, participant_audio=hook.participant_audio,
     )  # fmt: skip
     _with_manifest_hashes(ledger, record, bucket, [f for v in meetings.values() for f in v.files])
     trasher = None if dry_run else steps.Trasher(client, bucket, record, now, reclaim_record.write_record)
@@ -70,12 +73,27 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     )
     held = [v for v in verdicts if not v.proven]
     report = steps.base_report(dry_run, grace, window, verdicts, failures) | {"warnings": warnings}
+    report["history"] = _walk(record, walked, meetings, complete=not failures and trasher is not None)
     if trasher is not None:
         report |= _after_trash(settings, hook, bucket, trasher, held, ledger)
     report["total"] = dict(record.totals)
     steps.log_report(report, held)
     _fail_on_failures(report)
     return report
+
+
+def _walk(
+    record: ReclaimRecord, walked: Window | None, meetings: dict[str, MeetingVerdict], *, complete: bool
+) -> dict[str, Any]:
+    """Move the walk back through history past the slice this run listed (a real run whose listing did not fail);
+    what it listed, for the report."""
+    if walked is None:
+        return {"window": None}
+    files = sum(1 for v in meetings.values() for f in v.files if date.fromisoformat(f.start_date) in walked)
+    if complete:
+        record.history = advance(record.history, walked, files, complete=True)
+    log.info("History walked: meetings of %s, %d files; next: %s", walked, files, record.history.to_dict())
+    return {"window": str(walked), "files": files, "next": record.history.to_dict()}
 
 
 def _with_manifest_hashes(

@@ -129,8 +129,14 @@ def world(monkeypatch, make_planned):
         )
         monkeypatch.setattr(reclaim_task, "archive_bucket", lambda bucket, aws_conn_id: ArchiveBucket(s3, BUCKET))
         monkeypatch.setattr("zoom_archiver.hooks.zoom.ZoomHook", lambda conn_id: zoom)
-        monkeypatch.setattr(reclaim_run, "plan_listing", lambda *a, **k: Listing(files=list(files)))
-        yield {"s3": s3, "zoom": zoom, "ledger": ledger, "variables": variables, "files": files}
+        listed: list[list[str]] = []
+
+        def plan_listing(client, users, windows, planner, **_: Any) -> Listing:
+            listed.append([str(w) for w in windows])
+            return Listing(files=[f for f in files if any(date.fromisoformat(f.start_date) in w for w in windows)])
+
+        monkeypatch.setattr(reclaim_run, "plan_listing", plan_listing)
+        yield {"s3": s3, "zoom": zoom, "ledger": ledger, "variables": variables, "files": files, "listed": listed}
 
 
 def run(dry_run: bool = False) -> dict[str, Any]:
@@ -425,3 +431,35 @@ def test_a_file_without_a_size_is_trashed_only_once_a_second_download_confirms_i
     assert repaired == ["b1"]  # nothing written again
     _with_repair(world, repaired)
     assert world["zoom"].trashed == [("m2==", "b1")]
+
+
+def test_an_old_meeting_archived_today_is_reached_by_the_walk_and_proven_by_its_manifest(world, make_planned):
+    """A history backfilled today: a meeting older than the ledger's retention, its hash only in its manifest."""
+    from zoom_archiver.model import file_entry
+    from zoom_archiver.publish.manifest import write_manifests
+
+    data = b"old" * 50
+    sha = hashlib.sha256(data).hexdigest()
+    url = "https://zoom.example/rec/download/o1"
+    old = make_planned(file_id="o1", meeting_uuid="old==", file_size=len(data), key="zoom/o1",
+                       start_time="2025-11-20T10:00:00Z", download_url=url)  # fmt: skip
+    world["s3"].put_object(Bucket=BUCKET, Key=old.key, Body=data, Metadata={"zoom-file-id": "o1"},
+                           Tagging=f"sha256={sha}")  # fmt: skip
+    entry = {"meeting": {"uuid": "old=="}, "files": [file_entry(old)], "processing": [], "quarantined": []}
+    write_manifests(ArchiveBucket(world["s3"], BUCKET), [entry], streamed={"o1": (sha, len(data))})
+    world["files"].append(old)
+    report = run()
+    # the recent meetings (retention 90 days up to the grace of 7), then the month before them
+    assert world["listed"][-1] == ["2025-12-10..2026-03-03", "2025-11-10..2025-12-09"]
+    assert ("old==", "o1") in world["zoom"].trashed
+    assert world["zoom"].downloads == []
+    assert report["history"] == {"window": "2025-11-10..2025-12-09", "files": 1,
+                                 "next": {"cursor": "2025-11-10", "empty_days": 0, "passes": 0}}  # fmt: skip
+    run()  # the next run walks the month before
+    assert world["listed"][-1][1] == "2025-10-11..2025-11-09"
+
+
+def test_a_dry_run_does_not_move_the_walk(world):
+    run(dry_run=True)
+    run(dry_run=True)
+    assert [w[1] for w in world["listed"]] == ["2025-11-10..2025-12-09"] * 2
