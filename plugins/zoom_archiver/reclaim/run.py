@@ -12,8 +12,9 @@ current one (:class:`Trasher`). Missing or damaged copies are archived again fro
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 #: Entries of each list kept in the task's XCom (the log has them all).
 MAX_LISTED = 200
+#: Proof time of a real run; the meetings left wait for the next run (the task's timeout is 12 h: repairs, the
+#: record and the manifests need the rest).
+PROOF_SECONDS = 9 * 3600.0
 
 #: Archives one file again from Zoom, forced (the archive step's ``archive_file``, bound by the task).
 Rearchive = Callable[[PlannedFile], ArchiveResult]
@@ -85,6 +89,25 @@ def candidates(
     return meetings, planner.plan.blocked, list(listing.failures)
 
 
+@dataclass
+class Budget:
+    """The proof time of one real run: ``seconds`` from when it was made (the task's timeout is 12 h)."""
+
+    seconds: float = PROOF_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(default=-1.0)
+
+    def __post_init__(self) -> None:
+        if self.started < 0:
+            self.started = self.clock()
+
+    def spent(self) -> bool:
+        return self.clock() - self.started >= self.seconds
+
+    def reason(self) -> str:
+        return f"left for the next run: this run's proof time ({self.seconds / 3600:.1f} h) is spent"
+
+
 def prove_and_trash(
     meetings: Mapping[str, MeetingVerdict],
     blocked: Mapping[str, Sequence[str]],
@@ -95,13 +118,18 @@ def prove_and_trash(
     record: ReclaimRecord,
     now: datetime,
     grace: int,
+    budget: Budget | None = None,
 ) -> list[MeetingVerdict]:
     """Prove each meeting, oldest first, and (with a ``trasher``; a dry run has none) trash it right after its own
-    proof, so no repair or other meeting's work runs between the proof and the DELETE."""
+    proof, so no repair or other meeting's work runs between the proof and the DELETE. Once the ``budget`` of proof
+    time is spent, the meetings left are held for the next run (the task ends well inside its timeout)."""
     if trasher is None:  # nothing changes: all proofs at once, in parallel
         return decide(meetings, bucket=bucket, ledger=ledger, record=record, blocked=blocked, now=now, grace_days=grace)
     verdicts = []
     for uuid in sorted(meetings, key=lambda u: (meetings[u].start_time, u)):
+        if budget is not None and budget.spent():
+            verdicts.append(replace(meetings[uuid], reasons=[budget.reason()]))
+            continue
         (verdict,) = decide(
             {uuid: meetings[uuid]}, bucket=bucket, ledger=ledger, record=record, blocked=blocked, now=now,
             grace_days=grace,

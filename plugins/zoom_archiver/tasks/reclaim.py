@@ -69,8 +69,9 @@ def reclaim(params: dict[str, Any], context: dict[str, Any], *, now: datetime | 
     _with_manifest_hashes(ledger, record, bucket, [f for v in meetings.values() for f in v.files])
     trasher = None if dry_run else steps.Trasher(client, bucket, record, now, reclaim_record.write_record)
     verdicts = steps.prove_and_trash(
-        meetings, blocked, trasher, bucket=bucket, ledger=ledger, record=record, now=now, grace=grace
-    )
+        meetings, blocked, trasher, bucket=bucket, ledger=ledger, record=record, now=now, grace=grace,
+        budget=steps.Budget(),
+    )  # fmt: skip
     held = [v for v in verdicts if not v.proven]
     report = steps.base_report(dry_run, grace, window, verdicts, failures) | {"warnings": warnings}
     report["history"] = _walk(record, walked, meetings, complete=not failures and trasher is not None)

@@ -463,3 +463,22 @@ def test_a_dry_run_does_not_move_the_walk(world):
     run(dry_run=True)
     run(dry_run=True)
     assert [w[1] for w in world["listed"]] == ["2025-11-10..2025-12-09"] * 2
+
+
+def test_meetings_left_when_the_proof_time_is_spent_wait_for_the_next_run(world, monkeypatch):
+    ticks = iter([0.0, 0.0, 20.0, 20.0])  # the budget starts; m1 is proven in time; then it is spent
+    real = reclaim_run.Budget
+
+    def budget() -> reclaim_run.Budget:
+        return real(seconds=10, clock=lambda: next(ticks))
+
+    monkeypatch.setattr(reclaim_task.steps, "Budget", budget)
+    report = run()
+    monkeypatch.setattr(reclaim_task.steps, "Budget", real)
+    assert world["zoom"].trashed == [("m1==", "a1"), ("m1==", "a2")]
+    [held] = report["held"]
+    assert held["meeting_uuid"] == "m2=="
+    assert held["reasons"] == ["left for the next run: this run's proof time (0.0 h) is spent"]
+    assert report["repaired"] == [], "a meeting left for later is not repaired either"
+    run()  # the next run proves it
+    assert ("m2==", "b1") in world["zoom"].trashed
