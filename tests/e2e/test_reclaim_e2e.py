@@ -1,8 +1,10 @@
 """The reclaim DAG end to end: ``airflow dags test`` of ``zoom_recordings_reclaim`` with a 0-day grace, against the
 Zoom emulator and moto's S3 server over HTTP, after a real archive run of ``zoom_recordings_to_s3`` (``demo`` seed).
 
-One archive run, then: a dry run (trashes nothing), the real run (trashes exactly the dry run's files, holds back the
-meeting whose copy was deleted from S3 and repairs it, and the meeting still processing), a file recovered in Zoom,
+One archive run (its ledger hashes then dropped, as for files a webhook run archived: the manifests keep them), then:
+a dry run (trashes nothing), the real run (trashes exactly the dry run's files, holds back the
+meeting whose copy was deleted from S3 and repairs it, and the meeting still processing; no download but the
+repair's), a file recovered in Zoom,
 an archive rerun (archives nothing new) and a last reclaim (trashes the repaired meeting, not the recovered file).
 Then, versioning suspended on the bucket: the real run refuses to trash, a dry run warns.
 """
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import secrets_in, stored_objects
-from tests.e2e.test_archive_e2e import window
+from tests.e2e.test_archive_e2e import downloads, window
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +44,15 @@ def reclaim(airflow, **conf) -> dict[str, Any]:
     return report_of(airflow)
 
 
+def forget_ledger_hashes(airflow) -> None:
+    """Drop the ledger's archive-time hashes (a webhook run records none there; its manifest keeps them)."""
+    ledger = json.loads(airflow.variable("zoom_archive_ledger") or "{}")
+    assert ledger.get("hashes"), "the archive run recorded the hashes of the files it streamed"
+    ledger["hashes"] = {}
+    with sqlite3.connect(airflow.home / "airflow.db") as db:
+        db.execute("UPDATE variable SET val=? WHERE key=?", (json.dumps(ledger), "zoom_archive_ledger"))
+
+
 def versions(s3, bucket: str) -> list[tuple[str, str]]:
     listed = s3.list_object_versions(Bucket=bucket).get("Versions", [])
     return sorted((v["Key"], v["VersionId"]) for v in listed)
@@ -59,6 +70,9 @@ def test_reclaim_trashes_exactly_the_proven_files(airflow, stack):
     with_id = {f["file_id"] for f in zoom_files if f["file_id"]}
     damaged = next(o for o in objects.values() if o.meeting_uuid != processing["meeting_uuid"] and o.file_id in with_id)
     s3.delete_object(Bucket=airflow.bucket, Key=damaged.key)
+    # as if webhook runs had archived every file: the ledger keeps no hash, the meetings' manifests do
+    forget_ledger_hashes(airflow)
+    fetched = downloads(stack)
 
     dry = reclaim(airflow, dry_run=True)
     assert stack.emulator("GET", "trash")["calls"] == []
@@ -80,6 +94,9 @@ def test_reclaim_trashes_exactly_the_proven_files(airflow, stack):
     assert real["trashed"]["files"] == len(would) == real["total"]["files"]
     assert real["trashed"]["bytes"] == dry["would_trash"]["bytes"] > 0
     assert real["repaired"] == [damaged.file_id]
+    # proven against the manifests' archive-time hashes: nothing downloaded but the repaired copy
+    assert set(downloads(stack)) - set(fetched) <= {damaged.file_id}
+    assert all(downloads(stack)[fid] == count for fid, count in fetched.items() if fid != damaged.file_id)
     assert s3.head_object(Bucket=airflow.bucket, Key=damaged.key)["Metadata"]["zoom-file-id"] == damaged.file_id
     assert damaged.file_id in listed
     assert processing["file_id"] in listed
