@@ -6,11 +6,14 @@ a dry run (trashes nothing), the real run (trashes exactly the dry run's files, 
 meeting whose copy was deleted from S3 and repairs it, and the meeting still processing; no download but the
 repair's), a file recovered in Zoom,
 an archive rerun (archives nothing new) and a last reclaim (trashes the repaired meeting, not the recovered file).
-Then, versioning suspended on the bucket: the real run refuses to trash, a dry run warns.
+The audit then proves the trashed files' copies (``intact_trashed``) and fails on one replaced with its tag
+recomputed (``differs_from_archive``). Then, versioning suspended on the bucket: the real run refuses to trash, a
+dry run warns.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from typing import Any
@@ -19,6 +22,8 @@ import pytest
 
 from tests.e2e.helpers import secrets_in, stored_objects
 from tests.e2e.test_archive_e2e import downloads, window
+from tests.e2e.test_audit_e2e import audit as audit_dag
+from tests.e2e.test_audit_e2e import problems as audit_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -118,6 +123,24 @@ def test_reclaim_trashes_exactly_the_proven_files(airflow, stack):
     assert processing["file_id"] not in {c["recording_id"] for c in stack.emulator("GET", "trash")["calls"]}
     assert last["total"]["files"] == real["trashed"]["files"] + last["trashed"]["files"]
     assert last["warnings"] == []  # the test's bucket is versioned (tests.support.stack.make_airflow)
+
+    # the audit keeps proving what the reclaim trashed in Zoom: intact, until a copy is replaced (tag recomputed)
+    run, report = audit_dag(airflow, stack, deep=True)
+    assert run.state == "success", run.output[-3000:]
+    status = {f["file_id"]: f["status"] for f in report["files"]}
+    trashed_now = set(json.loads(airflow.variable("zoom_archive_reclaim") or "{}")["trashed"])
+    assert trashed_now
+    assert {status[fid] for fid in trashed_now} == {"intact_trashed"}
+    victim = objects[sorted(trashed_now)[0]]
+    garbage = b"g" * victim.size
+    metadata = s3.head_object(Bucket=airflow.bucket, Key=victim.key)["Metadata"]
+    s3.put_object(Bucket=airflow.bucket, Key=victim.key, Body=garbage, Metadata=metadata,
+                  Tagging=f"sha256={hashlib.sha256(garbage).hexdigest()}")  # fmt: skip
+    run, report = audit_dag(airflow, stack, deep=True)
+    assert run.state == "failed"
+    assert {k: v for k, v in audit_problems(report).items() if v != "intact_trashed"} == {
+        victim.key: "differs_from_archive"
+    }
 
     # a bucket without versioning Enabled: the real run refuses, naming the bucket; a dry run warns and still lists
     s3.put_bucket_versioning(Bucket=airflow.bucket, VersioningConfiguration={"Status": "Suspended"})

@@ -54,9 +54,9 @@ from zoom_archiver.audit.rows import (
     trashed_row,
     unlisted_row,
 )
-from zoom_archiver.audit.scan import SCAN_WORKERS, Scan, StoredObject, scan_bucket, with_tags
+from zoom_archiver.audit.scan import SCAN_WORKERS, Scan, StoredObject, manifests_near, scan_bucket, with_tags
 from zoom_archiver.dates import Window, parse_date_param
-from zoom_archiver.discover.found_hashes import found_hashes
+from zoom_archiver.discover.found_hashes import hashes_in, manifests_of
 from zoom_archiver.discover.listing import DEFAULT_MODE, plan_listing
 from zoom_archiver.discover.planning import Filters, Planner
 from zoom_archiver.ledger import load_hashes
@@ -108,11 +108,13 @@ class Recorded:
     hashes: Mapping[str, ArchiveHash] = field(default_factory=dict)
     trashed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    def with_manifests(self, bucket: ArchiveBucket, files: Sequence[PlannedFile]) -> Recorded:
+    def with_manifests(self, bucket: ArchiveBucket, files: Sequence[PlannedFile], scan: Scan) -> Recorded:
         """Also the archive-time hashes the meetings' manifests keep for files with none recorded here (archived by
-        a webhook run, or before the ledger's retention): one GET per such meeting."""
+        a webhook run, before the ledger's retention, or trashed in Zoom since): one GET per such meeting."""
         unhashed = {f.file_id for f in files if f.file_id not in self.hashes}
-        kept = load_hashes(found_hashes(bucket, files, unhashed)) if unhashed else {}
+        unhashed |= {fid for fid in self.trashed if fid not in self.hashes}
+        keys = [*manifests_of(files, unhashed), *manifests_near(scan, unhashed)] if unhashed else []
+        kept = load_hashes(hashes_in(bucket, keys, unhashed)) if keys else {}
         return Recorded(hashes={**kept, **self.hashes}, trashed=self.trashed)
 
 
@@ -286,7 +288,7 @@ def run_audit(
     listing = plan_listing(client, users, [window], planner, workers=list_workers, participant_audio=participant_audio)
     log.info("Zoom lists %d completed files for %s (%d users)", len(listing.files), window, len(users))
     scan = scan_bucket(bucket, settings.prefix)
-    recorded = (recorded or Recorded()).with_manifests(bucket, listing.files)
+    recorded = (recorded or Recorded()).with_manifests(bucket, listing.files, scan)
     rows = check_files(listing.files, scan, bucket, window, recorded=recorded)
     if deep:
         rows = deep_check(rows, scan, bucket)

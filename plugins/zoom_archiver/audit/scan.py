@@ -8,10 +8,11 @@ is read only for the objects the audit checks (:func:`with_tags`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zoom_archiver.keys import encode_uuid, is_manifest_key
 from zoom_archiver.parallel import parallel_map
 from zoom_archiver.s3.metadata import FILE_ID_METADATA, MEETING_UUID_METADATA, START_TIME_METADATA, unreadable_reason
 
@@ -91,3 +92,19 @@ def with_tags(bucket: ArchiveBucket, objects: Sequence[StoredObject], workers: i
         return StoredObject(**{**asdict(stored), "sha256_tag": tag, "tag_refused": refused})
 
     return {s.key: s for s in parallel_map(tagged, objects, workers=workers, name="audit-tags")}
+
+
+def manifests_near(scan: Scan, file_ids: Collection[str]) -> list[str]:
+    """The manifests that may list the objects of ``file_ids`` (files Zoom no longer lists, e.g. trashed): in the
+    folder of each object or a folder above it, or in a folder named by its meeting (as ``publish`` names them)."""
+    manifests = {key.rsplit("/", 1)[0] + "/": key for key in scan.foreign if is_manifest_key(key)}
+    found = set()
+    for stored in (s for s in scan.objects.values() if s.file_id in file_ids):
+        folder = stored.key.rsplit("/", 1)[0] + "/"
+        own = "/" + encode_uuid(stored.meeting_uuid) + "/" if stored.meeting_uuid else None
+        for place, key in manifests.items():
+            above = folder.startswith(place)
+            named = own is not None and place.endswith(own) and folder.startswith(place[: -len(own) + 1])
+            if above or named:
+                found.add(key)
+    return sorted(found)

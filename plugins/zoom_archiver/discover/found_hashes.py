@@ -54,6 +54,17 @@ def found_hashes(
     """The archive-time hashes the manifests keep for the ``found`` files of ``files`` (read in parallel)."""
     if not found:
         return {}
+    out = hashes_in(bucket, manifests_of(files, found), found, workers=workers)
+    log.info(
+        "Archive-time hashes kept by the manifests: %d of the %d files archived by other runs", len(out), len(found)
+    )
+    return out
+
+
+def hashes_in(
+    bucket: ArchiveBucket, keys: Sequence[str], wanted: Collection[str], *, workers: int = READ_WORKERS
+) -> dict[str, str]:
+    """The archive-time hashes the manifests at ``keys`` keep for the ``wanted`` files (read in parallel)."""
 
     def read(key: str) -> dict[str, str]:
         try:
@@ -61,12 +72,9 @@ def found_hashes(
         except Exception as exc:  # the hashes are then missing; nothing else depends on them in this run
             log.warning("Could not read the manifest %s for archive-time hashes: %s", key, type(exc).__name__)
             return {}
-        return kept_hashes(manifest, found)
+        return kept_hashes(manifest, wanted)
 
     out: dict[str, str] = {}
-    for hashes in parallel_map(read, manifests_of(files, found), workers=workers, name="found-hashes"):
+    for hashes in parallel_map(read, sorted(set(keys)), workers=workers, name="found-hashes"):
         out.update(hashes)
-    log.info(
-        "Archive-time hashes kept by the manifests: %d of the %d files archived by other runs", len(out), len(found)
-    )
     return out

@@ -151,6 +151,17 @@ class TestTrashedFiles:
         assert row_of(result, m4a.file_id).status == status
         assert result.failed
 
+    def test_a_trashed_copy_is_proven_by_its_manifest_when_nothing_else_keeps_its_hash(self, s3, bucket, trashed_m4a):
+        from zoom_archiver.model import file_entry
+        from zoom_archiver.publish.manifest import write_manifests
+
+        zoom, m4a, recorded = trashed_m4a
+        entry = {"meeting": {"uuid": m4a.meeting_uuid}, "files": [file_entry(m4a)], "processing": [], "quarantined": []}
+        write_manifests(bucket, [entry], streamed={m4a.file_id: recorded.hashes[m4a.file_id]})
+        only_trashed = audit.Recorded(trashed=recorded.trashed)  # no ledger or repair hash of it any more
+        replace(s3, m4a, b"g" * len(body(m4a)))  # its tag recomputed
+        assert row_of(run(zoom, bucket, only_trashed), m4a.file_id).status == audit.DIFFERS_FROM_ARCHIVE
+
     def test_same_size_garbage_with_the_old_tag_is_found_deep(self, s3, bucket, trashed_m4a):
         zoom, m4a, recorded = trashed_m4a
         tags = s3.get_object_tagging(Bucket=BUCKET, Key=m4a.key)["TagSet"]

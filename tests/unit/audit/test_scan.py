@@ -41,3 +41,23 @@ def test_with_tags_reads_the_scanned_version_and_refused_tags(s3):
     assert not tagged["zoom/a"].tag_refused
     assert "GLACIER" in (tagged["zoom/cold"].unreadable or "")
     assert tagged["zoom/cold"].tag_refused  # moto refuses tag reads of archived objects; never an error
+
+
+def test_the_manifests_near_an_object_are_in_its_folder_above_it_or_named_by_its_meeting():
+    from zoom_archiver.audit.scan import Scan, StoredObject, manifests_near
+
+    def stored(key: str, file_id: str, meeting: str = "m+1==") -> StoredObject:
+        return StoredObject(key=key, file_id=file_id, size=1, meeting_uuid=meeting)
+
+    scan = Scan(
+        objects={"z/a/2024/x.mp4": stored("z/a/2024/x.mp4", "x"), "z/b/y.mp4": stored("z/b/y.mp4", "y")},
+        foreign={
+            "z/a/2024/manifest.json",
+            "z/a/u~m~2B1~3D~3D/manifest.json",
+            "z/c/manifest.json",
+            "z/a/2024/notes.txt",
+        },
+    )
+    assert manifests_near(scan, {"x"}) == ["z/a/2024/manifest.json", "z/a/u~m~2B1~3D~3D/manifest.json"]
+    assert manifests_near(scan, {"y"}) == []
+    assert manifests_near(scan, set()) == []
