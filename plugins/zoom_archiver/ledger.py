@@ -23,8 +23,10 @@ Format (JSON, version 2)::
 * ``failures``: runs in which a file failed; after ``quarantine_after`` runs, or at once for a permanent error,
   the file moves to ``quarantine``: it is no longer mapped, owed or alerted on until a run releases it.
 * ``hashes``: the SHA-256 and size of the bytes a run streamed from Zoom into S3, computed in flight when the file
-  was archived (never read from a tag or from S3): what the reclaim proves a stored copy against before it trashes
-  the file in Zoom. Kept as long as the file's ``archived`` entry (optional: ledgers without it stay valid).
+  was archived (never read from a tag): by this run's ``commit``, or, for a file another run streamed (a webhook
+  run), from the archive-time hash its ``publish`` kept in the meeting's manifest (:meth:`Ledger.record_found_hashes`).
+  What the reclaim and the audit prove a stored copy against. Kept as long as the file's ``archived`` entry
+  (optional: ledgers without it stay valid).
 
 Version 1 (``files``: id → meeting date, ``backlog_from``) is read and migrated.
 """
