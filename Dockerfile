@@ -9,8 +9,9 @@
 #         docker compose --profile sandbox build    (or: docker build --target sandbox -t zoom-archiver-sandbox:latest .)
 #
 # The Airflow and the Python of the image are build arguments (the official image's tags); the runtime pins must be
-# the set resolved for that pair: requirements.txt for the defaults below, compat/locks/airflow-X-pythonY.txt (what
-# the compatibility matrix resolved and proved, docs/compat.md) for the others, e.g.
+# the set resolved for that pair: requirements.txt for the defaults below, compat/locks/airflow-X-pythonY.txt (the
+# set the compatibility matrix resolves and proves for a pair; none is proven yet: compat/locks/README.md) for the
+# others, e.g.
 #   docker build --build-arg AIRFLOW_VERSION=3.0.6 --build-arg PYTHON_VERSION=3.10 \
 #                --build-arg RUNTIME_REQUIREMENTS=compat/locks/airflow-3.0.6-python3.10.txt -t zoom-archiver:3.0.6 .
 #
