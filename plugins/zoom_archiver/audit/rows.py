@@ -146,10 +146,8 @@ def unlisted_row(stored: StoredObject) -> AuditRow:
         file_id=stored.file_id,
         meeting_uuid=stored.meeting_uuid,
         start_time=stored.start_time,
-        s3_size=stored.size,
-        storage_class=stored.storage_class,
-        version_id=stored.version_id or "",
         detail="archived; Zoom no longer lists it (kept)",
+        **_stored_fields(stored),
     )
 
 

@@ -23,10 +23,11 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from zoom_archiver.names import ARCHIVE_DAG_ID
 from zoom_archiver.page.auth import LoginRequired, login_url, page_user, same_origin
 from zoom_archiver.page.cache import TTL_SECONDS, TtlCache
 from zoom_archiver.page.render import Links, render_page, render_run_report
-from zoom_archiver.page.sources import ARCHIVE_DAG_ID, airflow_variable, read_inputs, run_report, state_stamp
+from zoom_archiver.page.sources import airflow_variable, read_inputs, run_report, state_stamp
 from zoom_archiver.page.summary import ArchivePage, build_page, release_conf
 from zoom_archiver.publish.report import REPORT_PAGE_PREFIX, render_markdown
 from zoom_archiver.settings import ArchiveSettings, load_settings

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
-from zoom_archiver.page.sources import ARCHIVE_DAG_ID
+from zoom_archiver.names import ARCHIVE_DAG_ID
 
 #: The UI's cookie holding the JWT (``airflow.api_fastapi.auth.managers.base_auth_manager.COOKIE_NAME_JWT_TOKEN``).
 TOKEN_COOKIE = "_token"  # noqa: S105 - a cookie name, not a secret

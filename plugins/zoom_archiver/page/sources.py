@@ -34,7 +34,6 @@ from zoom_archiver.page.summary import PageInputs, RunInfo
 from zoom_archiver.publish.report import REPORT_KEY
 from zoom_archiver.reclaim.record import read_record
 
-__all__ = ["ARCHIVE_DAG_ID", "AUDIT_DAG_ID", "RECLAIM_DAG_ID", "WEBHOOK_DAG_ID"]
 #: Archive runs whose reports are summed (the newest; Airflow's own DB clean-up bounds them too).
 MAX_RUNS = 1000
 VariableGetter = Callable[..., Any]
